@@ -1,0 +1,101 @@
+//===- formats/mapped_file.cpp - POSIX mmap wrapper ----------------------===//
+#include "formats/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+namespace qkit {
+namespace {
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+// Round [begin, end) outwards to page boundaries inside [0, size).
+void page_range(std::uint64_t size, std::uint64_t& begin, std::uint64_t& end) {
+  static const std::uint64_t page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  if (end > size) end = size;
+  begin -= begin % page;
+}
+
+}  // namespace
+
+Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
+  MappedFile mf;
+  mf.path_ = path.string();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return Error(Errc::io_open, "open failed: " + errno_text(errno)).in_file(mf.path_);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return Error(Errc::io_stat, "fstat failed: " + errno_text(e)).in_file(mf.path_);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error(Errc::not_regular_file, "expected a regular file").in_file(mf.path_);
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > std::numeric_limits<std::size_t>::max()) {
+    ::close(fd);
+    return Error(Errc::file_too_large, "file does not fit the address space").in_file(mf.path_);
+  }
+  mf.size_ = static_cast<std::size_t>(st.st_size);
+  if (mf.size_ > 0) {
+    void* p = ::mmap(nullptr, mf.size_, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+      int e = errno;
+      ::close(fd);
+      return Error(Errc::io_map, "mmap failed: " + errno_text(e)).in_file(mf.path_);
+    }
+    mf.data_ = static_cast<const std::byte*>(p);
+  }
+  ::close(fd);  // the mapping keeps the file alive
+  return mf;
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : data_(other.data_), size_(other.size_), path_(std::move(other.path_)) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    reset();
+    data_ = other.data_;
+    size_ = other.size_;
+    path_ = std::move(other.path_);
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() { reset(); }
+
+void MappedFile::reset() noexcept {
+  if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
+  data_ = nullptr;
+  size_ = 0;
+}
+
+void MappedFile::advise_sequential(std::uint64_t begin, std::uint64_t end) const {
+  if (data_ == nullptr || begin >= end) return;
+  page_range(size_, begin, end);
+  ::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_SEQUENTIAL);
+}
+
+void MappedFile::advise_done(std::uint64_t begin, std::uint64_t end) const {
+  if (data_ == nullptr || begin >= end) return;
+  page_range(size_, begin, end);
+  // MADV_DONTNEED on a read-only shared file mapping only drops our page
+  // table entries; the data stays in the page cache and on disk.
+  ::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_DONTNEED);
+}
+
+}  // namespace qkit

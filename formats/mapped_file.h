@@ -1,0 +1,47 @@
+//===- formats/mapped_file.h - read-only memory map of a whole file ------===//
+//
+// Inputs are never modified: the mapping is PROT_READ. Mapping is lazy, so
+// opening a multi-GB shard to read its header touches only the first pages.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "formats/error.h"
+
+namespace qkit {
+
+class MappedFile {
+ public:
+  static Result<MappedFile> open(const std::filesystem::path& path);
+
+  MappedFile() = default;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  std::span<const std::byte> bytes() const { return {data_, size_}; }
+  std::uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+  // Hint that [begin, end) will be read once, front to back (streaming).
+  void advise_sequential(std::uint64_t begin, std::uint64_t end) const;
+  // Let the kernel drop pages of [begin, end) we have finished with, so a
+  // streaming pass over a large file keeps a bounded resident set.
+  void advise_done(std::uint64_t begin, std::uint64_t end) const;
+
+ private:
+  void reset() noexcept;
+  const std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::string path_;
+};
+
+}  // namespace qkit

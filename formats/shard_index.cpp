@@ -1,0 +1,226 @@
+//===- formats/shard_index.cpp -------------------------------------------===//
+#include "formats/shard_index.h"
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <set>
+
+#include "formats/atomic_file.h"
+#include "formats/strict_json.h"
+
+namespace qkit {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr std::uint64_t kMaxIndexBytes = 256ull << 20;
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+Error schema(const std::string& file, std::string detail) {
+  return Error(Errc::json_schema, std::move(detail)).in_file(file);
+}
+
+// Is `p` (canonical) inside `dir` (canonical)?
+bool is_within(const std::filesystem::path& dir, const std::filesystem::path& p) {
+  auto d = dir.begin(), q = p.begin();
+  for (; d != dir.end(); ++d, ++q)
+    if (q == p.end() || *d != *q) return false;
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> ShardIndex::shards() const {
+  std::set<std::string> s;
+  for (const auto& [t, shard] : weight_map) s.insert(shard);
+  return {s.begin(), s.end()};
+}
+
+bool is_index_file_name(std::string_view name) {
+  return name.size() > kIndexSuffix.size() && ends_with(name, kIndexSuffix);
+}
+
+std::string index_prefix(std::string_view name) {
+  if (!is_index_file_name(name)) return {};
+  return std::string(name.substr(0, name.size() - kIndexSuffix.size()));
+}
+
+Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& file) {
+  auto doc = parse_json_strict(text, file, JsonLimits{kMaxIndexBytes, 64});
+  if (!doc) return std::move(doc).error();
+  const ojson& j = *doc;
+  if (!j.is_object()) return schema(file, "the index must be a JSON object");
+  ShardIndex idx;
+  auto wm = j.find("weight_map");
+  if (wm == j.end()) return schema(file, "the index has no 'weight_map'");
+  if (!wm->is_object()) return schema(file, "'weight_map' must be an object of tensor name -> shard file");
+  for (auto it = wm->begin(); it != wm->end(); ++it) {
+    if (!it.value().is_string())
+      return Error(Errc::json_schema, "weight_map value must be a shard file name string")
+          .in_file(file)
+          .for_tensor(it.key());
+    idx.weight_map.emplace(it.key(), it.value().get<std::string>());
+  }
+  if (auto md = j.find("metadata"); md != j.end()) {
+    if (md->is_null()) {
+      // tolerated: some writers emit "metadata": null
+    } else if (!md->is_object()) {
+      return schema(file, "'metadata' must be an object");
+    } else {
+      for (auto it = md->begin(); it != md->end(); ++it) {
+        if (it.key() != "total_size") {
+          idx.extra_metadata[it.key()] = it.value();
+          continue;
+        }
+        const ojson& v = it.value();
+        if (v.is_number_unsigned()) {
+          idx.total_size = v.get<std::uint64_t>();
+        } else if (v.is_number_float() && v.get<double>() >= 0 && v.get<double>() < 0x1p64 &&
+                   std::floor(v.get<double>()) == v.get<double>()) {
+          idx.total_size = static_cast<std::uint64_t>(v.get<double>());
+          idx.warnings.push_back(
+              Error(Errc::json_schema, "metadata.total_size is written as a float; expected an integer")
+                  .in_file(file));
+        } else {
+          return schema(file, "metadata.total_size must be a non-negative integer");
+        }
+      }
+    }
+  }
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "weight_map" && it.key() != "metadata")
+      idx.warnings.push_back(Error(Errc::json_schema, "unknown top-level key '" + escape_for_display(it.key()) +
+                                                          "' in the index (ignored)")
+                                 .in_file(file));
+  return idx;
+}
+
+Result<ShardIndex> read_shard_index(const std::filesystem::path& path) {
+  auto text = read_small_file(path, kMaxIndexBytes);
+  if (!text) return std::move(text).error();
+  return parse_shard_index(*text, path.string());
+}
+
+std::string serialize_shard_index(const ShardIndex& index) {
+  ojson j = ojson::object();
+  ojson md = ojson::object();
+  if (index.total_size) md["total_size"] = *index.total_size;
+  for (auto it = index.extra_metadata.begin(); it != index.extra_metadata.end(); ++it) md[it.key()] = it.value();
+  j["metadata"] = std::move(md);
+  ojson wm = ojson::object();
+  for (const auto& [t, s] : index.weight_map) wm[t] = s;  // std::map: sorted
+  j["weight_map"] = std::move(wm);
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::strict) + "\n";
+}
+
+Status write_shard_index(const std::filesystem::path& path, const ShardIndex& index) {
+  std::string text;
+  try {
+    text = serialize_shard_index(index);
+  } catch (const std::exception& ex) {
+    return Error(Errc::name_not_utf8, std::string("cannot serialize the index: ") + ex.what()).in_file(path.string());
+  }
+  auto out = AtomicFileWriter::create(path);
+  if (!out) return std::move(out).error();
+  if (auto st = out->write(std::string_view(text)); !st) return st;
+  return out->commit();
+}
+
+Status check_shard_name(const std::filesystem::path& dir, std::string_view shard) {
+  auto bad = [&](std::string why) {
+    return Error(Errc::index_shard_path, "shard name '" + escape_for_display(shard) + "' " + why);
+  };
+  if (shard.empty()) return bad("is empty");
+  if (shard == "." || shard == "..") return bad("is not a file name");
+  if (shard.find('/') != std::string_view::npos || shard.find('\\') != std::string_view::npos)
+    return bad("contains a path separator; shards must be plain file names in the checkpoint directory");
+  if (shard.find('\0') != std::string_view::npos) return bad("contains a NUL byte");
+  std::filesystem::path p = dir / std::string(shard);
+  std::error_code ec;
+  auto st = std::filesystem::symlink_status(p, ec);
+  if (ec || st.type() != std::filesystem::file_type::symlink) return ok_status();
+  auto target = std::filesystem::canonical(p, ec);
+  if (ec) return bad("is a dangling symlink");
+  auto cdir = std::filesystem::canonical(dir.empty() ? std::filesystem::path(".") : dir, ec);
+  if (ec) return ok_status();
+  if (is_within(cdir, target)) return ok_status();
+  // Hugging Face cache: snapshots/<rev>/<file> -> ../../blobs/<hash>
+  if (cdir.parent_path().filename() == "snapshots" &&
+      is_within(cdir.parent_path().parent_path() / "blobs", target))
+    return ok_status();
+  return bad("is a symlink that leaves the checkpoint directory (to " + target.string() + ")");
+}
+
+std::vector<Error> check_shard_index(const std::filesystem::path& dir, const std::string& index_file,
+                                     const ShardIndex& index) {
+  std::vector<Error> out;
+  std::map<std::string, std::vector<std::string>> by_shard;  // shard -> tensors the index puts there
+  for (const auto& [t, s] : index.weight_map) by_shard[s].push_back(t);
+
+  std::map<std::string, std::string> found_in;  // tensor -> first shard whose header has it
+  std::uint64_t total = 0;
+  bool all_read = true;
+  for (const auto& [shard, names] : by_shard) {
+    if (auto st = check_shard_name(dir, shard); !st) {
+      out.push_back(std::move(st).error().in_file(index_file));
+      all_read = false;
+      continue;
+    }
+    std::filesystem::path p = dir / shard;
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) {
+      out.push_back(Error(Errc::index_missing_shard, "shard '" + escape_for_display(shard) + "' (" +
+                                                         std::to_string(names.size()) +
+                                                         " tensors) does not exist")
+                        .in_file(index_file));
+      all_read = false;
+      continue;
+    }
+    auto f = SafetensorsFile::open(p);
+    if (!f) {
+      Error e = std::move(f).error();
+      out.push_back(Error(Errc::index_bad_shard, "shard cannot be read: " + e.to_string()).in_file(p.string()));
+      all_read = false;
+      continue;
+    }
+    for (const std::string& t : names)
+      if (f->find(t) == nullptr)
+        out.push_back(Error(Errc::index_tensor_missing, "weight_map puts this tensor in '" + escape_for_display(shard) +
+                                                            "' but that shard does not contain it")
+                          .in_file(index_file)
+                          .for_tensor(t));
+    for (const TensorInfo& t : f->tensors()) {
+      total += t.nbytes();
+      auto [it, first] = found_in.emplace(t.name, shard);
+      if (!first)
+        out.push_back(Error(Errc::index_tensor_in_two_shards, "stored in both '" + escape_for_display(it->second) +
+                                                                  "' and '" + escape_for_display(shard) + "'")
+                          .in_file(p.string())
+                          .for_tensor(t.name));
+      auto wm = index.weight_map.find(t.name);
+      if (wm == index.weight_map.end())
+        out.push_back(Error(Errc::index_tensor_unlisted, "stored in this shard but absent from weight_map")
+                          .in_file(p.string())
+                          .for_tensor(t.name)
+                          .at(f->file_offset(t)));
+      else if (wm->second != shard)
+        out.push_back(Error(Errc::index_tensor_elsewhere, "stored in this shard but weight_map names '" +
+                                                              escape_for_display(wm->second) + "'")
+                          .in_file(p.string())
+                          .for_tensor(t.name)
+                          .at(f->file_offset(t)));
+    }
+  }
+  if (index.total_size && all_read && *index.total_size != total)
+    out.push_back(Error(Errc::index_total_size, "metadata.total_size is " + std::to_string(*index.total_size) +
+                                                    " but the shards' tensors hold " + std::to_string(total) +
+                                                    " bytes")
+                      .in_file(index_file));
+  return out;
+}
+
+}  // namespace qkit
