@@ -64,7 +64,7 @@ class HeaderSax : public nlohmann::json_sax<json> {
         return true;
       }
       if (!opts_.allow_unknown_dtypes)
-        return fail(Errc::dtype_unknown, "dtype " + quote(s) + " is not one of the 22 safetensors dtypes");
+        return fail_tensor(Errc::dtype_unknown, "dtype " + quote(s) + " is not one of the 22 safetensors dtypes");
       cur_.dtype = Dtype::Unknown;
       return true;
     }
