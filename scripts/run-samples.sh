@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The README's main command: install dependencies, build, and run qinspect on
+# every bundled sample checkpoint.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+build="${QKIT_BUILD_DIR:-build}"
+for sample in samples/*/; do
+  [[ -f "$sample/config.json" ]] || continue
+  echo "== qinspect ${sample%/}"
+  "$build/inspect/qinspect" "${sample%/}"
+  echo
+done
