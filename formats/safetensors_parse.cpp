@@ -334,6 +334,23 @@ std::uint64_t read_le64(const std::byte* p) {
   return v;
 }
 
+// Byte index of `"name":` as a top-level key, written without escapes.
+// Best effort: an escaped spelling of the name is not found.
+std::optional<std::size_t> locate_key(std::string_view text, const std::string& name) {
+  std::string needle;
+  try {
+    needle = json(name).dump();  // quoted and escaped
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  for (std::size_t pos = text.find(needle); pos != std::string_view::npos; pos = text.find(needle, pos + 1)) {
+    std::size_t k = pos + needle.size();
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\t' || text[k] == '\n' || text[k] == '\r')) ++k;
+    if (k < text.size() && text[k] == ':') return pos;
+  }
+  return std::nullopt;
+}
+
 std::string range_text(const TensorInfo& t) {
   return "[" + std::to_string(t.begin) + ", " + std::to_string(t.end) + "]";
 }
@@ -400,8 +417,14 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
       return Error(Errc::header_json, std::string("JSON error: ") + ex.what()).at(8);
     }
     if (!ok || sax.error) {
-      if (sax.error) return std::move(*sax.error);
-      return Error(Errc::header_json, "JSON parse failed").at(8);
+      if (!sax.error) return Error(Errc::header_json, "JSON parse failed").at(8);
+      Error e = std::move(*sax.error);
+      // SAX events carry no position; point at the entry's key instead of
+      // the header start when the name is written without escapes.
+      if (!e.tensor.empty() && e.offset == 8) {
+        if (auto at = locate_key(text, e.tensor)) e.offset = 8 + *at;
+      }
+      return e;
     }
   }
 

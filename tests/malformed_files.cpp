@@ -91,7 +91,7 @@ std::vector<MalformedFile> malformed_files() {
   add("entry_array", "tensor entry is an array", st_file("{\"t\":[0,8]}"), E::entry_invalid,
       "InvalidHeaderDeserialization", "t");
   add("missing_dtype", "entry without dtype", st_file(one("{\"shape\":[2],\"data_offsets\":[0,8]}"), k8),
-      E::field_missing, "InvalidHeaderDeserialization", "t");
+      E::field_missing, "InvalidHeaderDeserialization", "t", 9);
   add("missing_shape", "entry without shape", st_file(one("{\"dtype\":\"F32\",\"data_offsets\":[0,8]}"), k8),
       E::field_missing, "InvalidHeaderDeserialization", "t");
   add("missing_offsets", "entry without data_offsets", st_file(one("{\"dtype\":\"F32\",\"shape\":[2]}"), k8),
@@ -105,7 +105,7 @@ std::vector<MalformedFile> malformed_files() {
   add("dtype_number", "dtype given as a number", st_file(one(entry("7")), k8), E::field_type,
       "InvalidHeaderDeserialization", "t");
   add("shape_negative", "shape [-1]", st_file(one(entry("\"F32\"", "[-1]")), k8), E::field_type,
-      "InvalidHeaderDeserialization", "t");
+      "InvalidHeaderDeserialization", "t", 9);
   add("shape_minus_zero", "shape [-0]", st_file(one(entry("\"F32\"", "[-0,2]")), k8), E::field_type,
       "InvalidHeaderDeserialization", "t");
   add("shape_float", "shape [2.0]", st_file(one(entry("\"F32\"", "[2.0]")), k8), E::field_type,
