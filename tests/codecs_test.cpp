@@ -1,0 +1,139 @@
+//===- tests/codecs_test.cpp - int4 layouts, deq_scale, MX codes ---------===//
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <bit>
+#include <cstring>
+
+#include "formats/codecs.h"
+#include "formats/float_codec.h"
+
+namespace qkit {
+namespace {
+
+std::vector<std::int8_t> v8(std::initializer_list<int> xs) {
+  std::vector<std::int8_t> out;
+  for (int x : xs) out.push_back(static_cast<std::int8_t>(x));
+  return out;
+}
+
+TEST(Int4, NibbleOrderEvenLowOddHigh) {
+  // msModelSlim pack.py's own test vector: pairs along the last axis of
+  // [[1,2,3,4],[5,6,7,8]] give [[33,67],[101,-121]] (2 | 1<<4 = 33 ...).
+  EXPECT_EQ(pack_int4_pair(1, 2), 33);
+  EXPECT_EQ(pack_int4_pair(3, 4), 67);
+  EXPECT_EQ(pack_int4_pair(5, 6), 101);
+  EXPECT_EQ(pack_int4_pair(7, 8 - 16), -121);  // 8 is -8 as int4: 0x87
+  EXPECT_EQ(low_int4(-121), 7);
+  EXPECT_EQ(high_int4(-121), -8);
+  EXPECT_EQ(sign_extend4(0xf), -1);
+  EXPECT_EQ(sign_extend4(0x7), 7);
+}
+
+TEST(Int4, PackedKMatchesHandComputedBytes) {
+  // W = [[1,2,3,4],[5,6,7,-8]], packed along k -> [n, k/2].
+  auto p = pack_int4(v8({1, 2, 3, 4, 5, 6, 7, -8}), 2, 4, Int4Layout::PackedK);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(*p, v8({33, 67, 101, -121}));
+}
+
+TEST(Int4, PackedNMatchesHandComputedBytes) {
+  // msModelSlim w4a8 packing of [[1,2,3,4],[5,6,7,8]] (pairs along n) gives
+  // [[81,98,115,-124]]: byte j = W[0][j] | W[1][j] << 4; 8 stands for -8.
+  auto p = pack_int4(v8({1, 2, 3, 4, 5, 6, 7, -8}), 2, 4, Int4Layout::PackedN);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(*p, v8({81, 98, 115, -124}));
+  EXPECT_EQ(int4_packed_shape(Int4Layout::PackedN, 2, 4), (std::vector<std::uint64_t>{1, 4}));
+}
+
+TEST(Int4, GoldenStickLayoutIsTheByteTransposeOfPackedN) {
+  std::mt19937 rng(5);
+  const std::uint64_t n = 6, k = 5;
+  std::vector<std::int8_t> w(n * k);
+  for (auto& x : w) x = static_cast<std::int8_t>(static_cast<int>(rng() % 16) - 8);
+  auto ms = pack_int4(w, n, k, Int4Layout::PackedN);
+  auto gs = pack_int4(w, n, k, Int4Layout::TransposedPackedN);
+  ASSERT_TRUE(ms.ok() && gs.ok());
+  for (std::uint64_t i = 0; i < n / 2; ++i)
+    for (std::uint64_t j = 0; j < k; ++j) EXPECT_EQ((*ms)[i * k + j], (*gs)[j * (n / 2) + i]);
+}
+
+TEST(Int4, RoundTripEveryLayout) {
+  std::mt19937 rng(9);
+  for (Int4Layout l : {Int4Layout::PackedN, Int4Layout::PackedK, Int4Layout::TransposedPackedN}) {
+    const std::uint64_t n = 8, k = 6;
+    std::vector<std::int8_t> w(n * k);
+    for (auto& x : w) x = static_cast<std::int8_t>(static_cast<int>(rng() % 16) - 8);
+    auto p = pack_int4(w, n, k, l);
+    ASSERT_TRUE(p.ok());
+    auto u = unpack_int4(*p, n, k, l);
+    ASSERT_TRUE(u.ok());
+    EXPECT_EQ(*u, w) << int4_layout_name(l);
+  }
+}
+
+TEST(Int4, RejectsBadInput) {
+  EXPECT_FALSE(pack_int4(v8({1, 2, 3}), 3, 1, Int4Layout::PackedN).ok());        // odd n
+  EXPECT_FALSE(pack_int4(v8({1, 2, 3}), 1, 3, Int4Layout::PackedK).ok());        // odd k
+  EXPECT_FALSE(pack_int4(v8({1, 2}), 2, 2, Int4Layout::PackedN).ok());           // size
+  auto big = pack_int4(v8({1, 9}), 2, 1, Int4Layout::PackedN);
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.error().detail.find("[1,0]"), std::string::npos) << big.error().detail;
+  EXPECT_FALSE(unpack_int4(v8({1, 2, 3}), 2, 2, Int4Layout::PackedN).ok());
+}
+
+TEST(DeqScale, Int64HoldsFloatBitsInLowWord) {
+  // 0.001f is 0x3A83126F = 981668463.
+  EXPECT_EQ(deq_scale_to_i64(0.001f), 981668463);
+  EXPECT_EQ(deq_scale_from_i64(981668463), 0.001f);
+  EXPECT_EQ(deq_scale_from_i64(deq_scale_to_i64(1.5e-5f)), 1.5e-5f);
+  // msModelSlim's sign-extended form of a (negative, invalid) scale decodes too.
+  std::int64_t sign_ext = static_cast<std::int64_t>(static_cast<std::int32_t>(std::bit_cast<std::uint32_t>(-2.0f)));
+  EXPECT_EQ(deq_scale_from_i64(sign_ext), -2.0f);
+  EXPECT_FALSE(deq_scale_from_i64(0x100000000LL).has_value());   // garbage high word
+  EXPECT_FALSE(deq_scale_from_i64(static_cast<std::int64_t>(0xffffffff00000001ULL)).has_value());
+}
+
+TEST(Mx, E8M0AndFp4) {
+  EXPECT_EQ(e8m0_to_float(127), 1.0f);
+  EXPECT_EQ(e8m0_to_float(130), 8.0f);
+  EXPECT_EQ(e8m0_to_float(0), std::ldexp(1.0f, -127));
+  EXPECT_TRUE(std::isnan(e8m0_to_float(255)));
+  EXPECT_EQ(e8m0_from_exponent(-3), 124);
+  EXPECT_EQ(e8m0_from_exponent(500), 254);
+  for (std::uint8_t c = 0; c < 16; ++c) EXPECT_EQ(fp4_e2m1_from_float(fp4_e2m1_to_float(c)) & 7, c & 7);
+  EXPECT_EQ(fp4_e2m1_to_float(0x7), 6.0f);
+  EXPECT_EQ(fp4_e2m1_to_float(0xb), -1.5f);
+  EXPECT_EQ(fp4_e2m1_from_float(5.0f), 6);   // tie 4|6 -> even code (6 = index 6)
+  EXPECT_EQ(fp4_e2m1_from_float(100.0f), 7); // saturates at 6
+  EXPECT_EQ(fp4_e2m1_from_float(-0.7f), 0x9);
+}
+
+TEST(Elements, ReadEveryDtypeAsDouble) {
+  std::vector<std::byte> b(8);
+  auto put = [&](auto v) { std::memcpy(b.data(), &v, sizeof v); };
+  put(std::int8_t{-5});
+  EXPECT_EQ(element_as_double(Dtype::I8, b, 0), -5.0);
+  put(std::int32_t{-70000});
+  EXPECT_EQ(element_as_double(Dtype::I32, b, 0), -70000.0);
+  put(std::int64_t{1} << 40);
+  EXPECT_EQ(element_as_double(Dtype::I64, b, 0), std::ldexp(1.0, 40));
+  put(1.25f);
+  EXPECT_EQ(element_as_double(Dtype::F32, b, 0), 1.25);
+  put(f32_to_bf16(-3.0f));
+  EXPECT_EQ(element_as_double(Dtype::BF16, b, 0), -3.0);
+  put(f32_to_f16(0.5f));
+  EXPECT_EQ(element_as_double(Dtype::F16, b, 0), 0.5);
+  put(std::uint8_t{0x38});  // E4M3: exponent 7 -> 1.0
+  EXPECT_EQ(element_as_double(Dtype::F8_E4M3, b, 0), 1.0);
+  put(std::uint8_t{0x7f});
+  EXPECT_TRUE(std::isnan(*element_as_double(Dtype::F8_E4M3, b, 0)));
+  put(std::uint8_t{0x3c});  // E5M2 = top byte of fp16 1.0
+  EXPECT_EQ(element_as_double(Dtype::F8_E5M2, b, 0), 1.0);
+  EXPECT_FALSE(element_as_double(Dtype::F4, b, 0).has_value());
+  EXPECT_FALSE(element_as_double(Dtype::F32, b, 2).has_value());  // out of range
+}
+
+}  // namespace
+}  // namespace qkit
