@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "formats/error.h"
+#include "formats/scheme_doc.h"
 #include "tests/gendocs.h"
 #include "tests/malformed_files.h"
 
@@ -63,7 +64,9 @@ std::string conformance_page() {
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> generated_docs() {
-  return {{"error-codes.md", error_codes_page()}, {"safetensors-conformance.md", conformance_page()}};
+  return {{"error-codes.md", error_codes_page()},
+          {"safetensors-conformance.md", conformance_page()},
+          {"schemes.md", render_schemes_markdown()}};
 }
 
 }  // namespace qkit::test

@@ -1,0 +1,88 @@
+//===- formats/quant_type.cpp --------------------------------------------===//
+#include "formats/quant_type.h"
+
+#include <array>
+
+namespace qkit {
+namespace {
+
+using S = QuantScope;
+constexpr std::array kTypes = {
+    QuantTypeInfo{QuantType::FLOAT, "FLOAT", S::None, 0, true, true, "not quantized"},
+    QuantTypeInfo{QuantType::W8A8, "W8A8", S::Linear, 8, true, true,
+                  "int8 weights per channel, static per-tensor int8 activations"},
+    QuantTypeInfo{QuantType::W8A8_MIX, "W8A8_MIX", S::Linear, 8, true, false,
+                  "PDMIX: W8A8 static for decode plus per-token dynamic for prefill"},
+    QuantTypeInfo{QuantType::W8A8_DYNAMIC, "W8A8_DYNAMIC", S::Linear, 8, true, true,
+                  "int8 weights, per-token dynamic int8 activations"},
+    QuantTypeInfo{QuantType::W8A16, "W8A16", S::Linear, 8, true, true, "int8 weight-only"},
+    QuantTypeInfo{QuantType::W4A16, "W4A16", S::Linear, 4, true, true, "int4 weight-only"},
+    QuantTypeInfo{QuantType::W4A8_DYNAMIC, "W4A8_DYNAMIC", S::Linear, 4, true, true,
+                  "int4 weights, per-token dynamic int8 activations"},
+    QuantTypeInfo{QuantType::W4A4_DYNAMIC, "W4A4_DYNAMIC", S::Linear, 4, true, false,
+                  "int4 weights (stored unpacked), per-token dynamic int4 activations"},
+    QuantTypeInfo{QuantType::W4A4_FLATQUANT_DYNAMIC, "W4A4_FLATQUANT_DYNAMIC", S::Linear, 4, true, false,
+                  "W4A4 dynamic with FlatQuant affine transforms"},
+    QuantTypeInfo{QuantType::W8A8S, "W8A8S", S::Linear, 8, true, false, "sparse W8A8 (before compression)"},
+    QuantTypeInfo{QuantType::W8A8SC, "W8A8SC", S::Linear, 8, true, false, "compressed sparse W8A8"},
+    QuantTypeInfo{QuantType::W16A16S, "W16A16S", S::Linear, 16, true, false, "sparse float weights"},
+    QuantTypeInfo{QuantType::W16A16SC, "W16A16SC", S::Linear, 16, true, false, "compressed sparse float weights"},
+    QuantTypeInfo{QuantType::WFP8AFP8_DYNAMIC, "WFP8AFP8_DYNAMIC", S::Linear, 8, true, false,
+                  "FP8 E4M3 weights, per-token dynamic FP8 activations"},
+    QuantTypeInfo{QuantType::W8A8_MXFP8, "W8A8_MXFP8", S::Linear, 8, true, false,
+                  "MX FP8 weights and activations, E8M0 scales per 32 inputs"},
+    QuantTypeInfo{QuantType::W4A8_MXFP, "W4A8_MXFP", S::Linear, 4, true, false,
+                  "MX FP4 weights, MX FP8 activations"},
+    QuantTypeInfo{QuantType::W4A4_MXFP4, "W4A4_MXFP4", S::Linear, 4, true, false,
+                  "MX FP4 weights and activations"},
+    QuantTypeInfo{QuantType::W4A4_MXFP4_DUALSCALE, "W4A4_MXFP4_DUALSCALE", S::Linear, 4, true, false,
+                  "MX FP4 with a second float scale per block"},
+    QuantTypeInfo{QuantType::NF4, "NF4", S::Linear, 4, true, false, "NormalFloat4 (legacy; not validated)"},
+    QuantTypeInfo{QuantType::W8A8_TIMESTEP, "W8A8_TIMESTEP", S::Linear, 8, true, false,
+                  "diffusion timestep W8A8 (legacy; not validated)"},
+    QuantTypeInfo{QuantType::C8, "C8", S::Attention, 8, true, true, "KV cache int8, per-channel scales"},
+    QuantTypeInfo{QuantType::FAQuant, "FAQuant", S::Attention, 8, true, true,
+                  "FlashAttention q/k/v quantization parameters"},
+    QuantTypeInfo{QuantType::UNKNOWN, "UNKNOWN", S::None, 0, true, true, "placeholder some writers emit"},
+};
+
+constexpr bool ordered() {
+  for (std::size_t i = 0; i < kTypes.size(); ++i)
+    if (static_cast<std::size_t>(kTypes[i].type) != i) return false;
+  return true;
+}
+static_assert(ordered(), "kTypes must follow the QuantType enum order");
+
+bool ends_with(std::string_view s, std::string_view suf) {
+  return s.size() > suf.size() && s.substr(s.size() - suf.size()) == suf;
+}
+
+}  // namespace
+
+const QuantTypeInfo& quant_type_info(QuantType t) { return kTypes[static_cast<std::size_t>(t)]; }
+std::string_view quant_type_name(QuantType t) { return quant_type_info(t).name; }
+std::span<const QuantTypeInfo> all_quant_types() { return kTypes; }
+
+std::optional<ParsedQuantType> parse_quant_type(std::string_view s) {
+  for (const auto& i : kTypes)
+    if (i.name == s) return ParsedQuantType{i.type};
+  // V1 renames: <X>_DYNAMIC -> <X>_FLATQUANT_DYNAMIC / <X>_SVD_DYNAMIC, else
+  // <T>_FLATQUANT / <T>_SVD.
+  struct Rule {
+    std::string_view suffix, replacement;
+    QuantModifier mod;
+  } rules[] = {{"_FLATQUANT_DYNAMIC", "_DYNAMIC", QuantModifier::FlatQuant},
+               {"_SVD_DYNAMIC", "_DYNAMIC", QuantModifier::Svd},
+               {"_FLATQUANT", "", QuantModifier::FlatQuant},
+               {"_SVD", "", QuantModifier::Svd}};
+  for (const auto& r : rules) {
+    if (!ends_with(s, r.suffix)) continue;
+    std::string base(s.substr(0, s.size() - r.suffix.size()));
+    base += r.replacement;
+    for (const auto& i : kTypes)
+      if (i.name == base) return ParsedQuantType{i.type, r.mod};
+  }
+  return std::nullopt;
+}
+
+}  // namespace qkit
