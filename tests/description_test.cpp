@@ -1,0 +1,203 @@
+//===- tests/description_test.cpp - description files and config.json ---===//
+#include <gtest/gtest.h>
+
+#include "formats/description.h"
+#include "formats/model_config.h"
+#include "formats/strict_json.h"
+#include "tests/test_util.h"
+
+namespace qkit {
+namespace {
+
+// Texts as Python's json.dump writes them (checked by hand against its
+// documented formatting: item separator ",", key separator ": ", no
+// trailing newline, ensure_ascii escapes as lowercase \uXXXX).
+const std::string kV1 =
+    "{\n"
+    "    \"model.embed_tokens.weight\": \"FLOAT\",\n"
+    "    \"model.layers.0.self_attn.q_proj.weight\": \"W8A8\",\n"
+    "    \"model.layers.0.self_attn.q_proj.bias\": \"FLOAT\",\n"
+    "    \"version\": \"1.0.0\",\n"
+    "    \"model_quant_type\": \"W8A8\",\n"
+    "    \"metadata\": {},\n"
+    "    \"group_size\": 0,\n"
+    "    \"optional\": {}\n"
+    "}";
+
+const std::string kV0 =
+    "{\n"
+    "  \"version\": \"1.0.0\",\n"
+    "  \"model_quant_type\": \"W8A8\",\n"
+    "  \"kv_cache_type\": \"C8\",\n"
+    "  \"kv_quant_type\": \"C8\",\n"
+    "  \"fa_quant_type\": \"FAQuant\",\n"
+    "  \"model.layers.0.self_attn.fa_q.scale\": \"FAQuant\",\n"
+    "  \"model.layers.0.self_attn.k_proj.kv_cache_scale\": \"C8\"\n"
+    "}";
+
+const std::string kScript =
+    "{\n"
+    "    \"model.layers.0.mlp.down_proj.weight\": \"W8A8_DYNAMIC\",\n"
+    "    \"model_quant_type\": \"W8A8_DYNAMIC\",\n"
+    "    \"group_size\": -1,\n"
+    "    \"kv_quant_type\": null,\n"
+    "    \"fa_quant_type\": null,\n"
+    "    \"w_bit\": 8,\n"
+    "    \"dev_type\": \"npu\",\n"
+    "    \"fraction\": 0.01,\n"
+    "    \"is_dynamic\": true,\n"
+    "    \"model.layers.0.self_attn.quant_type\": \"QK_INT8_DYNAMIC\"\n"
+    "}";
+
+TEST(MsDescription, V1FileRoundTripsByteForByte) {
+  auto d = parse_ms_description(kV1, "quant_model_description.json");
+  ASSERT_TRUE(d.ok()) << d.error().to_string();
+  EXPECT_EQ(d->style, (JsonStyle{4, true, false}));
+  EXPECT_EQ(d->model_quant_type, "W8A8");
+  EXPECT_EQ(d->version, "1.0.0");
+  EXPECT_EQ(d->group_size, 0);
+  EXPECT_TRUE(d->has_metadata);
+  EXPECT_TRUE(d->has_optional);
+  EXPECT_EQ(d->tensor_types.size(), 3u);
+  EXPECT_EQ(d->tensor_types.at("model.layers.0.self_attn.q_proj.bias"), "FLOAT");
+  EXPECT_TRUE(d->warnings.empty());
+  EXPECT_EQ(serialize_json(d->doc, d->style), kV1);
+}
+
+TEST(MsDescription, V0FileWithKvAndFaKeys) {
+  auto d = parse_ms_description(kV0, "quant_model_description_w8a8.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->style.indent, 2);
+  EXPECT_EQ(d->kv_cache_type, "C8");
+  EXPECT_EQ(d->kv_quant_type, "C8");
+  EXPECT_EQ(d->fa_quant_type, "FAQuant");
+  EXPECT_FALSE(d->has_metadata);
+  EXPECT_EQ(d->tensor_types.size(), 2u);
+  EXPECT_EQ(serialize_json(d->doc, d->style), kV0);
+}
+
+TEST(MsDescription, ScriptAddedKeysAreToleratedAndKept) {
+  auto d = parse_ms_description(kScript, "quant_model_description.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->warnings.empty());
+  EXPECT_EQ(d->group_size, -1);
+  EXPECT_TRUE(d->kv_quant_type_null);
+  EXPECT_TRUE(d->fa_quant_type_null);
+  EXPECT_EQ(d->extra_keys, (std::vector<std::string>{"w_bit", "dev_type", "fraction", "is_dynamic"}));
+  EXPECT_EQ(d->layer_quant_types.at("model.layers.0.self_attn.quant_type"), "QK_INT8_DYNAMIC");
+  EXPECT_EQ(d->tensor_types.size(), 1u);
+  EXPECT_EQ(serialize_json(d->doc, d->style), kScript);
+}
+
+TEST(MsDescription, WrongTypesAreWarningsNotFailures) {
+  auto d = parse_ms_description(
+      R"({"model_quant_type": 8, "group_size": "32", "metadata": [], "a.weight": 1, "is_rot_used": "yes"})", "d");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->warnings.size(), 5u);
+  EXPECT_FALSE(d->model_quant_type);
+  EXPECT_FALSE(d->group_size);
+  EXPECT_TRUE(d->tensor_types.empty());
+  EXPECT_EQ(d->style.indent, 0);
+}
+
+TEST(MsDescription, UnreadableFilesAreErrors) {
+  EXPECT_EQ(parse_ms_description("{\"a.weight\": \"W8A8\",}", "d").error().code, Errc::json_syntax);
+  EXPECT_EQ(parse_ms_description("{\"a.weight\": \"W8A8\", \"a.weight\": \"FLOAT\"}", "d").error().code,
+            Errc::duplicate_key);
+  std::string deep = std::string(1000, '[') + std::string(1000, ']');
+  EXPECT_EQ(parse_ms_description(deep, "d").error().code, Errc::json_too_deep);
+  EXPECT_EQ(parse_ms_description("[]", "d")->warnings.size(), 1u);
+}
+
+TEST(GsDescription, FlatMapNonAsciiRoundTrip) {
+  const std::string text =
+      "{\n"
+      "    \"model.layers.0.self_attn.q_proj.weight\": \"W8A8\",\n"
+      "    \"model.layers.0.self_attn.q_proj.smooth_scale\": \"W8A8\",\n"
+      "    \"模型.norm.weight\": \"FLOAT\"\n"
+      "}";
+  auto d = parse_gs_description(text, "quantization_description.json");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->style, (JsonStyle{4, false, false}));
+  EXPECT_EQ(d->tensor_types.size(), 3u);
+  EXPECT_EQ(serialize_json(d->doc, d->style), text);
+  // The same document with Python's default ensure_ascii=True.
+  const std::string escaped =
+      "{\n    \"a.weight\": \"W8A8\",\n    \"\\u6a21\\u578b.norm.weight\": \"FLOAT\"\n}";
+  auto e = parse_gs_description(escaped, "q");
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->style.ensure_ascii);
+  EXPECT_EQ(e->tensor_types.count("模型.norm.weight"), 1u);
+  EXPECT_EQ(serialize_json(e->doc, e->style), escaped);
+}
+
+TEST(JsonStyle, CompactPythonSeparators) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(R"({"a":"x:y,z","b":[1,2]})");
+  EXPECT_EQ(serialize_json(j, JsonStyle{0, true, false}), R"({"a": "x:y,z", "b": [1, 2]})");
+}
+
+TEST(DescriptionWriter, AtomicAndStable) {
+  test::TempDir dir;
+  auto d = parse_ms_description(kV1, "x");
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(write_description(dir / "quant_model_description.json", d->doc, d->style).ok());
+  EXPECT_EQ(test::read_file(dir / "quant_model_description.json"), kV1);
+  auto again = read_ms_description(dir / "quant_model_description.json");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->tensor_types, d->tensor_types);
+}
+
+TEST(DescriptionNames, Recognised) {
+  EXPECT_TRUE(is_ms_description_name("quant_model_description.json"));
+  EXPECT_TRUE(is_ms_description_name("quant_model_description_w8a8_dynamic.json"));
+  EXPECT_FALSE(is_ms_description_name("quant_model_description_.json"));
+  EXPECT_FALSE(is_ms_description_name("quantization_description.json"));
+  EXPECT_EQ(ms_description_type_suffix("quant_model_description_w8a8sc.json"), "w8a8sc");
+  EXPECT_EQ(ms_description_type_suffix("quant_model_description.json"), "");
+}
+
+TEST(ModelConfig, TopLevelThenTextConfig) {
+  auto j = parse_json_strict(R"({
+    "model_type": "qwen2_5_vl", "architectures": ["Qwen2_5_VLForConditionalGeneration"],
+    "torch_dtype": "bfloat16", "vocab_size": 151936,
+    "text_config": {"hidden_size": 2048, "num_attention_heads": 16, "num_key_value_heads": 2,
+                    "num_hidden_layers": 36, "vocab_size": 1, "tie_word_embeddings": true}
+  })", "config.json");
+  ASSERT_TRUE(j.ok());
+  ModelConfig c = parse_model_config(*j, "config.json");
+  EXPECT_EQ(c.dtype, Dtype::BF16);
+  EXPECT_EQ(c.hidden_size, 2048u);
+  EXPECT_EQ(c.vocab_size, 151936u) << "top level wins";
+  EXPECT_EQ(c.kv_heads(), 2u);
+  EXPECT_EQ(c.resolved_head_dim(), 128u);
+  EXPECT_EQ(c.tie_word_embeddings, true);
+  EXPECT_TRUE(c.from_text_config);
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST(ModelConfig, DtypeKeyAndQuantizationKeys) {
+  auto j = parse_json_strict(R"({"dtype": "float16", "torch_dtype": "bfloat16", "num_attention_heads": 8,
+    "hidden_size": 512, "head_dim": 128, "quantize": "w8a8",
+    "quantization_config": {"quant_method": "compressed-tensors", "group_size": 128}})", "c");
+  ASSERT_TRUE(j.ok());
+  ModelConfig c = parse_model_config(*j, "c");
+  EXPECT_EQ(c.dtype, Dtype::F16) << "transformers >= 4.56 'dtype' wins over torch_dtype";
+  EXPECT_EQ(c.kv_heads(), 8u) << "no num_key_value_heads: MHA";
+  EXPECT_EQ(c.resolved_head_dim(), 128u) << "explicit head_dim wins";
+  EXPECT_EQ(c.quantize, "w8a8");
+  EXPECT_TRUE(c.has_quantization_config);
+  EXPECT_EQ(c.quant_method, "compressed-tensors");
+}
+
+TEST(ModelConfig, BadTypesAreWarnings) {
+  auto j = parse_json_strict(R"({"hidden_size": "64", "torch_dtype": "int8", "num_hidden_layers": -2})", "c");
+  ASSERT_TRUE(j.ok());
+  ModelConfig c = parse_model_config(*j, "c");
+  EXPECT_EQ(c.warnings.size(), 3u);
+  EXPECT_FALSE(c.hidden_size);
+  EXPECT_FALSE(c.dtype);
+  EXPECT_EQ(dtype_from_torch_name("torch.float16"), Dtype::F16);
+}
+
+}  // namespace
+}  // namespace qkit
