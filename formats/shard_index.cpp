@@ -156,7 +156,8 @@ Status check_shard_name(const std::filesystem::path& dir, std::string_view shard
 }
 
 std::vector<Error> check_shard_index(const std::filesystem::path& dir, const std::string& index_file,
-                                     const ShardIndex& index) {
+                                     const ShardIndex& index,
+                                     const std::map<std::string, const SafetensorsFile*>* opened) {
   std::vector<Error> out;
   std::map<std::string, std::vector<std::string>> by_shard;  // shard -> tensors the index puts there
   for (const auto& [t, s] : index.weight_map) by_shard[s].push_back(t);
@@ -180,12 +181,21 @@ std::vector<Error> check_shard_index(const std::filesystem::path& dir, const std
       all_read = false;
       continue;
     }
-    auto f = SafetensorsFile::open(p);
-    if (!f) {
-      Error e = std::move(f).error();
-      out.push_back(Error(Errc::index_bad_shard, "shard cannot be read: " + e.to_string()).in_file(p.string()));
-      all_read = false;
-      continue;
+    const SafetensorsFile* f = nullptr;
+    std::optional<SafetensorsFile> own;
+    if (opened != nullptr) {
+      if (auto it = opened->find(shard); it != opened->end()) f = it->second;
+    }
+    if (f == nullptr) {
+      auto r = SafetensorsFile::open(p);
+      if (!r) {
+        Error e = std::move(r).error();
+        out.push_back(Error(Errc::index_bad_shard, "shard cannot be read: " + e.to_string()).in_file(p.string()));
+        all_read = false;
+        continue;
+      }
+      own = std::move(*r);
+      f = &*own;
     }
     for (const std::string& t : names)
       if (f->find(t) == nullptr)

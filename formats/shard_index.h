@@ -61,7 +61,10 @@ Status check_shard_name(const std::filesystem::path& dir, std::string_view shard
 //   index-shard-path, index-missing-shard, index-bad-shard (the shard fails
 //   the strict reader), index-tensor-missing, index-tensor-unlisted,
 //   index-tensor-elsewhere, index-duplicate-tensor, index-total-size.
+// `opened` supplies shards the caller has already opened (by shard name), so
+// a caller holding them does not parse their headers twice.
 std::vector<Error> check_shard_index(const std::filesystem::path& dir, const std::string& index_file,
-                                     const ShardIndex& index);
+                                     const ShardIndex& index,
+                                     const std::map<std::string, const SafetensorsFile*>* opened = nullptr);
 
 }  // namespace qkit

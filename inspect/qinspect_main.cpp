@@ -1,20 +1,20 @@
 //===- inspect/qinspect_main.cpp - qinspect command-line front end -------===//
 //
-// Until the checkpoint model lands (issue: checkpoint model), qinspect lists
-// the safetensors files of a path and their tensors, and checks any shard
-// index it finds. All reading is done by the library; this file only prints.
+// Until the full inspector lands (the qinspect issue), qinspect prints what
+// the checkpoint model found: the layout with its evidence, config.json
+// facts, the quantized modules per type, the diagnostics, and the tensors of
+// every shard. All reading is done by the library; this file only prints.
 //
 //===----------------------------------------------------------------------===//
-#include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
-#include "formats/safetensors.h"
-#include "formats/shard_index.h"
+#include "formats/checkpoint.h"
 
 namespace fs = std::filesystem;
 namespace po = boost::program_options;
@@ -32,38 +32,80 @@ std::string shape_text(const std::vector<std::uint64_t>& shape) {
   return s + "]";
 }
 
-bool print_file(const fs::path& p) {
-  auto f = SafetensorsFile::open(p, ParseOptions{.allow_unknown_dtypes = true});
-  if (!f) {
-    std::cerr << "qinspect: error: " << f.error().to_string() << "\n";
-    return false;
+template <class T>
+std::string opt(const std::optional<T>& v) {
+  if (!v) return "?";
+  if constexpr (std::is_same_v<T, std::string>) return *v;
+  else return std::to_string(*v);
+}
+
+void print(const Checkpoint& c, bool list_tensors) {
+  std::cout << escape_for_display(c.root().string()) << ": " << layout_name(c.layout()) << " ("
+            << layout_summary(c.layout()) << ")\n";
+  for (const std::string& e : c.evidence()) std::cout << "  evidence: " << escape_for_display(e) << "\n";
+  if (const auto& cfg = c.config()) {
+    std::cout << "  config: " << opt(cfg->model_type) << ", " << opt(cfg->torch_dtype) << ", "
+              << opt(cfg->num_hidden_layers) << " layers, hidden " << opt(cfg->hidden_size) << ", heads "
+              << opt(cfg->num_attention_heads) << "/" << opt(cfg->kv_heads()) << " kv, head_dim "
+              << opt(cfg->resolved_head_dim()) << ", vocab " << opt(cfg->vocab_size) << "\n";
   }
-  std::cout << escape_for_display(p.filename().string()) << ": " << f->tensors().size() << " tensors, "
-            << f->file_size() << " bytes (header " << f->header().header_size << ")\n";
-  for (const Error& w : f->header().warnings) std::cerr << "qinspect: warning: " << w.to_string() << "\n";
-  for (const TensorInfo& t : f->tensors()) {
-    std::cout << "  " << escape_for_display(t.name) << "  " << escape_for_display(t.dtype_name) << " "
-              << shape_text(t.shape) << "  [" << t.begin << ", " << t.end << ")\n";
+  if (!c.description_name().empty()) {
+    std::cout << "  description: " << c.description_name();
+    if (const auto& d = c.ms_description()) {
+      if (d->model_quant_type) std::cout << ", model_quant_type " << *d->model_quant_type;
+      if (d->group_size) std::cout << ", group_size " << *d->group_size;
+    }
+    std::cout << "\n";
   }
-  return true;
+  std::map<std::string, int> by_type;
+  for (const Module& m : c.modules()) ++by_type[m.tag];
+  if (!by_type.empty()) {
+    std::cout << "  quantized modules:";
+    for (const auto& [t, n] : by_type) std::cout << " " << n << " " << escape_for_display(t);
+    std::cout << "\n";
+  }
+  std::uint64_t bytes = 0;
+  for (const ShardFile& s : c.shards()) bytes += s.size;
+  std::cout << "  " << c.tensors().size() << " tensors in " << c.shards().size() << " file(s), " << bytes << " bytes";
+  if (c.index()) std::cout << "; index " << c.index_name();
+  std::cout << "\n";
+  for (const Diagnostic& d : c.diagnostics())
+    std::cout << "  " << severity_name(d.severity) << ": " << d.error.to_string() << "\n";
+  if (!list_tensors) return;
+  for (const ShardFile& s : c.shards()) {
+    if (!s.file) {
+      std::cout << escape_for_display(s.name) << ": unreadable\n";
+      continue;
+    }
+    std::cout << escape_for_display(s.name) << ": " << s.file->tensors().size() << " tensors, " << s.size << " bytes\n";
+    for (const TensorInfo& t : s.file->tensors()) {
+      std::string_view tag = c.tag_of(t.name);
+      std::cout << "  " << escape_for_display(t.name) << "  " << escape_for_display(t.dtype_name) << " "
+                << shape_text(t.shape) << "  [" << t.begin << ", " << t.end << ")"
+                << (tag.empty() ? "" : "  " + escape_for_display(tag)) << "\n";
+    }
+  }
 }
 
 void usage(std::ostream& os, const po::options_description& opts) {
   os << "usage: qinspect [options] PATH\n\n"
-        "List the tensors of a .safetensors file, or of every .safetensors file in a\n"
-        "checkpoint directory, and check any *.safetensors.index.json found there.\n\n"
+        "Show what a quantized checkpoint directory (or one .safetensors file) holds:\n"
+        "the detected layout and its evidence, config.json facts, the quantized modules,\n"
+        "problems found, and with --tensors every tensor of every shard.\n\n"
      << opts
-     << "\nexit codes: 0 read, 1 nothing could be read, 2 usage error or no such path\n"
+     << "\nexit codes: 0 read (problems, if any, are printed), 1 nothing could be read,\n"
+        "            2 usage error or no such path\n"
         "examples:\n"
-        "  qinspect samples/tiny-llama-float\n"
-        "  qinspect samples/tiny-llama-float/model.safetensors\n";
+        "  qinspect samples/tiny-qwen-w8a8-msmodelslim\n"
+        "  qinspect --tensors samples/tiny-llama-float/model.safetensors\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("version", "print the version");
+  opts.add_options()("help,h", "show this help")("version", "print the version")(
+      "tensors", "list every tensor of every shard (name, dtype, shape, data offsets, type)");
   po::options_description hidden;
   hidden.add_options()("path", po::value<std::string>());
   po::options_description all;
@@ -97,33 +139,11 @@ int main(int argc, char** argv) {
     std::cerr << "qinspect: " << path.string() << ": no such file or directory\n";
     return kExitUsage;
   }
-  if (!fs::is_directory(path, ec)) return print_file(path) ? kExitOk : kExitUnreadable;
-
-  std::vector<fs::path> files, indexes;
-  for (const auto& e : fs::directory_iterator(path, ec)) {
-    std::string n = e.path().filename().string();
-    if (is_index_file_name(n)) indexes.push_back(e.path());
-    else if (n.size() > 12 && n.ends_with(".safetensors")) files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::sort(indexes.begin(), indexes.end());
-  std::size_t read = 0;
-  for (const fs::path& f : files) read += print_file(f) ? 1 : 0;
-  for (const fs::path& ip : indexes) {
-    auto idx = read_shard_index(ip);
-    if (!idx) {
-      std::cerr << "qinspect: error: " << idx.error().to_string() << "\n";
-      continue;
-    }
-    ++read;
-    auto problems = check_shard_index(path, ip.string(), *idx);
-    std::cout << escape_for_display(ip.filename().string()) << ": " << idx->weight_map.size() << " tensors in "
-              << idx->shards().size() << " shards, " << (problems.empty() ? "consistent" : "INCONSISTENT") << "\n";
-    for (const Error& e : problems) std::cerr << "qinspect: error: " << e.to_string() << "\n";
-  }
-  if (files.empty() && indexes.empty()) {
-    std::cerr << "qinspect: " << path.string() << ": no .safetensors files found\n";
+  auto c = Checkpoint::open(path);
+  if (!c) {
+    std::cerr << "qinspect: error: " << c.error().to_string() << "\n";
     return kExitUnreadable;
   }
-  return read > 0 ? kExitOk : kExitUnreadable;
+  print(*c, vm.count("tensors") > 0);
+  return c->tensors().empty() ? kExitUnreadable : kExitOk;
 }

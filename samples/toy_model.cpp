@@ -5,10 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "formats/atomic_file.h"
-#include "formats/float_codec.h"
-#include "formats/safetensors_writer.h"
-#include "formats/sharded_writer.h"
 
 namespace qkit::samples {
 namespace {
@@ -45,13 +41,6 @@ FloatTensor norm_tensor(Rng& rng, std::string name, std::uint64_t n) {
   return t;
 }
 
-Status write_text_file(const std::filesystem::path& path, const std::string& text) {
-  auto out = AtomicFileWriter::create(path);
-  if (!out) return std::move(out).error();
-  if (auto st = out->write(std::string_view(text)); !st) return st;
-  return out->commit();
-}
-
 }  // namespace
 
 std::vector<FloatTensor> make_float_model(const ToyConfig& c) {
@@ -61,19 +50,36 @@ std::vector<FloatTensor> make_float_model(const ToyConfig& c) {
   // Weights scaled like a trained model's (~1/sqrt(fan_in)), so int8
   // quantization of them has a realistic dynamic range.
   const float ws = 1.0f / std::sqrt(static_cast<float>(h));
+  auto lin = [&](std::vector<FloatTensor>& out, const std::string& name, std::uint64_t n, std::uint64_t k) {
+    out.push_back(random_tensor(rng, name, {n, k}, 1.0f / std::sqrt(static_cast<float>(k))));
+  };
   std::vector<FloatTensor> out;
   out.push_back(random_tensor(rng, "model.embed_tokens.weight", {static_cast<std::uint64_t>(c.vocab), h}, 1.0f));
   for (int l = 0; l < c.layers; ++l) {
     std::string p = "model.layers." + std::to_string(l) + ".";
     out.push_back(norm_tensor(rng, p + "input_layernorm.weight", h));
-    out.push_back(random_tensor(rng, p + "self_attn.q_proj.weight", {h, h}, ws));
-    out.push_back(random_tensor(rng, p + "self_attn.k_proj.weight", {kv, h}, ws));
-    out.push_back(random_tensor(rng, p + "self_attn.v_proj.weight", {kv, h}, ws));
-    out.push_back(random_tensor(rng, p + "self_attn.o_proj.weight", {h, h}, ws));
+    lin(out, p + "self_attn.q_proj.weight", h, h);
+    if (c.qkv_bias) out.push_back(random_tensor(rng, p + "self_attn.q_proj.bias", {h}, 0.1f));
+    lin(out, p + "self_attn.k_proj.weight", kv, h);
+    if (c.qkv_bias) out.push_back(random_tensor(rng, p + "self_attn.k_proj.bias", {kv}, 0.1f));
+    lin(out, p + "self_attn.v_proj.weight", kv, h);
+    if (c.qkv_bias) out.push_back(random_tensor(rng, p + "self_attn.v_proj.bias", {kv}, 0.1f));
+    lin(out, p + "self_attn.o_proj.weight", h, h);
     out.push_back(norm_tensor(rng, p + "post_attention_layernorm.weight", h));
-    out.push_back(random_tensor(rng, p + "mlp.gate_proj.weight", {im, h}, ws));
-    out.push_back(random_tensor(rng, p + "mlp.up_proj.weight", {im, h}, ws));
-    out.push_back(random_tensor(rng, p + "mlp.down_proj.weight", {h, im}, 1.0f / std::sqrt(static_cast<float>(im))));
+    if (c.experts > 0) {
+      const std::uint64_t mi = c.moe_intermediate;
+      out.push_back(random_tensor(rng, p + "mlp.gate.weight", {static_cast<std::uint64_t>(c.experts), h}, ws));
+      for (int e = 0; e < c.experts; ++e) {
+        std::string ep = p + "mlp.experts." + std::to_string(e) + ".";
+        lin(out, ep + "gate_proj.weight", mi, h);
+        lin(out, ep + "up_proj.weight", mi, h);
+        lin(out, ep + "down_proj.weight", h, mi);
+      }
+    } else {
+      lin(out, p + "mlp.gate_proj.weight", im, h);
+      lin(out, p + "mlp.up_proj.weight", im, h);
+      lin(out, p + "mlp.down_proj.weight", h, im);
+    }
   }
   out.push_back(norm_tensor(rng, "model.norm.weight", h));
   if (!c.tie_word_embeddings)
@@ -81,11 +87,24 @@ std::vector<FloatTensor> make_float_model(const ToyConfig& c) {
   return out;
 }
 
+bool is_quantizable_linear(const std::string& name) {
+  static const char* kProj[] = {"q_proj.weight", "k_proj.weight", "v_proj.weight", "o_proj.weight",
+                                "gate_proj.weight", "up_proj.weight", "down_proj.weight"};
+  for (const char* p : kProj) {
+    std::string_view s(p);
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0 &&
+        name[name.size() - s.size() - 1] == '.')
+      return true;
+  }
+  return false;
+}
+
 std::string make_config_json(const ToyConfig& c) {
   nlohmann::ordered_json j;
-  j["architectures"] = {"LlamaForCausalLM"};
+  const char* arch = c.experts > 0 ? "Qwen3MoeForCausalLM" : c.qkv_bias ? "Qwen2ForCausalLM" : "LlamaForCausalLM";
+  j["architectures"] = {arch};
   j["model_type"] = c.model_type;
-  j["torch_dtype"] = "bfloat16";
+  j["torch_dtype"] = c.dtype == Dtype::F16 ? "float16" : c.dtype == Dtype::F32 ? "float32" : "bfloat16";
   j["hidden_size"] = c.hidden;
   j["intermediate_size"] = c.intermediate;
   j["num_hidden_layers"] = c.layers;
@@ -93,44 +112,16 @@ std::string make_config_json(const ToyConfig& c) {
   j["num_key_value_heads"] = c.kv_heads;
   j["head_dim"] = c.hidden / c.heads;
   j["vocab_size"] = c.vocab;
+  if (c.experts > 0) {
+    j["num_experts"] = c.experts;
+    j["num_experts_per_tok"] = 1;
+    j["moe_intermediate_size"] = c.moe_intermediate;
+  }
   j["max_position_embeddings"] = 512;
   j["rms_norm_eps"] = 1e-6;
   j["rope_theta"] = 10000.0;
   j["tie_word_embeddings"] = c.tie_word_embeddings;
   return j.dump(2) + "\n";
-}
-
-Status write_float_checkpoint(const std::filesystem::path& dir, const ToyConfig& cfg, std::uint64_t max_shard_bytes) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Error(Errc::io_write, "cannot create directory: " + ec.message()).in_file(dir.string());
-  auto model = make_float_model(cfg);
-  // bf16 bytes, kept alive while the writer streams them.
-  std::vector<std::vector<std::uint16_t>> storage;
-  storage.reserve(model.size());
-  std::vector<TensorSource> sources;
-  for (const FloatTensor& t : model) {
-    auto& b = storage.emplace_back(t.values.size());
-    for (std::size_t i = 0; i < t.values.size(); ++i) b[i] = f32_to_bf16(t.values[i]);
-    sources.push_back(TensorSource{t.name, Dtype::BF16, t.shape, std::as_bytes(std::span(b)), {}});
-  }
-  ShardedWriteOptions opts;
-  opts.shard_prefix = "model";
-  opts.index_name = "model.safetensors.index.json";
-  opts.single_file_name = max_shard_bytes == 0 ? "model.safetensors" : "";
-  opts.max_shard_bytes = max_shard_bytes == 0 ? ~0ull : max_shard_bytes;
-  opts.shard_metadata = [](std::span<const std::size_t>) { return Metadata{{"format", "pt"}}; };
-  auto res = write_sharded(dir, sources, opts);
-  if (!res) return std::move(res).error();
-  return write_text_file(dir / "config.json", make_config_json(cfg));
-}
-
-std::vector<std::string> sample_names() { return {"tiny-llama-float", "tiny-llama-float-sharded"}; }
-
-Status write_all_samples(const std::filesystem::path& root) {
-  ToyConfig cfg;
-  if (auto st = write_float_checkpoint(root / "tiny-llama-float", cfg); !st) return st;
-  return write_float_checkpoint(root / "tiny-llama-float-sharded", cfg, 96 * 1024);
 }
 
 }  // namespace qkit::samples

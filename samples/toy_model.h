@@ -12,20 +12,39 @@
 #include <string>
 #include <vector>
 
+#include "formats/dtype.h"
 #include "formats/error.h"
 
 namespace qkit::samples {
 
 struct ToyConfig {
-  std::string model_type = "llama";
+  std::string model_type = "llama";  // "llama", "qwen2" (q/k/v biases), "qwen3_moe"
   int layers = 2;
   int hidden = 64;
   int intermediate = 128;
   int heads = 4;
   int kv_heads = 2;
-  int vocab = 256;
+  int vocab = 128;
+  bool qkv_bias = false;             // Qwen2-style q/k/v projection biases
+  int experts = 0;                   // > 0: MoE MLP with this many experts
+  int moe_intermediate = 64;
+  Dtype dtype = Dtype::BF16;         // torch_dtype of the float model
   bool tie_word_embeddings = false;
   std::uint64_t seed = 20261122;
+
+  static ToyConfig llama() { return {}; }
+  static ToyConfig qwen_bias() {
+    ToyConfig c;
+    c.model_type = "qwen2";
+    c.qkv_bias = true;
+    return c;
+  }
+  static ToyConfig moe() {
+    ToyConfig c;
+    c.model_type = "qwen3_moe";
+    c.experts = 2;
+    return c;
+  }
 };
 
 // A float tensor of the toy model, values in fp32 (converted on write).
@@ -38,18 +57,12 @@ struct FloatTensor {
 // Every tensor of the float model, in Hugging Face state-dict order.
 std::vector<FloatTensor> make_float_model(const ToyConfig& cfg);
 
-// config.json text for the toy model (torch_dtype bfloat16).
+// config.json text for the toy model.
 std::string make_config_json(const ToyConfig& cfg);
 
-// Writes the float checkpoint as bf16: config.json + model.safetensors, or
-// with max_shard_bytes > 0, model-0000i-of-0000N.safetensors + index.
-Status write_float_checkpoint(const std::filesystem::path& dir, const ToyConfig& cfg,
-                              std::uint64_t max_shard_bytes = 0);
-
-// Writes every bundled sample under `root` (one sub-directory each).
-Status write_all_samples(const std::filesystem::path& root);
-
-// Names of the sub-directories write_all_samples creates.
-std::vector<std::string> sample_names();
+// Is this float tensor the weight of a linear layer the quantizers quantize
+// (attention and MLP projections, experts included; not embeddings, norms,
+// lm_head or the MoE router)?
+bool is_quantizable_linear(const std::string& name);
 
 }  // namespace qkit::samples

@@ -1,0 +1,586 @@
+//===- formats/checkpoint.cpp - layout detection and unified access ------===//
+//
+// Detection follows the evidence the producers leave (file names, the
+// description's reserved keys, safetensors __metadata__), in the order of
+// ../shared/reference/msmodelslim-format.md §1 and golden-stick-format.md §1:
+// the description file decides the family, its keys decide the msModelSlim
+// generation, and the weight file names confirm it.
+//
+//===----------------------------------------------------------------------===//
+#include "formats/checkpoint.h"
+
+#include "formats/atomic_file.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+namespace qkit {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool starts_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(0, p.size()) == p; }
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+struct ShardName {
+  std::string prefix;
+  std::uint64_t index = 0, count = 0;
+};
+
+// "<prefix>-<i>-of-<n>.safetensors" (5+ digits each; msModelSlim drops the
+// padding above 99999 shards).
+std::optional<ShardName> parse_shard_name(std::string_view name) {
+  if (!ends_with(name, ".safetensors")) return std::nullopt;
+  std::string_view stem = name.substr(0, name.size() - 12);
+  auto of = stem.rfind("-of-");
+  if (of == std::string_view::npos) return std::nullopt;
+  auto dash = stem.rfind('-', of - 1);
+  if (dash == std::string_view::npos || of == 0) return std::nullopt;
+  ShardName s;
+  std::string_view a = stem.substr(dash + 1, of - dash - 1), b = stem.substr(of + 4);
+  if (a.empty() || b.empty()) return std::nullopt;
+  auto r1 = std::from_chars(a.data(), a.data() + a.size(), s.index);
+  auto r2 = std::from_chars(b.data(), b.data() + b.size(), s.count);
+  if (r1.ec != std::errc() || r1.ptr != a.data() + a.size() || r2.ec != std::errc() || r2.ptr != b.data() + b.size())
+    return std::nullopt;
+  s.prefix = std::string(stem.substr(0, dash));
+  return s;
+}
+
+// The weight-file prefix: "quant_model_weights" for both
+// quant_model_weights.safetensors and quant_model_weights-00001-of-00002.
+std::string weight_prefix(std::string_view name) {
+  if (auto s = parse_shard_name(name)) return s->prefix;
+  return std::string(name.substr(0, name.size() - 12));
+}
+
+bool is_rank_dir(std::string_view n) {
+  if (!starts_with(n, "rank_") || n.size() == 5) return false;
+  return std::all_of(n.begin() + 5, n.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::uint64_t rank_number(std::string_view n) {
+  std::uint64_t r = 0;
+  std::from_chars(n.data() + 5, n.data() + n.size(), r);
+  return r;
+}
+
+std::string join(const std::vector<std::string>& v, std::size_t max = 4) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size() && i < max; ++i) out += (i ? ", " : "") + v[i];
+  if (v.size() > max) out += ", ... (" + std::to_string(v.size()) + " in all)";
+  return out;
+}
+
+}  // namespace
+
+std::string_view layout_name(Layout l) {
+  switch (l) {
+    case Layout::MsModelSlimV1: return "msmodelslim-v1";
+    case Layout::MsModelSlimV0: return "msmodelslim-v0";
+    case Layout::MsModelSlimMindIE: return "msmodelslim-mindie";
+    case Layout::MindIeSd: return "mindie-sd";
+    case Layout::MsModelSlimCompressed: return "msmodelslim-compressed";
+    case Layout::GoldenStick: return "golden-stick";
+    case Layout::GoldenStickPerRank: return "golden-stick-per-rank";
+    case Layout::HfFloat: return "hf-float";
+    case Layout::HfForeignQuantized: return "hf-foreign-quantized";
+    case Layout::SafetensorsFile: return "safetensors-file";
+    case Layout::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::string_view layout_summary(Layout l) {
+  switch (l) {
+    case Layout::MsModelSlimV1: return "msModelSlim, current (V1) saver";
+    case Layout::MsModelSlimV0: return "msModelSlim, legacy ascendV1 saver";
+    case Layout::MsModelSlimMindIE: return "msModelSlim, legacy MindIE (safe_tensor) naming";
+    case Layout::MindIeSd: return "msModelSlim MindIE-SD writer";
+    case Layout::MsModelSlimCompressed: return "msModelSlim compressed sparse (W8A8SC/W16A16SC)";
+    case Layout::GoldenStick: return "MindSpore Golden-Stick";
+    case Layout::GoldenStickPerRank: return "MindSpore Golden-Stick, one directory per rank";
+    case Layout::HfFloat: return "Hugging Face float checkpoint";
+    case Layout::HfForeignQuantized: return "Hugging Face checkpoint quantized by another tool";
+    case Layout::SafetensorsFile: return "a single safetensors file";
+    case Layout::Unknown: return "not recognised";
+  }
+  return "";
+}
+
+std::optional<Family> layout_family(Layout l) {
+  switch (l) {
+    case Layout::MsModelSlimV1:
+    case Layout::MsModelSlimV0:
+    case Layout::MsModelSlimMindIE:
+    case Layout::MindIeSd:
+    case Layout::MsModelSlimCompressed:
+      return Family::MsModelSlim;
+    case Layout::GoldenStick:
+    case Layout::GoldenStickPerRank:
+      return Family::GoldenStick;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Info: return "info";
+  }
+  return "?";
+}
+
+Result<Checkpoint> Checkpoint::open(const fs::path& path, const OpenOptions& options) {
+  std::error_code ec;
+  auto st = fs::status(path, ec);
+  if (ec || st.type() == fs::file_type::not_found)
+    return Error(Errc::io_open, "no such file or directory").in_file(path.string());
+  Checkpoint c;
+  c.options_ = options;
+  c.root_ = path;
+  if (fs::is_regular_file(st)) {
+    c.layout_ = Layout::SafetensorsFile;
+    c.evidence_.push_back("a single file was given");
+    c.root_ = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    c.read_shards(c.root_, {path.filename().string()});
+    if (!c.shards_[0].file) return *c.shards_[0].error;
+    c.build_tensor_view();
+    return c;
+  }
+  if (!fs::is_directory(st)) return Error(Errc::not_regular_file, "neither a file nor a directory").in_file(path.string());
+  c.detect(path);
+  if (c.layout_ == Layout::Unknown && c.shards_.empty() && !c.ms_description_ && !c.gs_description_)
+    return Error(Errc::invalid_argument, "not a checkpoint: no .safetensors files and no description file")
+        .in_file(path.string());
+  c.build_tensor_view();
+  c.build_modules();
+  return c;
+}
+
+void Checkpoint::read_shards(const fs::path& dir, const std::vector<std::string>& names) {
+  for (const std::string& n : names) {
+    ShardFile sf;
+    sf.name = n;
+    std::error_code ec;
+    sf.size = fs::file_size(dir / n, ec);
+    auto f = SafetensorsFile::open(dir / n, ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes});
+    if (f) {
+      sf.file = std::make_shared<SafetensorsFile>(std::move(*f));
+      for (const Error& w : sf.file->header().warnings) note(Severity::Warning, w);
+    } else {
+      sf.error = std::move(f).error();
+      note(Severity::Error, *sf.error);
+    }
+    shards_.push_back(std::move(sf));
+  }
+}
+
+void Checkpoint::detect(const fs::path& dir) {
+  std::vector<std::string> files, rank_dirs, part_dirs;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string n = it->path().filename().string();
+    std::error_code e2;
+    if (it->is_directory(e2)) {
+      if (is_rank_dir(n)) rank_dirs.push_back(n);
+      else if (starts_with(n, "part") && n.find("-of-") != std::string::npos) part_dirs.push_back(n);
+    } else if (it->is_regular_file(e2)) {
+      files.push_back(n);
+    }
+  }
+  if (ec) note(Severity::Error, Error(Errc::io_read, "cannot list the directory: " + ec.message()).in_file(dir.string()));
+  std::sort(files.begin(), files.end());
+  std::sort(rank_dirs.begin(), rank_dirs.end(),
+            [](const std::string& a, const std::string& b) { return rank_number(a) < rank_number(b); });
+
+  std::vector<std::string> ms_descs, indexes, weights;
+  bool has_gs_desc = false;
+  for (const std::string& n : files) {
+    if (n.find(kTempMarker) != std::string::npos) {
+      note(Severity::Warning, Error(Errc::invalid_argument, "leftover temporary file of an interrupted qkit run "
+                                                            "(safe to delete)")
+                                  .in_file((dir / n).string()));
+      continue;
+    }
+    if (is_ms_description_name(n)) ms_descs.push_back(n);
+    else if (n == kGsDescriptionName) has_gs_desc = true;
+    else if (is_index_file_name(n)) indexes.push_back(n);
+    else if (ends_with(n, ".safetensors") && n.size() > 12) {
+      if (ends_with(n, "-of-00000.safetensors")) {
+        note(Severity::Warning, Error(Errc::invalid_argument, "temporary shard name of an interrupted msModelSlim "
+                                                              "save ('-of-00000'): the checkpoint is incomplete")
+                                    .in_file((dir / n).string()));
+      }
+      weights.push_back(n);
+    } else if (n != "config.json") {
+      side_files_.push_back(n);
+    }
+  }
+  if (std::find(files.begin(), files.end(), "config.json") != files.end()) {
+    auto cfg = read_model_config(dir / "config.json");
+    if (cfg) {
+      config_ = std::move(*cfg);
+      for (const Error& w : config_->warnings) note(Severity::Warning, w);
+    } else {
+      note(Severity::Error, std::move(cfg).error());
+    }
+  }
+  auto count_prefix = [&](std::string_view p) {
+    return std::count_if(weights.begin(), weights.end(), [&](const std::string& w) { return starts_with(w, p); });
+  };
+
+  // 1. Which family's description is there?
+  std::optional<Family> family;
+  if (!ms_descs.empty() && has_gs_desc) {
+    note(Severity::Warning,
+         Error(Errc::invalid_argument, "both " + join(ms_descs) + " and quantization_description.json are present; "
+                                       "vllm-mindspore refuses such a directory ('Found multiple config files')")
+             .in_file(dir.string()));
+    family = count_prefix("quant-model-") > 0 ? Family::GoldenStick : Family::MsModelSlim;
+    evidence_.push_back(std::string("weight names decide between the two description files: ") +
+                        (family == Family::GoldenStick ? "quant-model-*" : "not quant-model-*"));
+  } else if (!ms_descs.empty()) {
+    family = Family::MsModelSlim;
+  } else if (has_gs_desc) {
+    family = Family::GoldenStick;
+  } else if (count_prefix("quant-model-") > 0) {
+    family = Family::GoldenStick;
+    note(Severity::Error, Error(Errc::invalid_argument, "Golden-Stick weights (quant-model-*) without "
+                                                        "quantization_description.json")
+                              .in_file(dir.string()));
+  } else if (count_prefix("quant_model_weight") > 0) {
+    family = Family::MsModelSlim;
+    note(Severity::Error, Error(Errc::invalid_argument, "msModelSlim weights (quant_model_weight*) without a "
+                                                        "quant_model_description*.json")
+                              .in_file(dir.string()));
+  }
+
+  std::vector<std::string> shard_names;
+  auto use_index = [&](const std::string& name) -> bool {
+    auto idx = read_shard_index(dir / name);
+    if (!idx) {
+      note(Severity::Error, std::move(idx).error());
+      return false;
+    }
+    for (const Error& w : idx->warnings) note(Severity::Warning, w);
+    index_ = std::move(*idx);
+    index_name_ = name;
+    for (const std::string& s : index_->shards())
+      if (check_shard_name(dir, s).ok()) shard_names.push_back(s);
+    return true;
+  };
+  auto unindexed_warning = [&](const std::vector<std::string>& candidates) {
+    std::vector<std::string> extra;
+    for (const std::string& w : candidates)
+      if (std::find(shard_names.begin(), shard_names.end(), w) == shard_names.end()) extra.push_back(w);
+    if (!extra.empty())
+      note(Severity::Warning, Error(Errc::index_tensor_unlisted, join(extra) + " not listed in " + index_name_ +
+                                                                     "; loaders that follow the index ignore it")
+                                  .in_file(dir.string()));
+  };
+
+  if (family == Family::MsModelSlim) {
+    if (ms_descs.size() > 1) {
+      note(Severity::Warning, Error(Errc::invalid_argument, "several description files (" + join(ms_descs) +
+                                                                "); MindIE and vllm-mindspore refuse this")
+                                  .in_file(dir.string()));
+    }
+    if (!ms_descs.empty()) {
+      description_name_ = std::find(ms_descs.begin(), ms_descs.end(), kMsDescriptionName) != ms_descs.end()
+                              ? std::string(kMsDescriptionName)
+                              : ms_descs.front();
+      auto d = read_ms_description(dir / description_name_);
+      if (d) {
+        ms_description_ = std::move(*d);
+        for (const Error& w : ms_description_->warnings) note(Severity::Warning, w);
+      } else {
+        note(Severity::Error, std::move(d).error());
+      }
+    }
+    // Weight files of the family, and their common prefix.
+    std::vector<std::string> ms_weights;
+    for (const std::string& w : weights)
+      if (starts_with(w, "quant_model_weight")) ms_weights.push_back(w);
+    std::set<std::string> prefixes;
+    for (const std::string& w : ms_weights) prefixes.insert(weight_prefix(w));
+    if (prefixes.size() > 1)
+      note(Severity::Warning, Error(Errc::invalid_argument, "weights with several prefixes: " +
+                                                                join({prefixes.begin(), prefixes.end()}))
+                                  .in_file(dir.string()));
+    std::string prefix = prefixes.empty() ? "" : *prefixes.begin();
+    const MsDescription* d = ms_description_ ? &*ms_description_ : nullptr;
+    std::string type_suffix = ms_description_type_suffix(description_name_);
+    if (d && d->model_quant_type && (*d->model_quant_type == "W8A8SC" || *d->model_quant_type == "W16A16SC")) {
+      layout_ = Layout::MsModelSlimCompressed;
+      evidence_.push_back("model_quant_type " + *d->model_quant_type + ": compressed sparse weights");
+    } else if (d && (d->has_metadata || d->has_optional)) {
+      layout_ = Layout::MsModelSlimV1;
+      evidence_.push_back(description_name_ + " has the V1 saver's 'metadata'/'optional' keys");
+    } else if (d && d->version) {
+      layout_ = Layout::MsModelSlimV0;
+      evidence_.push_back(description_name_ + " has 'version' but no 'metadata'/'optional': legacy ascendV1 saver");
+    } else if (prefix == "quant_model_weight") {
+      layout_ = Layout::MindIeSd;
+      evidence_.push_back("weights named quant_model_weight-<i>-of-<n> without a type suffix: MindIE-SD writer");
+    } else if (!type_suffix.empty()) {
+      layout_ = Layout::MsModelSlimMindIE;
+      evidence_.push_back("description named " + description_name_ + " and no 'version': legacy MindIE naming");
+    } else {
+      layout_ = Layout::MindIeSd;
+      evidence_.push_back("description without 'version' and no type in its name: MindIE-SD writer");
+    }
+    if (!prefix.empty()) {
+      evidence_.push_back("weights: " + join(ms_weights));
+      if (layout_ == Layout::MsModelSlimV1 && prefix != "quant_model_weights")
+        note(Severity::Warning, Error(Errc::invalid_argument, "V1 description but weights named '" + prefix +
+                                                                  "' (the V1 saver writes quant_model_weights*)")
+                                    .in_file(dir.string()));
+      if (!type_suffix.empty() && d && d->model_quant_type && type_suffix != [&] {
+            std::string t = *d->model_quant_type;
+            std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return std::tolower(ch); });
+            return t;
+          }())
+        note(Severity::Warning, Error(Errc::invalid_argument, "description name says '" + type_suffix +
+                                                                  "' but model_quant_type is " + *d->model_quant_type)
+                                    .in_file((dir / description_name_).string()));
+    }
+    std::string own_index = prefix + ".safetensors.index.json";
+    if (!prefix.empty() && std::find(indexes.begin(), indexes.end(), own_index) != indexes.end()) {
+      use_index(own_index);
+      unindexed_warning(ms_weights);
+    } else {
+      shard_names = ms_weights.empty() ? weights : ms_weights;
+    }
+    if (std::find(indexes.begin(), indexes.end(), "model.safetensors.index.json") != indexes.end())
+      note(Severity::Warning,
+           Error(Errc::invalid_argument, "stale model.safetensors.index.json beside msModelSlim weights: vLLM then "
+                                         "loads only the files it lists and silently drops the quantized shards")
+               .in_file((dir / "model.safetensors.index.json").string()));
+    if (shard_names.empty() && !rank_dirs.empty()) {
+      // A distributed MindIE-SD run leaves its weights per rank (merging is not implemented there).
+      for (const std::string& r : rank_dirs)
+        for (auto it = fs::directory_iterator(dir / r, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+          if (ends_with(it->path().filename().string(), ".safetensors"))
+            shard_names.push_back(r + "/" + it->path().filename().string());
+      std::sort(shard_names.begin(), shard_names.end());
+      rank_count_ = rank_dirs.size();
+      evidence_.push_back("weights only in " + std::to_string(rank_dirs.size()) + " rank_<r>/ directories");
+    }
+  } else if (family == Family::GoldenStick) {
+    if (has_gs_desc) {
+      description_name_ = std::string(kGsDescriptionName);
+      auto d = read_gs_description(dir / description_name_);
+      if (d) {
+        gs_description_ = std::move(*d);
+        for (const Error& w : gs_description_->warnings) note(Severity::Warning, w);
+      } else {
+        note(Severity::Error, std::move(d).error());
+      }
+      evidence_.push_back("quantization_description.json (Golden-Stick's flat description)");
+    }
+    std::vector<std::string> gs_weights;
+    for (const std::string& w : weights)
+      if (starts_with(w, "quant-model-")) gs_weights.push_back(w);
+    if (gs_weights.empty() && !rank_dirs.empty()) {
+      layout_ = Layout::GoldenStickPerRank;
+      rank_count_ = rank_dirs.size();
+      for (const std::string& r : rank_dirs)
+        for (auto it = fs::directory_iterator(dir / r, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+          if (ends_with(it->path().filename().string(), ".safetensors"))
+            shard_names.push_back(r + "/" + it->path().filename().string());
+      std::sort(shard_names.begin(), shard_names.end(), [](const std::string& a, const std::string& b) {
+        return rank_number(a.substr(0, a.find('/'))) != rank_number(b.substr(0, b.find('/')))
+                   ? rank_number(a.substr(0, a.find('/'))) < rank_number(b.substr(0, b.find('/')))
+                   : a < b;
+      });
+      evidence_.push_back(std::to_string(rank_dirs.size()) + " rank_<r>/ directories with per-rank shards");
+    } else {
+      layout_ = Layout::GoldenStick;
+      if (!gs_weights.empty()) evidence_.push_back("weights: " + join(gs_weights));
+      if (std::find(indexes.begin(), indexes.end(), "model.safetensors.index.json") != indexes.end()) {
+        use_index("model.safetensors.index.json");
+        unindexed_warning(gs_weights);
+      } else {
+        shard_names = gs_weights.empty() ? weights : gs_weights;
+        if (gs_weights.size() > 1)
+          note(Severity::Warning, Error(Errc::invalid_argument, "several quant-model-* shards but no "
+                                                                "model.safetensors.index.json")
+                                      .in_file(dir.string()));
+      }
+    }
+  } else if (!weights.empty()) {
+    bool foreign = config_ && config_->quant_method;
+    layout_ = foreign ? Layout::HfForeignQuantized : Layout::HfFloat;
+    evidence_.push_back("no quantization description file");
+    if (foreign) evidence_.push_back("config.json quantization_config.quant_method = " + *config_->quant_method);
+    if (std::find(indexes.begin(), indexes.end(), "model.safetensors.index.json") != indexes.end()) {
+      use_index("model.safetensors.index.json");
+      unindexed_warning(weights);
+    } else if (!indexes.empty()) {
+      use_index(indexes.front());
+      unindexed_warning(weights);
+    } else {
+      shard_names = weights;
+    }
+    evidence_.push_back("weights: " + join(weights));
+  }
+
+  read_shards(dir, shard_names);
+  for (const ShardFile& s : shards_)
+    if (s.file && s.file->header().metadata.count("format") && s.file->header().metadata.at("format") == "ms") {
+      evidence_.push_back("safetensors __metadata__ format \"ms\": written by MindSpore");
+      break;
+    }
+
+  if (index_) {
+    std::map<std::string, const SafetensorsFile*> opened;
+    for (const ShardFile& s : shards_)
+      if (s.file) opened.emplace(s.name, s.file.get());
+    for (Error& e : check_shard_index(dir, (dir / index_name_).string(), *index_, &opened))
+      note(Severity::Error, std::move(e));
+  }
+}
+
+void Checkpoint::build_tensor_view() {
+  std::map<std::string_view, TensorRef> seen;
+  for (std::size_t s = 0; s < shards_.size(); ++s) {
+    if (!shards_[s].file) continue;
+    for (const TensorInfo& t : shards_[s].file->tensors()) {
+      auto [it, fresh] = seen.emplace(t.name, TensorRef{&t, s});
+      if (!fresh && rank_count_ == 0 && !index_)
+        note(Severity::Error, Error(Errc::index_tensor_in_two_shards, "stored in both " +
+                                                                          shards_[it->second.shard].name + " and " +
+                                                                          shards_[s].name)
+                                  .for_tensor(t.name)
+                                  .in_file((root_ / shards_[s].name).string()));
+    }
+  }
+  tensors_.clear();
+  tensors_.reserve(seen.size());
+  for (auto& [n, ref] : seen) tensors_.push_back(ref);
+
+  if (config_ && config_->dtype) {
+    model_dtype_ = config_->dtype;
+  } else {
+    const TensorRef* probe = find("model.embed_tokens.weight");
+    if (probe == nullptr)
+      for (const TensorRef& t : tensors_)
+        if (t.info->dtype == Dtype::BF16 || t.info->dtype == Dtype::F16) {
+          probe = &t;
+          break;
+        }
+    if (probe != nullptr && (probe->info->dtype == Dtype::BF16 || probe->info->dtype == Dtype::F16 ||
+                             probe->info->dtype == Dtype::F32)) {
+      model_dtype_ = probe->info->dtype;
+      if (layout_ != Layout::SafetensorsFile)
+        note(Severity::Info, Error(Errc::invalid_argument, "config.json gives no torch_dtype; model dtype " +
+                                                               std::string(dtype_name(*model_dtype_)) +
+                                                               " taken from " + probe->info->name));
+    }
+  }
+}
+
+const TensorRef* Checkpoint::find(std::string_view name) const {
+  auto it = std::lower_bound(tensors_.begin(), tensors_.end(), name,
+                             [](const TensorRef& r, std::string_view n) { return r.info->name < n; });
+  return it != tensors_.end() && it->info->name == name ? &*it : nullptr;
+}
+
+std::span<const std::byte> Checkpoint::data(const TensorRef& t) const { return shards_[t.shard].file->data(*t.info); }
+
+std::string_view Checkpoint::tag_of(std::string_view tensor) const {
+  const std::map<std::string, std::string>* types = ms_description_   ? &ms_description_->tensor_types
+                                                    : gs_description_ ? &gs_description_->tensor_types
+                                                                      : nullptr;
+  if (types == nullptr) return {};
+  auto it = types->find(std::string(tensor));
+  return it == types->end() ? std::string_view() : std::string_view(it->second);
+}
+
+bool Checkpoint::int4_marked(const TensorRef& t) const {
+  const auto& md = shards_[t.shard].file->header().metadata;
+  auto it = md.find(t.info->name);
+  return it != md.end() && it->second == "Int4";
+}
+
+SchemeContext Checkpoint::scheme_context() const {
+  SchemeContext c;
+  c.model_dtype = model_dtype_;
+  if (ms_description_ && ms_description_->group_size && *ms_description_->group_size > 0)
+    c.group_size = static_cast<std::uint64_t>(*ms_description_->group_size);
+  if (config_) {
+    c.heads = config_->num_attention_heads;
+    c.kv_heads = config_->kv_heads();
+    c.head_dim = config_->resolved_head_dim();
+  }
+  return c;
+}
+
+void Checkpoint::build_modules() {
+  modules_.clear();
+  const std::map<std::string, std::string>* types = ms_description_   ? &ms_description_->tensor_types
+                                                    : gs_description_ ? &gs_description_->tensor_types
+                                                                      : nullptr;
+  if (types == nullptr) return;
+  std::map<std::string, Module> by_prefix;
+  auto strip = [](std::string_view name, int components) -> std::optional<std::pair<std::string, std::string>> {
+    std::size_t pos = name.size();
+    for (int i = 0; i < components; ++i) {
+      if (pos == 0) return std::nullopt;
+      pos = name.rfind('.', pos - 1);
+      if (pos == std::string_view::npos) return std::nullopt;
+    }
+    return std::make_pair(std::string(name.substr(0, pos)), std::string(name.substr(pos + 1)));
+  };
+  // Linear modules: a ".weight" whose tag is a linear-scope quant type.
+  for (const auto& [name, tag] : *types) {
+    auto parsed = parse_quant_type(tag);
+    if (!parsed) {
+      if (tag != "FLOAT" && ends_with(name, ".weight")) {
+        // Unknown type on a weight: still a module, so it is shown and checked.
+        auto p = strip(name, 1);
+        if (p) by_prefix.emplace(p->first, Module{p->first, QuantScope::Linear, tag, std::nullopt, {}});
+      }
+      continue;
+    }
+    QuantScope scope = quant_type_info(parsed->type).scope;
+    if (scope == QuantScope::Linear && ends_with(name, ".weight")) {
+      auto p = strip(name, 1);
+      if (p) by_prefix.emplace(p->first, Module{p->first, QuantScope::Linear, tag, parsed, {}});
+    } else if (scope == QuantScope::Attention) {
+      auto p = strip(name, 2);
+      if (!p) continue;
+      std::string key = p->first + "#" + tag;
+      by_prefix.emplace(key, Module{p->first, QuantScope::Attention, tag, parsed, {}});
+    }
+  }
+  // Attach tensors: attention-scope tags by their own prefix, everything else
+  // to the linear module of its prefix.
+  for (const TensorRef& t : tensors_) {
+    const std::string& name = t.info->name;
+    std::string_view tag = tag_of(name);
+    auto parsed = parse_quant_type(tag);
+    if (parsed && quant_type_info(parsed->type).scope == QuantScope::Attention) {
+      if (auto p = strip(name, 2))
+        if (auto it = by_prefix.find(p->first + "#" + std::string(tag)); it != by_prefix.end())
+          it->second.tensors.emplace_back(p->second, &t);
+      continue;
+    }
+    if (auto p = strip(name, 1))
+      if (auto it = by_prefix.find(p->first); it != by_prefix.end()) it->second.tensors.emplace_back(p->second, &t);
+  }
+  for (auto& [k, m] : by_prefix) {
+    std::sort(m.tensors.begin(), m.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    modules_.push_back(std::move(m));
+  }
+  std::sort(modules_.begin(), modules_.end(),
+            [](const Module& a, const Module& b) { return a.prefix != b.prefix ? a.prefix < b.prefix : a.tag < b.tag; });
+}
+
+}  // namespace qkit

@@ -1,0 +1,164 @@
+//===- formats/checkpoint.h - a checkpoint directory as one object -------===//
+//
+// Opens a directory (or a single .safetensors file), decides which producer
+// wrote it — with the evidence for that decision — and gives unified access
+// to every tensor across shards, to the description file of either family,
+// to config.json facts, and to the quantized modules (a linear layer's
+// weight with its scales, offsets and biases; an attention module's FA/KV
+// tensors) as the scheme table understands them.
+//
+// Opening never stops at the first problem: unreadable shards, ambiguous
+// description files, stale indexes and the like become diagnostics, and
+// everything still readable stays available (the llvm-readobj way).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "formats/description.h"
+#include "formats/error.h"
+#include "formats/model_config.h"
+#include "formats/quant_type.h"
+#include "formats/safetensors.h"
+#include "formats/scheme.h"
+#include "formats/shard_index.h"
+
+namespace qkit {
+
+enum class Layout : std::uint8_t {
+  MsModelSlimV1,          // quant_model_weights* + quant_model_description.json with metadata/optional
+  MsModelSlimV0,          // quant_model_weight_<t>* + quant_model_description.json with version (legacy ascendV1)
+  MsModelSlimMindIE,      // quant_model_weight_<t>* + quant_model_description_<t>.json (legacy MindIE naming)
+  MindIeSd,               // quant_model_weight-0000i-of-N (no type) + description without version
+  MsModelSlimCompressed,  // W8A8SC / W16A16SC compressed sparse
+  GoldenStick,            // quant-model-* + model.safetensors.index.json + quantization_description.json
+  GoldenStickPerRank,     // rank_<r>/*.safetensors + quantization_description.json
+  HfFloat,                // model.safetensors or model-0000i-of-N + index, no description
+  HfForeignQuantized,     // Hugging Face layout with quantization_config.quant_method (fp8, awq, ...)
+  SafetensorsFile,        // a single .safetensors file was given
+  Unknown,
+};
+
+std::string_view layout_name(Layout l);     // "msmodelslim-v1", ...
+std::string_view layout_summary(Layout l);  // one line for people
+std::optional<Family> layout_family(Layout l);
+
+enum class Severity : std::uint8_t { Error, Warning, Info };
+std::string_view severity_name(Severity s);
+
+struct Diagnostic {
+  Severity severity;
+  Error error;
+};
+
+struct ShardFile {
+  std::string name;                        // relative to the checkpoint root ("rank_0/quant.safetensors")
+  std::uint64_t size = 0;
+  std::shared_ptr<SafetensorsFile> file;   // null when the shard could not be read
+  std::optional<Error> error;              // why not
+};
+
+struct TensorRef {
+  const TensorInfo* info = nullptr;
+  std::size_t shard = 0;                   // index into Checkpoint::shards()
+};
+
+// A quantized module: a linear layer (P.weight, P.weight_scale, ...) or an
+// attention module's FA / KV-cache tensors (A.fa_q.scale, ...).
+struct Module {
+  std::string prefix;
+  QuantScope scope = QuantScope::Linear;
+  std::string tag;                         // the description's type for it ("W8A8")
+  std::optional<ParsedQuantType> type;     // nullopt when the tag is not a known type
+  std::vector<std::pair<std::string, const TensorRef*>> tensors;  // suffix -> tensor, sorted by suffix
+};
+
+struct OpenOptions {
+  bool allow_unknown_dtypes = true;        // inspector-friendly; the validator reports them
+};
+
+class Checkpoint {
+ public:
+  // Fails only when the path does not exist or holds no safetensors data and
+  // no description at all; everything else is a diagnostic.
+  static Result<Checkpoint> open(const std::filesystem::path& path, const OpenOptions& options = {});
+
+  // Move-only: tensor and module views point into the owned shard tables.
+  Checkpoint(Checkpoint&&) = default;
+  Checkpoint& operator=(Checkpoint&&) = default;
+  Checkpoint(const Checkpoint&) = delete;
+  Checkpoint& operator=(const Checkpoint&) = delete;
+
+  const std::filesystem::path& root() const { return root_; }
+  Layout layout() const { return layout_; }
+  const std::vector<std::string>& evidence() const { return evidence_; }
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+  const std::vector<ShardFile>& shards() const { return shards_; }
+  const std::optional<ShardIndex>& index() const { return index_; }
+  const std::string& index_name() const { return index_name_; }
+  const std::optional<MsDescription>& ms_description() const { return ms_description_; }
+  const std::optional<GsDescription>& gs_description() const { return gs_description_; }
+  const std::string& description_name() const { return description_name_; }
+  const std::optional<ModelConfig>& config() const { return config_; }
+  // Regular files that are neither shards, index, description nor config.json.
+  const std::vector<std::string>& side_files() const { return side_files_; }
+  std::size_t rank_count() const { return rank_count_; }
+
+  // Every tensor, sorted by name (per-rank layouts: rank 0's).
+  const std::vector<TensorRef>& tensors() const { return tensors_; }
+  const TensorRef* find(std::string_view name) const;
+  const ShardFile& shard_of(const TensorRef& t) const { return shards_[t.shard]; }
+  std::span<const std::byte> data(const TensorRef& t) const;
+
+  // The description's type string for a tensor ("" when not described).
+  std::string_view tag_of(std::string_view tensor) const;
+  // Golden-Stick: the shard's __metadata__ marks the tensor "Int4".
+  bool int4_marked(const TensorRef& t) const;
+  std::optional<Family> family() const { return layout_family(layout_); }
+
+  // The model dtype: config.json, else the dtype of the embedding / first
+  // float tensor (with a diagnostic saying so).
+  std::optional<Dtype> model_dtype() const { return model_dtype_; }
+  SchemeContext scheme_context() const;
+
+  // Quantized modules found through the description tags, sorted by prefix.
+  const std::vector<Module>& modules() const { return modules_; }
+
+ private:
+  Checkpoint() = default;
+  void detect(const std::filesystem::path& dir);
+  void read_shards(const std::filesystem::path& dir, const std::vector<std::string>& names);
+  void build_tensor_view();
+  void build_modules();
+  void note(Severity s, Error e) { diagnostics_.push_back({s, std::move(e)}); }
+
+  std::filesystem::path root_;
+  OpenOptions options_;
+  Layout layout_ = Layout::Unknown;
+  std::vector<std::string> evidence_;
+  std::vector<Diagnostic> diagnostics_;
+  std::vector<ShardFile> shards_;
+  std::optional<ShardIndex> index_;
+  std::string index_name_;
+  std::optional<MsDescription> ms_description_;
+  std::optional<GsDescription> gs_description_;
+  std::string description_name_;
+  std::optional<ModelConfig> config_;
+  std::vector<std::string> side_files_;
+  std::size_t rank_count_ = 0;
+  std::vector<TensorRef> tensors_;
+  std::optional<Dtype> model_dtype_;
+  std::vector<Module> modules_;
+};
+
+}  // namespace qkit

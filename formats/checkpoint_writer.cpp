@@ -1,0 +1,188 @@
+//===- formats/checkpoint_writer.cpp -------------------------------------===//
+#include "formats/checkpoint_writer.h"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <set>
+
+#include "formats/atomic_file.h"
+#include "formats/sharded_writer.h"
+
+namespace qkit {
+namespace fs = std::filesystem;
+
+namespace {
+
+Status write_text(const fs::path& p, const std::string& text) {
+  auto out = AtomicFileWriter::create(p);
+  if (!out) return std::move(out).error();
+  if (auto st = out->write(std::string_view(text)); !st) return st;
+  return out->commit();
+}
+
+Status copy_bytes(const fs::path& from, const fs::path& to) {
+  auto map = MappedFile::open(from);
+  if (!map) return std::move(map).error();
+  auto out = AtomicFileWriter::create(to);
+  if (!out) return std::move(out).error();
+  if (auto st = out->write(map->bytes()); !st) return st;
+  return out->commit();
+}
+
+}  // namespace
+
+JsonStyle description_style(Layout layout) {
+  switch (layout) {
+    case Layout::MsModelSlimV0:
+    case Layout::MsModelSlimMindIE:
+      return JsonStyle{2, true, false};
+    case Layout::GoldenStick:
+    case Layout::GoldenStickPerRank:
+      return JsonStyle{4, false, false};
+    default:
+      return JsonStyle{4, true, false};
+  }
+}
+
+Result<fs::path> make_temp_dir_beside(const fs::path& dst) {
+  fs::path parent = dst.parent_path().empty() ? fs::path(".") : dst.parent_path();
+  std::string tmpl = (parent / ("." + dst.filename().string() + std::string(kTempMarker) + "XXXXXX")).string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr)
+    return Error(Errc::io_open, std::string("cannot create a temporary directory: ") + std::strerror(errno))
+        .in_file(parent.string());
+  return fs::path(buf.data());
+}
+
+Status commit_dir(const fs::path& tmp, const fs::path& dst, bool replace) {
+  std::error_code ec;
+  fs::path parent = dst.parent_path().empty() ? fs::path(".") : dst.parent_path();
+  if (fs::exists(dst, ec)) {
+    if (!replace) return Error(Errc::io_rename, "destination exists (use --force to replace it)").in_file(dst.string());
+    // Move the old one aside first so the final name always holds a whole checkpoint.
+    fs::path old = parent / ("." + dst.filename().string() + std::string(kTempMarker) + "old");
+    fs::remove_all(old, ec);
+    fs::rename(dst, old, ec);
+    if (ec) return Error(Errc::io_rename, "cannot move the old destination aside: " + ec.message()).in_file(dst.string());
+    fs::rename(tmp, dst, ec);
+    if (ec) {
+      std::error_code ec2;
+      fs::rename(old, dst, ec2);
+      return Error(Errc::io_rename, "cannot move the new checkpoint into place: " + ec.message()).in_file(dst.string());
+    }
+    fs::remove_all(old, ec);
+  } else {
+    fs::rename(tmp, dst, ec);
+    if (ec) return Error(Errc::io_rename, "cannot move the new checkpoint into place: " + ec.message()).in_file(dst.string());
+  }
+  return sync_directory(parent);
+}
+
+Status write_checkpoint(const fs::path& dst, const CheckpointContent& content, const LayoutOptions& o) {
+  std::error_code ec;
+  if (fs::exists(dst, ec) && !o.replace && !fs::is_empty(dst, ec))
+    return Error(Errc::io_rename, "destination exists and is not empty").in_file(dst.string());
+  auto tmp = make_temp_dir_beside(dst);
+  if (!tmp) return std::move(tmp).error();
+  struct Cleanup {
+    fs::path p;
+    bool armed = true;
+    ~Cleanup() {
+      std::error_code e;
+      if (armed) fs::remove_all(p, e);
+    }
+  } cleanup{*tmp};
+
+  std::vector<TensorSource> sources;
+  sources.reserve(content.tensors.size());
+  for (const OutputTensor& t : content.tensors) sources.push_back(t.source);
+  std::set<std::string> int4;
+  for (const OutputTensor& t : content.tensors)
+    if (t.int4) int4.insert(t.source.name);
+
+  const std::string t = o.type_suffix;
+  ShardedWriteOptions w;
+  w.max_shard_bytes = o.max_shard_bytes;
+  std::string description_name;
+  fs::path weights_dir = *tmp;
+  switch (o.layout) {
+    case Layout::MsModelSlimV1:
+      w.shard_prefix = "quant_model_weights";
+      w.index_name = "quant_model_weights.safetensors.index.json";
+      if (o.single_file) w.single_file_name = "quant_model_weights.safetensors";
+      description_name = "quant_model_description.json";
+      break;
+    case Layout::MsModelSlimV0:
+      w.shard_prefix = "quant_model_weight_" + t;
+      w.index_name = w.shard_prefix + ".safetensors.index.json";
+      if (o.single_file) w.single_file_name = w.shard_prefix + ".safetensors";
+      description_name = "quant_model_description.json";
+      break;
+    case Layout::MsModelSlimMindIE:
+    case Layout::MsModelSlimCompressed:
+      w.shard_prefix = "quant_model_weight_" + t;
+      w.index_name = w.shard_prefix + ".safetensors.index.json";
+      w.single_file_name = w.shard_prefix + ".safetensors";
+      w.max_shard_bytes = ~0ull;
+      description_name = "quant_model_description_" + t + ".json";
+      break;
+    case Layout::MindIeSd:
+      w.shard_prefix = "quant_model_weight";
+      w.index_name = "quant_model_weight.safetensors.index.json";
+      if (o.single_file) w.single_file_name = "quant_model_weight_" + t + ".safetensors";
+      description_name = t.empty() ? "quant_model_description.json" : "quant_model_description_" + t + ".json";
+      break;
+    case Layout::GoldenStick:
+      w.shard_prefix = "quant-model";
+      w.index_name = "model.safetensors.index.json";
+      description_name = std::string(kGsDescriptionName);
+      break;
+    case Layout::GoldenStickPerRank:
+      weights_dir = *tmp / "rank_0";
+      fs::create_directories(weights_dir, ec);
+      w.single_file_name = "quant.safetensors";
+      w.max_shard_bytes = ~0ull;
+      description_name = std::string(kGsDescriptionName);
+      break;
+    case Layout::HfFloat:
+    case Layout::HfForeignQuantized:
+      w.shard_prefix = "model";
+      w.index_name = "model.safetensors.index.json";
+      if (o.single_file) w.single_file_name = "model.safetensors";
+      break;
+    default:
+      return Error(Errc::invalid_argument, "cannot write layout " + std::string(layout_name(o.layout)));
+  }
+  const bool golden_stick = o.layout == Layout::GoldenStick || o.layout == Layout::GoldenStickPerRank;
+  if (golden_stick) {
+    // MindSpore's writer: {"format": "ms"} plus an "Int4" entry per packed tensor.
+    w.shard_metadata = [&](std::span<const std::size_t> idx) -> std::optional<Metadata> {
+      Metadata md{{"format", "ms"}};
+      for (std::size_t i : idx)
+        if (int4.count(sources[i].name)) md[sources[i].name] = "Int4";
+      return md;
+    };
+  }
+  auto written = write_sharded(weights_dir, sources, w);
+  if (!written) return std::move(written).error();
+  if (written->index && golden_stick) {
+    // Golden-Stick writes its index with indent 4 (transformers and msModelSlim use 2).
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(serialize_shard_index(*written->index));
+    if (auto st = write_text(weights_dir / w.index_name, serialize_json(j, JsonStyle{4, false, false})); !st) return st;
+  }
+  if (!description_name.empty() && !content.description.is_null())
+    if (auto st = write_description(*tmp / description_name, content.description, description_style(o.layout)); !st)
+      return st;
+  if (content.config_json)
+    if (auto st = write_text(*tmp / "config.json", *content.config_json); !st) return st;
+  for (const fs::path& f : content.copy_files)
+    if (auto st = copy_bytes(f, *tmp / f.filename()); !st) return st;
+  if (auto st = sync_directory(*tmp); !st) return st;
+  if (auto st = commit_dir(*tmp, dst, o.replace); !st) return st;
+  cleanup.armed = false;
+  return ok_status();
+}
+
+}  // namespace qkit

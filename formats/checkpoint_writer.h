@@ -1,0 +1,76 @@
+//===- formats/checkpoint_writer.h - write a checkpoint in a layout ------===//
+//
+// Writes tensors, description, config.json and side files with the file
+// names, index and JSON formatting a producer uses for the chosen layout:
+//
+//   msmodelslim-v1      quant_model_weights[-i-of-N].safetensors + index (indent 2),
+//                       quant_model_description.json (indent 4)
+//   msmodelslim-v0      quant_model_weight_<t>[-i-of-N].safetensors,
+//                       quant_model_description.json (indent 2)
+//   msmodelslim-mindie  quant_model_weight_<t>.safetensors,
+//                       quant_model_description_<t>.json (indent 2)
+//   mindie-sd           quant_model_weight-i-of-N.safetensors + index,
+//                       quant_model_description_<t>.json (indent 4)
+//   golden-stick        quant-model-i-of-N.safetensors, model.safetensors.index.json
+//                       and quantization_description.json (indent 4, UTF-8);
+//                       __metadata__ {"format": "ms", "<packed int4>": "Int4"}
+//   golden-stick-per-rank  rank_<r>/quant.safetensors + quantization_description.json
+//   hf-float            model.safetensors or model-i-of-N + model.safetensors.index.json
+//
+// The whole directory is built under a temporary name beside the
+// destination and renamed into place at the end: an interrupted run leaves
+// no half-written checkpoint under the final name.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "formats/checkpoint.h"
+#include "formats/description.h"
+#include "formats/error.h"
+#include "formats/safetensors_writer.h"
+
+namespace qkit {
+
+struct OutputTensor {
+  TensorSource source;
+  std::string tag;        // description value ("" for none)
+  bool int4 = false;      // Golden-Stick: mark "Int4" in __metadata__
+};
+
+struct CheckpointContent {
+  std::vector<OutputTensor> tensors;            // in write (module traversal) order
+  nlohmann::ordered_json description;           // the complete description document; null for none
+  std::optional<std::string> config_json;       // config.json text, written verbatim
+  std::vector<std::filesystem::path> copy_files;  // side files copied byte for byte (tokenizer, *.py, ...)
+};
+
+struct LayoutOptions {
+  Layout layout = Layout::MsModelSlimV1;
+  std::string type_suffix;          // "<t>" for v0 / mindie names: lower-case model_quant_type
+  std::uint64_t max_shard_bytes = 4ull << 30;  // both producers' default: 4 GiB
+  bool single_file = false;         // unsharded names where the layout has them
+  bool replace = false;             // replace an existing destination
+};
+
+// The description style the layout's producer uses.
+JsonStyle description_style(Layout layout);
+
+// Writes the checkpoint at `dst` atomically. Refuses a non-empty existing
+// `dst` unless options.replace.
+Status write_checkpoint(const std::filesystem::path& dst, const CheckpointContent& content,
+                        const LayoutOptions& options);
+
+// Creates ".<name>.qkit-tmp-XXXXXX" beside `dst` (for callers that assemble
+// a directory themselves) and moves it into place.
+Result<std::filesystem::path> make_temp_dir_beside(const std::filesystem::path& dst);
+Status commit_dir(const std::filesystem::path& tmp, const std::filesystem::path& dst, bool replace);
+
+}  // namespace qkit

@@ -1,0 +1,602 @@
+//===- samples/catalog.cpp - quantize toy models the way each tool does --===//
+#include "samples/catalog.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <list>
+#include <map>
+
+#include "convert/quant_math.h"
+#include "formats/checkpoint_writer.h"
+#include "formats/codecs.h"
+#include "formats/float_codec.h"
+
+namespace qkit::samples {
+namespace {
+
+namespace fs = std::filesystem;
+using Shape = std::vector<std::uint64_t>;
+using Bytes = std::vector<std::byte>;
+
+// --- encoding helpers ------------------------------------------------------
+
+template <class T>
+Bytes raw(const std::vector<T>& v) {
+  Bytes b(v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+Bytes enc_float(const std::vector<float>& v, Dtype d) {
+  if (d == Dtype::F32) return raw(v);
+  std::vector<std::uint16_t> h(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) h[i] = d == Dtype::BF16 ? f32_to_bf16(v[i]) : f32_to_f16(v[i]);
+  return raw(h);
+}
+
+// The float value a tensor of dtype d actually holds after the cast.
+float cast_to(float x, Dtype d) {
+  if (d == Dtype::BF16) return bf16_to_f32(f32_to_bf16(x));
+  if (d == Dtype::F16) return f16_to_f32(f32_to_f16(x));
+  return x;
+}
+
+// deq_scale in the model-dtype-dependent form both families use.
+std::pair<Dtype, Bytes> enc_deq(const std::vector<float>& deq, Dtype model) {
+  if (model == Dtype::BF16) return {Dtype::F32, raw(deq)};
+  std::vector<std::int64_t> v(deq.size());
+  for (std::size_t i = 0; i < deq.size(); ++i) v[i] = deq_scale_to_i64(deq[i]);
+  return {Dtype::I64, raw(v)};
+}
+
+std::vector<float> transpose(const std::vector<float>& m, std::uint64_t rows, std::uint64_t cols) {
+  std::vector<float> t(m.size());
+  for (std::uint64_t r = 0; r < rows; ++r)
+    for (std::uint64_t c = 0; c < cols; ++c) t[c * rows + r] = m[r * cols + c];
+  return t;
+}
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return h;
+}
+
+// --- which input a linear reads -----------------------------------------------
+
+// q/k/v read the same normed hidden state, gate/up the same MLP input: the
+// members of such a group share activation parameters (and smoothing).
+struct InputGroup {
+  std::string key;   // "<module parent>#<group>"
+  int layer = 0;
+  std::string kind;  // attn_in, attn_out, mlp_in, mlp_out
+};
+
+InputGroup input_group(const std::string& prefix) {
+  InputGroup g;
+  auto dot = prefix.rfind('.');
+  std::string parent = prefix.substr(0, dot), proj = prefix.substr(dot + 1);
+  g.kind = proj == "q_proj" || proj == "k_proj" || proj == "v_proj" ? "attn_in"
+           : proj == "o_proj"                                       ? "attn_out"
+           : proj == "down_proj"                                    ? "mlp_out"
+                                                                    : "mlp_in";
+  g.key = parent + "#" + g.kind;
+  auto lpos = prefix.find("layers.");
+  if (lpos != std::string::npos) g.layer = std::atoi(prefix.c_str() + lpos + 7);
+  return g;
+}
+
+// Calibration range of a group's input (deterministic stand-in for a
+// calibration run).
+std::pair<float, float> activation_range(const InputGroup& g) {
+  float l = static_cast<float>(g.layer);
+  if (g.kind == "attn_in") return {-2.5f - 0.3f * l, 2.0f + 0.2f * l};
+  if (g.kind == "attn_out") return {-1.2f, 1.4f};
+  if (g.kind == "mlp_in") return {-3.0f, 2.6f};
+  return {-4.0f - 0.5f * l, 3.5f};
+}
+
+// Per-input-channel activation magnitudes (for SmoothQuant).
+std::vector<float> channel_amax(const InputGroup& g, std::uint64_t k) {
+  std::vector<float> a(k);
+  std::uint64_t x = fnv1a(g.key);
+  for (auto& v : a) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    v = 0.3f + 2.5f * static_cast<float>(x >> 40) / static_cast<float>(1ull << 24);
+  }
+  return a;
+}
+
+// --- the builder --------------------------------------------------------------
+
+class Builder {
+ public:
+  explicit Builder(const SampleSpec& s)
+      : spec_(s), family_(layout_family(s.layout).value_or(Family::MsModelSlim)), md_(s.model.dtype) {}
+
+  CheckpointContent build();
+
+ private:
+  void emit(const std::string& name, Dtype d, Shape shape, Bytes bytes, const std::string& tag, bool int4 = false) {
+    storage_.push_back(std::move(bytes));
+    const Bytes& b = storage_.back();
+    content_.tensors.push_back(OutputTensor{TensorSource{name, d, std::move(shape), std::span<const std::byte>(b), {}},
+                                            tag, int4});
+  }
+  void emit_float(const FloatTensor& t, const std::string& tag) { emit(t.name, md_, t.shape, enc_float(t.values, md_), tag); }
+
+  void quantize_linear(const std::string& prefix, const FloatTensor& w, const FloatTensor* bias);
+  void ms_linear(const std::string& p, const FloatTensor& w, const FloatTensor* bias, std::uint64_t n, std::uint64_t k);
+  void gs_linear(const std::string& p, const FloatTensor& w, const FloatTensor* bias, std::uint64_t n, std::uint64_t k);
+  void attention_extras(const std::string& attn_prefix);
+  nlohmann::ordered_json description() const;
+
+  const SampleSpec& spec_;
+  Family family_;
+  Dtype md_;
+  std::string tag_;  // the type string of quantized linears
+  std::list<Bytes> storage_;
+  CheckpointContent content_;
+  std::map<std::string, std::vector<const FloatTensor*>> groups_;  // input group -> member weights
+};
+
+CheckpointContent Builder::build() {
+  auto model = make_float_model(spec_.model);
+  tag_ = std::string(quant_type_name(spec_.type));
+  std::map<std::string, const FloatTensor*> by_name;
+  for (const FloatTensor& t : model) by_name[t.name] = &t;
+  for (const FloatTensor& t : model)
+    if (is_quantizable_linear(t.name)) groups_[input_group(t.name.substr(0, t.name.size() - 7)).key].push_back(&t);
+
+  const bool quantized = spec_.type != QuantType::FLOAT;
+  for (const FloatTensor& t : model) {
+    bool is_bias = t.name.size() > 5 && t.name.compare(t.name.size() - 5, 5, ".bias") == 0;
+    std::string prefix = t.name.substr(0, t.name.rfind('.'));
+    if (quantized && is_quantizable_linear(t.name)) {
+      auto b = by_name.find(prefix + ".bias");
+      quantize_linear(prefix, t, b == by_name.end() ? nullptr : b->second);
+      if (prefix.size() > 7 && prefix.compare(prefix.size() - 7, 7, ".o_proj") == 0)
+        attention_extras(prefix.substr(0, prefix.size() - 7));
+      continue;
+    }
+    if (quantized && is_bias && by_name.count(prefix + ".weight") && is_quantizable_linear(prefix + ".weight"))
+      continue;  // emitted with its linear
+    emit_float(t, spec_.layout == Layout::HfFloat ? "" : "FLOAT");
+  }
+  if (spec_.layout != Layout::HfFloat) content_.description = description();
+  std::string cfg = make_config_json(spec_.model);
+  if (spec_.layout == Layout::MsModelSlimMindIE || spec_.layout == Layout::MsModelSlimCompressed) {
+    // MindIE reads "quantize" from config.json (msModelSlim's example scripts add it).
+    auto j = nlohmann::ordered_json::parse(cfg);
+    std::string t = tag_;
+    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+    j["quantize"] = t;
+    cfg = j.dump(2) + "\n";
+  }
+  content_.config_json = cfg;
+  return std::move(content_);
+}
+
+void Builder::quantize_linear(const std::string& prefix, const FloatTensor& w, const FloatTensor* bias) {
+  const std::uint64_t n = w.shape[0], k = w.shape[1];
+  if (family_ == Family::MsModelSlim) ms_linear(prefix, w, bias, n, k);
+  else gs_linear(prefix, w, bias, n, k);
+}
+
+// msModelSlim: V1 writes scales as F32; V0 and the MindIE naming keep the
+// calibration dtype (the model dtype here).
+void Builder::ms_linear(const std::string& p, const FloatTensor& w, const FloatTensor* bias, std::uint64_t n,
+                        std::uint64_t k) {
+  const bool v1 = spec_.layout == Layout::MsModelSlimV1 || spec_.layout == Layout::MindIeSd;
+  const Dtype sd = v1 ? Dtype::F32 : md_;  // scale dtype
+  const std::string& T = tag_;
+  auto emit_bias = [&](Dtype d) {
+    if (bias) emit(p + ".bias", d, {n}, enc_float(bias->values, d), "FLOAT");
+  };
+  auto per_channel_scales = [&](const QuantizedWeight& q, bool with_offset, Shape shape) {
+    std::vector<float> s(q.scale.begin(), q.scale.end());
+    emit(p + ".weight_scale", sd, shape, enc_float(s, sd), T);
+    if (with_offset) emit(p + ".weight_offset", sd, shape, enc_float(std::vector<float>(s.size(), 0.0f), sd), T);
+  };
+  const InputGroup g = input_group(p);
+  switch (spec_.type) {
+    case QuantType::W8A8:
+    case QuantType::W8A8_MIX:
+    case QuantType::W8A8S:
+    case QuantType::W8A8SC: {
+      QuantizedWeight q = quantize_weight_symmetric(w.values, n, k, 8, 0, Convention::MsModelSlim);
+      if (spec_.type == QuantType::W8A8S || spec_.type == QuantType::W8A8SC)
+        for (auto& v : q.q)
+          if (std::abs(v) < 24) v = 0;  // sparsify: the small half of the weights
+      auto [xmin, xmax] = activation_range(g);
+      ActivationParams a = activation_params(xmin, xmax, Convention::MsModelSlim);
+      // The scales as stored; deq_scale and quant_bias are computed from them.
+      const Dtype act_d = v1 ? Dtype::F32 : md_;
+      float in_scale = cast_to(a.scale, act_d);
+      std::vector<float> wscale(q.scale.size());
+      for (std::size_t i = 0; i < wscale.size(); ++i) wscale[i] = cast_to(q.scale[i], sd);
+      std::vector<float> deq = ms_deq_scale(in_scale, wscale);
+      std::vector<float> bvals = bias ? bias->values : std::vector<float>{};
+      std::vector<std::int32_t> qb = ms_quant_bias(q, a.offset, deq, bvals);
+      const std::string sparse_tag = spec_.type == QuantType::W8A8SC ? "W8A8S" : T;
+      if (spec_.type == QuantType::W8A8SC) {
+        // Structure of a compressed layer (the compression itself is
+        // MindIE's tool): a 1-D stream, its index and the tiling info.
+        emit(p + ".weight", Dtype::I8, {n * k}, raw(q.q), T);
+        emit(p + ".index", Dtype::I8, {8}, Bytes(8, std::byte{0}), T);
+        emit(p + ".info", Dtype::I64, {5},
+             raw(std::vector<std::int64_t>{8, 8, static_cast<std::int64_t>(k), static_cast<std::int64_t>(n), 1}), T);
+      } else {
+        emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), T);
+      }
+      emit(p + ".quant_bias", Dtype::I32, {n}, raw(qb), sparse_tag);
+      emit(p + ".input_scale", act_d, {1}, enc_float({a.scale}, act_d), sparse_tag);
+      emit(p + ".input_offset", act_d, {1}, enc_float({a.offset}, act_d), sparse_tag);
+      auto [dd, db] = enc_deq(deq, md_);
+      emit(p + ".deq_scale", dd, {n}, std::move(db), sparse_tag);
+      if (spec_.type == QuantType::W8A8_MIX || (spec_.type == QuantType::W8A8 && !v1)) per_channel_scales(q, true, {n, 1});
+      emit_bias(v1 ? Dtype::F32 : md_);
+      break;
+    }
+    case QuantType::W8A8_DYNAMIC:
+    case QuantType::W8A16: {
+      QuantizedWeight q = quantize_weight_symmetric(w.values, n, k, 8, spec_.group_size, Convention::MsModelSlim);
+      emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), T);
+      per_channel_scales(q, true, spec_.group_size ? Shape{n, k / spec_.group_size} : Shape{n, 1});
+      emit_bias(sd);
+      break;
+    }
+    case QuantType::W4A16: {
+      QuantizedWeight q = quantize_weight_symmetric(w.values, n, k, 4, spec_.group_size, Convention::MsModelSlim);
+      if (spec_.variant == "unpacked") {
+        emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), T);
+      } else {
+        Int4Layout l = spec_.group_size ? Int4Layout::PackedN : Int4Layout::PackedK;
+        emit(p + ".weight", Dtype::I8, int4_packed_shape(l, n, k), raw(pack_int4(q.q, n, k, l).value()), T);
+      }
+      per_channel_scales(q, true, spec_.group_size ? Shape{n, k / spec_.group_size} : Shape{n, 1});
+      emit_bias(sd);
+      break;
+    }
+    case QuantType::W4A8_DYNAMIC: {
+      QuantizedWeight q = quantize_weight_symmetric(w.values, n, k, 4, 0, Convention::MsModelSlim);
+      emit(p + ".weight", Dtype::I8, {n / 2, k}, raw(pack_int4(q.q, n, k, Int4Layout::PackedN).value()), T);
+      per_channel_scales(q, true, {n, 1});
+      // Row-parallel layers keep 16 partial sums (one per possible TP rank).
+      bool row_parallel = p.ends_with("o_proj") || p.ends_with("down_proj");
+      unsigned chunks = row_parallel ? 16 : 1;
+      emit(p + ".scale_bias", Dtype::F32, {n, chunks}, raw(ms_w4a8_scale_bias(q, chunks)), T);
+      emit_bias(Dtype::F32);
+      break;
+    }
+    case QuantType::W4A4_DYNAMIC: {
+      QuantizedWeight q = quantize_weight_symmetric(w.values, n, k, 4, 0, Convention::MsModelSlim);
+      emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), T);
+      per_channel_scales(q, true, {n, 1});
+      emit_bias(Dtype::F32);
+      break;
+    }
+    case QuantType::WFP8AFP8_DYNAMIC: {
+      std::vector<std::uint8_t> codes(n * k);
+      std::vector<float> scale(n);
+      for (std::uint64_t r = 0; r < n; ++r) {
+        float amax = 0;
+        for (std::uint64_t c = 0; c < k; ++c) amax = std::max(amax, std::fabs(w.values[r * k + c]));
+        scale[r] = std::max(amax / 448.0f, 1e-12f);
+        for (std::uint64_t c = 0; c < k; ++c) codes[r * k + c] = f32_to_f8_e4m3(w.values[r * k + c] / scale[r]);
+      }
+      emit(p + ".weight", Dtype::F8_E4M3, {n, k}, raw(codes), T);
+      emit(p + ".weight_scale", Dtype::F32, {n, 1}, raw(scale), T);
+      emit(p + ".weight_offset", Dtype::F32, {n, 1}, raw(std::vector<float>(n, 0.0f)), T);
+      emit_bias(Dtype::F32);
+      break;
+    }
+    case QuantType::W8A8_MXFP8:
+    case QuantType::W4A4_MXFP4: {
+      bool fp4 = spec_.type == QuantType::W4A4_MXFP4;
+      MxQuantized m = quantize_mx(w.values, n, k, fp4);
+      if (fp4) {
+        std::vector<std::uint8_t> packed(n * k / 2);
+        for (std::uint64_t i = 0; i < packed.size(); ++i)
+          packed[i] = static_cast<std::uint8_t>((m.codes[2 * i] & 0x0f) | (m.codes[2 * i + 1] << 4));
+        emit(p + ".weight", Dtype::U8, {n, k / 2}, raw(packed), T);
+      } else {
+        emit(p + ".weight", Dtype::F8_E4M3, {n, k}, raw(m.codes), T);
+      }
+      emit(p + ".weight_scale", Dtype::U8, {n, (k + 31) / 32}, raw(m.scales), T);
+      emit_bias(Dtype::F32);
+      break;
+    }
+    default:
+      emit_float(w, "FLOAT");
+      break;
+  }
+}
+
+// Golden-Stick: scales in the compute (model) dtype, int32 offsets, int4 as
+// qint4x2 [k, n/2], per-group scales [G, n].
+void Builder::gs_linear(const std::string& p, const FloatTensor& w, const FloatTensor* bias, std::uint64_t n,
+                        std::uint64_t k) {
+  const std::string& T = tag_;
+  const bool bf16 = md_ == Dtype::BF16;
+  auto emit_bias = [&](const std::string& tag) {
+    if (bias) emit(p + ".bias", md_, {n}, enc_float(bias->values, md_), tag);
+  };
+  auto zeros_i32 = [](std::uint64_t count) { return raw(std::vector<std::int32_t>(count, 0)); };
+  const InputGroup g = input_group(p);
+  switch (spec_.type) {
+    case QuantType::W8A8: {
+      auto [xmin, xmax] = activation_range(g);
+      const bool smoothed = spec_.variant == "smoothed";
+      std::vector<float> s(k, 1.0f);
+      if (smoothed) {
+        // SmoothQuant (alpha 0.5) over the whole input group: s_k = sqrt(a_k / max|W[:,k]|).
+        std::vector<float> a = channel_amax(g, k), wmax(k, 1e-6f);
+        for (const FloatTensor* m : groups_[g.key])
+          for (std::uint64_t r = 0; r < m->shape[0]; ++r)
+            for (std::uint64_t c = 0; c < k; ++c) wmax[c] = std::max(wmax[c], std::fabs(m->values[r * k + c]));
+        float amax_s = 0;
+        for (std::uint64_t c = 0; c < k; ++c) {
+          s[c] = std::sqrt(a[c] / wmax[c]);
+          amax_s = std::max(amax_s, a[c] / s[c]);
+        }
+        xmin = -0.9f * amax_s;
+        xmax = amax_s;
+      }
+      std::vector<float> ws = w.values;
+      for (std::uint64_t r = 0; r < n; ++r)
+        for (std::uint64_t c = 0; c < k; ++c) ws[r * k + c] *= s[c];
+      QuantizedWeight q = quantize_weight_symmetric(ws, n, k, 8, 0, Convention::GoldenStick);
+      ActivationParams a = activation_params(xmin, xmax, Convention::GoldenStick);
+      std::vector<float> zp(k, a.offset);
+      emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), T);
+      emit(p + ".weight_scale", md_, {n}, enc_float(q.scale, md_), T);
+      emit(p + ".weight_offset", Dtype::I32, {n}, zeros_i32(n), T);
+      if (smoothed) {
+        std::vector<float> in_scale(k), smooth(k);
+        for (std::uint64_t c = 0; c < k; ++c) {
+          in_scale[c] = f16_to_f32(f32_to_f16(a.scale * s[c]));  // computed in fp16, then cast
+          smooth[c] = 1.0f / s[c];
+        }
+        emit(p + ".input_scale", md_, {k}, enc_float(in_scale, md_), T);
+        emit(p + ".input_offset", Dtype::I8, {k}, raw(std::vector<std::int8_t>(k, static_cast<std::int8_t>(a.offset))), T);
+        emit(p + ".smooth_scale", md_, {k}, enc_float(smooth, md_), T);
+      } else {
+        emit(p + ".input_scale", md_, {1}, enc_float({1.0f / a.scale}, md_), T);
+        emit(p + ".input_offset", md_, {1}, enc_float({a.offset}, md_), T);
+      }
+      std::vector<float> deq = ms_deq_scale(a.scale, q.scale);
+      auto [dd, db] = enc_deq(deq, md_);
+      emit(p + ".deq_scale", dd, {n}, std::move(db), T);
+      emit(p + ".quant_bias", Dtype::I32, {n}, raw(gs_quant_bias(q, zp, a.scale, q.scale, bf16)), T);
+      emit_bias(T);
+      break;
+    }
+    case QuantType::W8A8_DYNAMIC:
+    case QuantType::W8A16: {
+      QuantizedWeight q = quantize_weight_symmetric(w.values, n, k, 8, spec_.group_size, Convention::GoldenStick);
+      emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), T);
+      if (spec_.group_size) {
+        std::uint64_t G = k / spec_.group_size;
+        emit(p + ".weight_scale", md_, {G, n}, enc_float(transpose(q.scale, n, G), md_), T);
+        emit(p + ".weight_offset", Dtype::I32, {G, n}, zeros_i32(G * n), T);
+      } else {
+        emit(p + ".weight_scale", md_, {n}, enc_float(q.scale, md_), T);
+        emit(p + ".weight_offset", Dtype::I32, {n}, zeros_i32(n), T);
+      }
+      // Golden-Stick tags a W8A8_DYNAMIC layer's bias W4A8_DYNAMIC (its bug, reproduced).
+      emit_bias(spec_.type == QuantType::W8A8_DYNAMIC ? "W4A8_DYNAMIC" : T);
+      break;
+    }
+    case QuantType::W4A16:
+    case QuantType::W4A8_DYNAMIC: {
+      QuantizedWeight q = quantize_weight_symmetric(w.values, n, k, 4, spec_.group_size, Convention::GoldenStick);
+      emit(p + ".weight", Dtype::I8, {k, n / 2}, raw(pack_int4(q.q, n, k, Int4Layout::TransposedPackedN).value()), T,
+           true);
+      Dtype sd = spec_.type == QuantType::W4A8_DYNAMIC ? (bf16 ? Dtype::BF16 : Dtype::F32) : md_;
+      if (spec_.group_size) {
+        std::uint64_t G = k / spec_.group_size;
+        emit(p + ".weight_scale", sd, {G, n}, enc_float(transpose(q.scale, n, G), sd), T);
+        emit(p + ".weight_offset", Dtype::I32, {G, n}, zeros_i32(G * n), T);
+      } else {
+        emit(p + ".weight_scale", sd, {n}, enc_float(q.scale, sd), T);
+        emit(p + ".weight_offset", Dtype::I32, {n}, zeros_i32(n), T);
+      }
+      emit_bias(T);
+      break;
+    }
+    default:
+      emit_float(w, "FLOAT");
+      break;
+  }
+}
+
+// msModelSlim per-attention extras: KV-cache int8 (C8) and FAQuant tensors.
+void Builder::attention_extras(const std::string& a) {
+  const std::uint64_t H = spec_.model.heads, Hkv = spec_.model.kv_heads,
+                      D = static_cast<std::uint64_t>(spec_.model.hidden / spec_.model.heads);
+  if (spec_.kv_c8) {
+    for (const char* kv : {"k_proj", "v_proj"}) {
+      std::vector<float> amax = channel_amax(InputGroup{a + kv, 0, "kv"}, Hkv * D), scale(Hkv * D);
+      for (std::size_t i = 0; i < scale.size(); ++i) scale[i] = amax[i] / 127.0f;
+      emit(a + "." + kv + ".kv_cache_scale", Dtype::F32, {Hkv * D}, raw(scale), "C8");
+      emit(a + "." + kv + ".kv_cache_offset", Dtype::F32, {Hkv * D}, raw(std::vector<float>(Hkv * D, 0.0f)), "C8");
+    }
+  }
+  if (spec_.fa_quant) {
+    for (auto [sub, heads] : {std::pair{"fa_q", H}, std::pair{"fa_k", Hkv}, std::pair{"fa_v", Hkv}}) {
+      std::vector<float> amax = channel_amax(InputGroup{a + sub, 0, "fa"}, heads), scale(heads);
+      for (std::size_t i = 0; i < scale.size(); ++i) scale[i] = amax[i] / 127.0f;
+      emit(a + "." + sub + ".scale", md_, {heads, 1}, enc_float(scale, md_), "FAQuant");
+      emit(a + "." + sub + ".offset", Dtype::I8, {heads, 1}, raw(std::vector<std::int8_t>(heads, 0)), "FAQuant");
+    }
+  }
+}
+
+// The description document, keys in the order each writer emits them.
+nlohmann::ordered_json Builder::description() const {
+  using ojson = nlohmann::ordered_json;
+  ojson d = ojson::object();
+  auto tensors = [&] {
+    for (const OutputTensor& t : content_.tensors) d[t.source.name] = t.tag;
+  };
+  auto kv_fa = [&] {
+    if (spec_.kv_c8) {
+      d["kv_cache_type"] = "C8";
+      d["kv_quant_type"] = "C8";
+    }
+    if (spec_.fa_quant) d["fa_quant_type"] = "FAQuant";
+  };
+  switch (spec_.layout) {
+    case Layout::MsModelSlimV1:  // tensors, kv/fa, then version, model_quant_type, metadata, group_size, optional
+      tensors();
+      kv_fa();
+      d["version"] = "1.0.0";
+      d["model_quant_type"] = tag_;
+      d["metadata"] = ojson::object();
+      d["group_size"] = spec_.group_size;
+      d["optional"] = ojson::object();
+      break;
+    case Layout::MsModelSlimV0:  // version, model_quant_type, kv/fa, group_size (> 0), tensors
+      d["version"] = "1.0.0";
+      d["model_quant_type"] = tag_;
+      kv_fa();
+      if (spec_.group_size) d["group_size"] = spec_.group_size;
+      tensors();
+      break;
+    case Layout::MsModelSlimMindIE:
+    case Layout::MsModelSlimCompressed:
+    case Layout::MindIeSd:
+      d["model_quant_type"] = tag_;
+      kv_fa();
+      tensors();
+      break;
+    default:  // Golden-Stick: one entry per tensor and nothing else
+      tensors();
+      break;
+  }
+  return d;
+}
+
+ToyConfig fp16(ToyConfig c) {
+  c.dtype = Dtype::F16;
+  return c;
+}
+
+}  // namespace
+
+std::vector<SampleSpec> sample_catalog() {
+  using L = Layout;
+  using Q = QuantType;
+  const ToyConfig llama = ToyConfig::llama(), qwen = ToyConfig::qwen_bias(), moe = ToyConfig::moe();
+  std::vector<SampleSpec> v;
+  auto add = [&](std::string name, L layout, Q type, std::string variant, ToyConfig model, bool bundled,
+                 std::string note) -> SampleSpec& {
+    SampleSpec s;
+    s.name = std::move(name);
+    s.layout = layout;
+    s.type = type;
+    s.variant = std::move(variant);
+    s.model = model;
+    s.bundled = bundled;
+    s.note = std::move(note);
+    v.push_back(std::move(s));
+    return v.back();
+  };
+  add("tiny-llama-float", L::HfFloat, Q::FLOAT, "", llama, true, "the float original");
+  add("tiny-llama-float-sharded", L::HfFloat, Q::FLOAT, "", llama, false, "float, 3 shards + index").max_shard_bytes =
+      96 * 1024;
+  // msModelSlim, current saver
+  add("tiny-qwen-w8a8-msmodelslim", L::MsModelSlimV1, Q::W8A8, "", qwen, true,
+      "static W8A8 with q/k/v biases folded into quant_bias; sharded").max_shard_bytes = 64 * 1024;
+  add("tiny-llama-w8a8-fp16-c8-msmodelslim", L::MsModelSlimV1, Q::W8A8, "", fp16(llama), false,
+      "fp16 model: deq_scale as int64; KV cache int8").kv_c8 = true;
+  add("tiny-llama-w8a8-dynamic-msmodelslim", L::MsModelSlimV1, Q::W8A8_DYNAMIC, "per-channel", llama, true,
+      "per-token dynamic activations");
+  add("tiny-llama-w8a8-dynamic-pergroup-msmodelslim", L::MsModelSlimV1, Q::W8A8_DYNAMIC, "per-group", llama, false,
+      "per-group weight scales").group_size = 32;
+  add("tiny-llama-w8a16-msmodelslim", L::MsModelSlimV1, Q::W8A16, "per-channel", llama, false, "int8 weight-only");
+  add("tiny-llama-w4a8-dynamic-msmodelslim", L::MsModelSlimV1, Q::W4A8_DYNAMIC, "", llama, true,
+      "int4 packed along n, scale_bias");
+  add("tiny-llama-w4a4-dynamic-msmodelslim", L::MsModelSlimV1, Q::W4A4_DYNAMIC, "", llama, false,
+      "int4 stored unpacked");
+  add("tiny-llama-wfp8afp8-dynamic-msmodelslim", L::MsModelSlimV1, Q::WFP8AFP8_DYNAMIC, "", llama, false,
+      "FP8 E4M3 weights");
+  add("tiny-llama-w8a8-mxfp8-msmodelslim", L::MsModelSlimV1, Q::W8A8_MXFP8, "", llama, false, "MX FP8").group_size =
+      32;
+  add("tiny-llama-w4a4-mxfp4-msmodelslim", L::MsModelSlimV1, Q::W4A4_MXFP4, "", llama, false, "MX FP4").group_size =
+      32;
+  add("tiny-moe-w8a8-dynamic-msmodelslim", L::MsModelSlimV1, Q::W8A8_DYNAMIC, "per-channel", moe, true,
+      "2-expert MoE; router stays float");
+  // msModelSlim, legacy savers
+  add("tiny-llama-w8a8-mix-msmodelslim-v0", L::MsModelSlimV0, Q::W8A8_MIX, "", llama, true,
+      "PDMIX in the legacy ascendV1 naming (quant_model_weight_w8a8_mix)");
+  add("tiny-llama-w4a16-pergroup-msmodelslim-v0", L::MsModelSlimV0, Q::W4A16, "per-group", llama, false,
+      "int4 packed along n, group 32").group_size = 32;
+  add("tiny-llama-w4a16-perchannel-msmodelslim-v0", L::MsModelSlimV0, Q::W4A16, "per-channel", llama, false,
+      "int4 packed along k");
+  add("tiny-llama-w8a8-fa-msmodelslim-mindie", L::MsModelSlimMindIE, Q::W8A8, "", llama, false,
+      "legacy MindIE naming with FAQuant tensors").fa_quant = true;
+  add("tiny-llama-w4a16-msmodelslim-mindie", L::MsModelSlimMindIE, Q::W4A16, "unpacked", llama, false,
+      "legacy MindIE naming: int4 unpacked").group_size = 32;
+  add("tiny-llama-w8a8s-msmodelslim-mindie", L::MsModelSlimMindIE, Q::W8A8S, "", llama, false, "sparse W8A8");
+  add("tiny-llama-w8a8sc-msmodelslim", L::MsModelSlimCompressed, Q::W8A8SC, "", llama, false,
+      "compressed sparse: file structure only (the compressor is MindIE's)");
+  add("tiny-llama-w8a8-dynamic-mindie-sd", L::MindIeSd, Q::W8A8_DYNAMIC, "per-channel", llama, false,
+      "MindIE-SD writer names").max_shard_bytes = 96 * 1024;
+  // Golden-Stick
+  add("tiny-qwen-w8a8-golden-stick", L::GoldenStick, Q::W8A8, "smoothed", qwen, true,
+      "SmoothQuant W8A8: per-channel activation vectors, bias kept separate");
+  add("tiny-llama-w8a8-plain-golden-stick", L::GoldenStick, Q::W8A8, "plain", llama, false,
+      "W8A8 without smoothing: scalar 1/x_scale");
+  add("tiny-qwen-w8a8-dynamic-golden-stick", L::GoldenStick, Q::W8A8_DYNAMIC, "", qwen, false,
+      "per-token dynamic; bias tagged W4A8_DYNAMIC as Golden-Stick does");
+  add("tiny-llama-w8a16-golden-stick", L::GoldenStick, Q::W8A16, "per-channel", llama, false, "int8 weight-only");
+  add("tiny-llama-w8a16-pergroup-golden-stick", L::GoldenStick, Q::W8A16, "per-group", llama, false,
+      "scales [G, n]").group_size = 64;
+  add("tiny-llama-w4a16-golden-stick", L::GoldenStick, Q::W4A16, "per-group", llama, true,
+      "qint4x2 [k, n/2] with Int4 metadata, group 64").group_size = 64;
+  add("tiny-llama-w4a8-dynamic-golden-stick", L::GoldenStick, Q::W4A8_DYNAMIC, "dense", llama, false,
+      "GPTQ-style int4 per group").group_size = 64;
+  add("tiny-llama-w8a8-dynamic-golden-stick-per-rank", L::GoldenStickPerRank, Q::W8A8_DYNAMIC, "", llama, false,
+      "rank_0/quant.safetensors layout");
+  return v;
+}
+
+const SampleSpec* find_sample(const std::string& name) {
+  static const std::vector<SampleSpec> catalog = sample_catalog();
+  for (const SampleSpec& s : catalog)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+Status write_sample(const fs::path& dir, const SampleSpec& spec) {
+  Builder b(spec);
+  CheckpointContent content = b.build();
+  LayoutOptions o;
+  o.layout = spec.layout;
+  std::string t(quant_type_name(spec.type));
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  o.type_suffix = t;
+  o.max_shard_bytes = spec.max_shard_bytes ? spec.max_shard_bytes : ~0ull;
+  // msModelSlim V1 and Golden-Stick always shard (even into one file); the
+  // legacy savers and transformers write a single file when not asked to.
+  o.single_file = spec.max_shard_bytes == 0 && spec.layout != Layout::MsModelSlimV1 &&
+                  spec.layout != Layout::GoldenStick && spec.layout != Layout::MindIeSd;
+  o.replace = true;
+  return write_checkpoint(dir, content, o);
+}
+
+Status write_samples(const fs::path& root, bool bundled_only) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  for (const SampleSpec& s : sample_catalog()) {
+    if (bundled_only && !s.bundled) continue;
+    if (auto st = write_sample(root / s.name, s); !st) return st;
+  }
+  return ok_status();
+}
+
+}  // namespace qkit::samples

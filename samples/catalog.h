@@ -1,0 +1,47 @@
+//===- samples/catalog.h - every sample checkpoint qkit can generate -----===//
+//
+// One entry per (layout, quant type, variant) the tools support, each built
+// from a toy float model with the producing tool's own math (see
+// convert/quant_math.h) and written with its file names and JSON style (see
+// formats/checkpoint_writer.h). Deterministic: the same entry always gives
+// the same bytes. A few entries are "bundled": committed under samples/ for
+// the README's main command; tests regenerate all of them.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "formats/checkpoint.h"
+#include "formats/error.h"
+#include "samples/toy_model.h"
+
+namespace qkit::samples {
+
+struct SampleSpec {
+  std::string name;                 // directory name
+  Layout layout = Layout::HfFloat;
+  QuantType type = QuantType::FLOAT;
+  std::string variant;              // "per-group", "smoothed", "plain", "per-channel", "unpacked", ...
+  ToyConfig model;
+  std::uint64_t group_size = 0;
+  bool kv_c8 = false;               // add KV-cache int8 tensors (msModelSlim)
+  bool fa_quant = false;            // add FAQuant tensors (msModelSlim)
+  std::uint64_t max_shard_bytes = 0;  // 0: one file
+  bool bundled = false;
+  std::string note;                 // what the sample demonstrates
+};
+
+std::vector<SampleSpec> sample_catalog();
+const SampleSpec* find_sample(const std::string& name);
+
+// Writes one sample checkpoint into `dir` (created; replaced if present).
+Status write_sample(const std::filesystem::path& dir, const SampleSpec& spec);
+
+// Writes every bundled sample (or every sample) under `root`.
+Status write_samples(const std::filesystem::path& root, bool bundled_only);
+
+}  // namespace qkit::samples

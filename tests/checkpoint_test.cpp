@@ -1,0 +1,175 @@
+//===- tests/checkpoint_test.cpp - layout detection edge cases -----------===//
+//
+// One deliberately odd directory per case, each with the diagnostic the
+// checkpoint model must report (and the layout it must still settle on).
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include "formats/checkpoint.h"
+#include "samples/catalog.h"
+#include "tests/test_util.h"
+
+namespace qkit {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path make(const test::TempDir& d, const std::string& name) {
+  EXPECT_TRUE(samples::write_sample(d / name, *samples::find_sample(name)).ok());
+  return d / name;
+}
+
+bool has_diag(const Checkpoint& c, Severity s, const std::string& needle) {
+  for (const Diagnostic& d : c.diagnostics())
+    if (d.severity == s && d.error.to_string().find(needle) != std::string::npos) return true;
+  return false;
+}
+
+std::string all_diags(const Checkpoint& c) {
+  std::string out;
+  for (const Diagnostic& d : c.diagnostics()) out += std::string(severity_name(d.severity)) + ": " + d.error.to_string() + "\n";
+  return out;
+}
+
+TEST(Detect, SingleFileIsReadAsItIs) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-float");
+  auto c = Checkpoint::open(p / "model.safetensors");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->layout(), Layout::SafetensorsFile);
+  EXPECT_EQ(c->tensors().size(), 21u);
+  EXPECT_NE(c->find("lm_head.weight"), nullptr);
+}
+
+TEST(Detect, NotACheckpoint) {
+  test::TempDir d;
+  fs::create_directories(d / "empty");
+  EXPECT_FALSE(Checkpoint::open(d / "empty").ok());
+  EXPECT_EQ(Checkpoint::open(d / "nope").error().code, Errc::io_open);
+  test::write_file(d / "x.safetensors", "garbage!");
+  auto bad = Checkpoint::open(d / "x.safetensors");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::header_too_large);
+}
+
+TEST(Detect, BothFamiliesDescriptionFilesIsAmbiguous) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-qwen-w8a8-golden-stick");
+  test::write_file(p / "quant_model_description.json", R"({"model_quant_type": "W8A8"})");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->layout(), Layout::GoldenStick) << "quant-model-* weights decide";
+  EXPECT_TRUE(has_diag(*c, Severity::Warning, "Found multiple config files")) << all_diags(*c);
+}
+
+TEST(Detect, TwoMsModelSlimDescriptions) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-w8a8-dynamic-msmodelslim");
+  fs::copy_file(p / "quant_model_description.json", p / "quant_model_description_w8a8_dynamic.json");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->description_name(), "quant_model_description.json");
+  EXPECT_TRUE(has_diag(*c, Severity::Warning, "several description files")) << all_diags(*c);
+}
+
+TEST(Detect, StaleFloatIndexBesideQuantizedShards) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-w4a8-dynamic-msmodelslim");
+  fs::path f = make(d, "tiny-llama-float-sharded");
+  fs::copy_file(f / "model.safetensors.index.json", p / "model.safetensors.index.json");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->layout(), Layout::MsModelSlimV1);
+  EXPECT_TRUE(has_diag(*c, Severity::Warning, "stale model.safetensors.index.json")) << all_diags(*c);
+}
+
+TEST(Detect, GoldenStickWeightsWithoutDescription) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-w4a16-golden-stick");
+  fs::remove(p / "quantization_description.json");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->layout(), Layout::GoldenStick);
+  EXPECT_TRUE(has_diag(*c, Severity::Error, "without quantization_description.json")) << all_diags(*c);
+  EXPECT_TRUE(c->modules().empty());
+}
+
+TEST(Detect, InterruptedMsModelSlimSave) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-w8a8-dynamic-msmodelslim");
+  fs::copy_file(p / "quant_model_weights-00001-of-00001.safetensors", p / "quant_model_weights-00002-of-00000.safetensors");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(has_diag(*c, Severity::Warning, "interrupted msModelSlim save")) << all_diags(*c);
+  EXPECT_TRUE(has_diag(*c, Severity::Warning, "not listed in quant_model_weights.safetensors.index.json"))
+      << all_diags(*c);
+}
+
+TEST(Detect, CorruptShardIsADiagnosticAndTheRestStaysReadable) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-qwen-w8a8-msmodelslim");
+  test::write_file(p / "quant_model_weights-00002-of-00002.safetensors", "truncated");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->layout(), Layout::MsModelSlimV1);
+  EXPECT_TRUE(has_diag(*c, Severity::Error, "quant_model_weights-00002-of-00002.safetensors")) << all_diags(*c);
+  EXPECT_NE(c->find("model.embed_tokens.weight"), nullptr) << "shard 1 still readable";
+  EXPECT_TRUE(has_diag(*c, Severity::Error, "index-bad-shard")) << all_diags(*c);
+}
+
+TEST(Detect, UnreadableDescriptionIsAnErrorNotAFailure) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-w8a8-mix-msmodelslim-v0");
+  test::write_file(p / "quant_model_description.json", "{\"a.weight\": \"W8A8\",");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->ms_description().has_value());
+  EXPECT_TRUE(has_diag(*c, Severity::Error, "json-syntax")) << all_diags(*c);
+  EXPECT_FALSE(c->tensors().empty());
+}
+
+TEST(Detect, ForeignQuantizedHuggingFaceCheckpoint) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-float");
+  test::write_file(p / "config.json", R"({"torch_dtype": "bfloat16", "quantization_config": {"quant_method": "fp8"}})");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->layout(), Layout::HfForeignQuantized);
+}
+
+TEST(Detect, ModelDtypeFallsBackToTheEmbedding) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-w8a8-dynamic-msmodelslim");
+  test::write_file(p / "config.json", R"({"model_type": "llama"})");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->model_dtype(), Dtype::BF16);
+  EXPECT_TRUE(has_diag(*c, Severity::Info, "taken from model.embed_tokens.weight")) << all_diags(*c);
+}
+
+TEST(UnifiedView, EveryTensorResolvesAcrossShards) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-qwen-w8a8-msmodelslim");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c->index().has_value());
+  EXPECT_EQ(c->shards().size(), 2u);
+  for (const auto& [name, shard] : c->index()->weight_map) {
+    const TensorRef* t = c->find(name);
+    ASSERT_NE(t, nullptr) << name;
+    EXPECT_EQ(c->shard_of(*t).name, shard);
+    EXPECT_EQ(c->data(*t).size(), t->info->nbytes());
+  }
+  const Module* q = nullptr;
+  for (const Module& m : c->modules())
+    if (m.prefix == "model.layers.0.self_attn.q_proj") q = &m;
+  ASSERT_NE(q, nullptr);
+  std::vector<std::string> suffixes;
+  for (const auto& [s, r] : q->tensors) suffixes.push_back(s);
+  EXPECT_EQ(suffixes, (std::vector<std::string>{"bias", "deq_scale", "input_offset", "input_scale", "quant_bias", "weight"}));
+  EXPECT_EQ(c->tag_of("model.layers.0.self_attn.q_proj.bias"), "FLOAT");
+}
+
+}  // namespace
+}  // namespace qkit
