@@ -156,7 +156,7 @@ Result<Checkpoint> Checkpoint::open(const fs::path& path, const OpenOptions& opt
   if (!fs::is_directory(st)) return Error(Errc::not_regular_file, "neither a file nor a directory").in_file(path.string());
   c.detect(path);
   if (c.layout_ == Layout::Unknown && c.shards_.empty() && !c.ms_description_ && !c.gs_description_)
-    return Error(Errc::invalid_argument, "not a checkpoint: no .safetensors files and no description file")
+    return Error(Errc::ckpt_not_checkpoint, "not a checkpoint: no .safetensors files and no description file")
         .in_file(path.string());
   c.build_tensor_view();
   c.build_modules();
@@ -203,7 +203,7 @@ void Checkpoint::detect(const fs::path& dir) {
   bool has_gs_desc = false;
   for (const std::string& n : files) {
     if (n.find(kTempMarker) != std::string::npos) {
-      note(Severity::Warning, Error(Errc::invalid_argument, "leftover temporary file of an interrupted qkit run "
+      note(Severity::Warning, Error(Errc::ckpt_interrupted_save, "leftover temporary file of an interrupted qkit run "
                                                             "(safe to delete)")
                                   .in_file((dir / n).string()));
       continue;
@@ -213,7 +213,7 @@ void Checkpoint::detect(const fs::path& dir) {
     else if (is_index_file_name(n)) indexes.push_back(n);
     else if (ends_with(n, ".safetensors") && n.size() > 12) {
       if (ends_with(n, "-of-00000.safetensors")) {
-        note(Severity::Warning, Error(Errc::invalid_argument, "temporary shard name of an interrupted msModelSlim "
+        note(Severity::Warning, Error(Errc::ckpt_interrupted_save, "temporary shard name of an interrupted msModelSlim "
                                                               "save ('-of-00000'): the checkpoint is incomplete")
                                     .in_file((dir / n).string()));
       }
@@ -222,7 +222,9 @@ void Checkpoint::detect(const fs::path& dir) {
       side_files_.push_back(n);
     }
   }
-  if (std::find(files.begin(), files.end(), "config.json") != files.end()) {
+  if (std::find(files.begin(), files.end(), "config.json") == files.end()) {
+    note(Severity::Warning, Error(Errc::ckpt_config_missing, "no config.json (every runtime reads it)").in_file(dir.string()));
+  } else {
     auto cfg = read_model_config(dir / "config.json");
     if (cfg) {
       config_ = std::move(*cfg);
@@ -239,7 +241,7 @@ void Checkpoint::detect(const fs::path& dir) {
   std::optional<Family> family;
   if (!ms_descs.empty() && has_gs_desc) {
     note(Severity::Warning,
-         Error(Errc::invalid_argument, "both " + join(ms_descs) + " and quantization_description.json are present; "
+         Error(Errc::ckpt_description_ambiguous, "both " + join(ms_descs) + " and quantization_description.json are present; "
                                        "vllm-mindspore refuses such a directory ('Found multiple config files')")
              .in_file(dir.string()));
     family = count_prefix("quant-model-") > 0 ? Family::GoldenStick : Family::MsModelSlim;
@@ -251,12 +253,12 @@ void Checkpoint::detect(const fs::path& dir) {
     family = Family::GoldenStick;
   } else if (count_prefix("quant-model-") > 0) {
     family = Family::GoldenStick;
-    note(Severity::Error, Error(Errc::invalid_argument, "Golden-Stick weights (quant-model-*) without "
+    note(Severity::Error, Error(Errc::ckpt_description_missing, "Golden-Stick weights (quant-model-*) without "
                                                         "quantization_description.json")
                               .in_file(dir.string()));
   } else if (count_prefix("quant_model_weight") > 0) {
     family = Family::MsModelSlim;
-    note(Severity::Error, Error(Errc::invalid_argument, "msModelSlim weights (quant_model_weight*) without a "
+    note(Severity::Error, Error(Errc::ckpt_description_missing, "msModelSlim weights (quant_model_weight*) without a "
                                                         "quant_model_description*.json")
                               .in_file(dir.string()));
   }
@@ -280,14 +282,14 @@ void Checkpoint::detect(const fs::path& dir) {
     for (const std::string& w : candidates)
       if (std::find(shard_names.begin(), shard_names.end(), w) == shard_names.end()) extra.push_back(w);
     if (!extra.empty())
-      note(Severity::Warning, Error(Errc::index_tensor_unlisted, join(extra) + " not listed in " + index_name_ +
+      note(Severity::Warning, Error(Errc::ckpt_unindexed_file, join(extra) + " not listed in " + index_name_ +
                                                                      "; loaders that follow the index ignore it")
                                   .in_file(dir.string()));
   };
 
   if (family == Family::MsModelSlim) {
     if (ms_descs.size() > 1) {
-      note(Severity::Warning, Error(Errc::invalid_argument, "several description files (" + join(ms_descs) +
+      note(Severity::Warning, Error(Errc::ckpt_description_several, "several description files (" + join(ms_descs) +
                                                                 "); MindIE and vllm-mindspore refuse this")
                                   .in_file(dir.string()));
     }
@@ -310,7 +312,7 @@ void Checkpoint::detect(const fs::path& dir) {
     std::set<std::string> prefixes;
     for (const std::string& w : ms_weights) prefixes.insert(weight_prefix(w));
     if (prefixes.size() > 1)
-      note(Severity::Warning, Error(Errc::invalid_argument, "weights with several prefixes: " +
+      note(Severity::Warning, Error(Errc::ckpt_naming, "weights with several prefixes: " +
                                                                 join({prefixes.begin(), prefixes.end()}))
                                   .in_file(dir.string()));
     std::string prefix = prefixes.empty() ? "" : *prefixes.begin();
@@ -338,7 +340,7 @@ void Checkpoint::detect(const fs::path& dir) {
     if (!prefix.empty()) {
       evidence_.push_back("weights: " + join(ms_weights));
       if (layout_ == Layout::MsModelSlimV1 && prefix != "quant_model_weights")
-        note(Severity::Warning, Error(Errc::invalid_argument, "V1 description but weights named '" + prefix +
+        note(Severity::Warning, Error(Errc::ckpt_naming, "V1 description but weights named '" + prefix +
                                                                   "' (the V1 saver writes quant_model_weights*)")
                                     .in_file(dir.string()));
       if (!type_suffix.empty() && d && d->model_quant_type && type_suffix != [&] {
@@ -346,7 +348,7 @@ void Checkpoint::detect(const fs::path& dir) {
             std::transform(t.begin(), t.end(), t.begin(), [](unsigned char ch) { return std::tolower(ch); });
             return t;
           }())
-        note(Severity::Warning, Error(Errc::invalid_argument, "description name says '" + type_suffix +
+        note(Severity::Warning, Error(Errc::ckpt_naming, "description name says '" + type_suffix +
                                                                   "' but model_quant_type is " + *d->model_quant_type)
                                     .in_file((dir / description_name_).string()));
     }
@@ -359,7 +361,7 @@ void Checkpoint::detect(const fs::path& dir) {
     }
     if (std::find(indexes.begin(), indexes.end(), "model.safetensors.index.json") != indexes.end())
       note(Severity::Warning,
-           Error(Errc::invalid_argument, "stale model.safetensors.index.json beside msModelSlim weights: vLLM then "
+           Error(Errc::ckpt_stale_index, "stale model.safetensors.index.json beside msModelSlim weights: vLLM then "
                                          "loads only the files it lists and silently drops the quantized shards")
                .in_file((dir / "model.safetensors.index.json").string()));
     if (shard_names.empty() && !rank_dirs.empty()) {
@@ -409,7 +411,7 @@ void Checkpoint::detect(const fs::path& dir) {
       } else {
         shard_names = gs_weights.empty() ? weights : gs_weights;
         if (gs_weights.size() > 1)
-          note(Severity::Warning, Error(Errc::invalid_argument, "several quant-model-* shards but no "
+          note(Severity::Warning, Error(Errc::ckpt_naming, "several quant-model-* shards but no "
                                                                 "model.safetensors.index.json")
                                       .in_file(dir.string()));
       }
@@ -479,7 +481,7 @@ void Checkpoint::build_tensor_view() {
                              probe->info->dtype == Dtype::F32)) {
       model_dtype_ = probe->info->dtype;
       if (layout_ != Layout::SafetensorsFile)
-        note(Severity::Info, Error(Errc::invalid_argument, "config.json gives no torch_dtype; model dtype " +
+        note(Severity::Info, Error(Errc::ckpt_dtype_inferred, "config.json gives no torch_dtype; model dtype " +
                                                                std::string(dtype_name(*model_dtype_)) +
                                                                " taken from " + probe->info->name));
     }

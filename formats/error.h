@@ -74,6 +74,17 @@ namespace qkit {
   X(index_tensor_in_two_shards, "index-duplicate-tensor", "a tensor is stored in two shards")   \
   X(index_total_size, "index-total-size", "metadata.total_size differs from the tensor bytes") \
   X(index_bad_shard, "index-bad-shard", "a shard listed by the index cannot be read")          \
+  /* checkpoint directory */                                                                   \
+  X(ckpt_not_checkpoint, "ckpt-not-a-checkpoint", "no weight files and no description file")   \
+  X(ckpt_description_ambiguous, "ckpt-ambiguous-description", "both families' descriptions")   \
+  X(ckpt_description_several, "ckpt-several-descriptions", "more than one description file")   \
+  X(ckpt_description_missing, "ckpt-missing-description", "quantized weights, no description") \
+  X(ckpt_stale_index, "ckpt-stale-index", "a float model index beside quantized weights")      \
+  X(ckpt_unindexed_file, "ckpt-unindexed-file", "a weight file the index does not list")       \
+  X(ckpt_interrupted_save, "ckpt-interrupted-save", "leftovers of an interrupted save")         \
+  X(ckpt_naming, "ckpt-naming", "file names differ from the producer's convention")            \
+  X(ckpt_dtype_inferred, "ckpt-dtype-inferred", "no torch_dtype in config.json; inferred")      \
+  X(ckpt_config_missing, "ckpt-config-missing", "the checkpoint has no config.json")           \
   /* generic */                                                                                \
   X(invalid_argument, "invalid-argument", "an argument is out of range")                       \
   X(internal, "internal", "internal error (please report)")

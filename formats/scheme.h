@@ -54,6 +54,7 @@ struct TensorRule {
   std::string_view tag;
   bool int4_marker;            // Golden-Stick: __metadata__ marks it "Int4"
   std::string_view note;
+  bool zero = false;           // values must all be 0 (symmetric quantization's offsets)
 };
 
 struct Scheme {

@@ -65,7 +65,7 @@ std::string render_schemes_markdown() {
       o << "\n\n| tensor | presence | dtype | shape | tag | note |\n|---|---|---|---|---|---|\n";
       for (const TensorRule& r : s.tensors) {
         o << "| `" << r.suffix << "` | " << presence_name(r.presence) << " | " << code_alts(r.dtypes) << " | "
-          << code_alts(r.shape) << " | " << cell(r.tag) << " | " << r.note << (r.int4_marker ? " (Int4 marker)" : "")
+          << code_alts(r.shape) << " | " << cell(r.tag) << " | " << r.note << (r.int4_marker ? " (Int4 marker)" : "") << (r.zero ? " (must be all zeros)" : "")
           << " |\n";
       }
     }

@@ -36,7 +36,7 @@ constexpr TensorRule kMsW8A8[] = {
     {"input_offset", P::Required, "F32|md|I8", "[1]", "=", kNo, "activation zero point, integral, in [-128, 127]"},
     {"deq_scale", P::Required, "deq", "[n]", "=", kNo, "input_scale*weight_scale; F32 for bf16 models, I64 fp32 bits otherwise"},
     {"weight_scale", P::Optional, "F32|md", "[n,1]", "=", kNo, "written by V0 only"},
-    {"weight_offset", P::Optional, "F32|md", "[n,1]", "=", kNo, "written by V0 only (zeros)"},
+    {"weight_offset", P::Optional, "F32|md", "[n,1]", "=", kNo, "written by V0 only (zeros)", true},
     {"bias", P::IfBias, "F32|md", "[n]", "FLOAT|=", kNo, "kept for reference; tagged FLOAT since 2026-03 (before: the quant type)"},
 };
 
@@ -47,14 +47,14 @@ constexpr TensorRule kMsW8A8Mix[] = {
     {"input_offset", P::Required, "F32|md|I8", "[1]", "=", kNo, "decode (static) path"},
     {"deq_scale", P::Required, "deq", "[n]", "=", kNo, "decode (static) path"},
     {"weight_scale", P::Required, "F32|md", "[n,1]", "=", kNo, "prefill (dynamic) path"},
-    {"weight_offset", P::Required, "F32|md", "[n,1]", "=", kNo, "zeros (symmetric weights)"},
+    {"weight_offset", P::Required, "F32|md", "[n,1]", "=", kNo, "zeros (symmetric weights)", true},
     {"bias", P::IfBias, "F32|md", "[n]", "FLOAT|=", kNo, "used by the prefill path"},
 };
 
 constexpr TensorRule kMsW8A8Dyn[] = {
     {"weight", P::Required, "I8", "[n,k]", "=", kNo, "per-channel symmetric int8"},
     {"weight_scale", P::Required, "F32|md", "[n,1]", "=", kNo, "V1/MindIE-SD F32; V0 calibration dtype"},
-    {"weight_offset", P::Required, "F32|md", "[n,1]", "=", kNo, "zeros"},
+    {"weight_offset", P::Required, "F32|md", "[n,1]", "=", kNo, "zeros", true},
     {"bias", P::IfBias, "F32|md", "[n]", "FLOAT|=", kNo, ""},
 };
 constexpr TensorRule kMsW8A8DynGroup[] = {
@@ -99,7 +99,7 @@ constexpr TensorRule kMsW4A16Unpacked[] = {
 constexpr TensorRule kMsW4A8[] = {
     {"weight", P::Required, "I8", "[n/2,k]", "=", kNo, "per-channel symmetric int4, two per byte along n"},
     {"weight_scale", P::Required, "F32", "[n,1]", "=", kNo, ""},
-    {"weight_offset", P::Required, "F32", "[n,1]", "=", kNo, "zeros"},
+    {"weight_offset", P::Required, "F32", "[n,1]", "=", kNo, "zeros", true},
     {"scale_bias", P::Required, "F32", "[n,1]|[n,16]|[n,k]", "=", kNo,
      "8*sum_k(dequantized weight): [n,1] for column-parallel, [n,16] for o_proj/down_proj"},
     {"bias", P::IfBias, "F32", "[n]", "FLOAT|=", kNo, ""},
@@ -162,7 +162,7 @@ constexpr TensorRule kMsW16A16SC[] = {
 constexpr TensorRule kMsFp8Dyn[] = {
     {"weight", P::Required, "F8_E4M3", "[n,k]", "=", kNo, ""},
     {"weight_scale", P::Required, "F32", "[n,1]", "=", kNo, ""},
-    {"weight_offset", P::Required, "F32", "[n,1]", "=", kNo, "zeros"},
+    {"weight_offset", P::Required, "F32", "[n,1]", "=", kNo, "zeros", true},
     {"bias", P::IfBias, "F32", "[n]", "FLOAT|=", kNo, ""},
 };
 constexpr TensorRule kMsMxfp8[] = {
@@ -217,7 +217,7 @@ constexpr TensorRule kGsFloat[] = {
 constexpr TensorRule kGsW8A8Smooth[] = {
     {"weight", P::Required, "I8", "[n,k]", "=", kNo, "quantize(W*diag(s)): smoothing folded into the weight"},
     {"weight_scale", P::Required, "md", "[n]", "=", kNo, "per-channel, symmetric (2*amax/255)"},
-    {"weight_offset", P::Required, "I32", "[n]", "=", kNo, "zeros"},
+    {"weight_offset", P::Required, "I32", "[n]", "=", kNo, "zeros", true},
     {"input_scale", P::Required, "md", "[k]", "=", kNo, "x_scale*s_k per input channel (divisor)"},
     {"input_offset", P::Required, "I8|I32", "[k]", "=", kNo, "x_zp repeated; I32 in older wrappers"},
     {"smooth_scale", P::Optional, "md|F32", "[k]", "=", kNo, "1/s; redundant for inference"},
@@ -228,7 +228,7 @@ constexpr TensorRule kGsW8A8Smooth[] = {
 constexpr TensorRule kGsW8A8Plain[] = {
     {"weight", P::Required, "I8", "[n,k]", "=", kNo, "no smoothing (ACLNN kernel)"},
     {"weight_scale", P::Required, "md", "[n]", "=", kNo, ""},
-    {"weight_offset", P::Required, "I32", "[n]", "=", kNo, "zeros"},
+    {"weight_offset", P::Required, "I32", "[n]", "=", kNo, "zeros", true},
     {"input_scale", P::Required, "md", "[1]", "=", kNo, "1/x_scale: a multiplier (float input_offset marks this form)"},
     {"input_offset", P::Required, "md", "[1]", "=", kNo, "x_zp as a float"},
     {"smooth_scale", P::Optional, "md|F32", "[k]", "=", kNo, "ones in some versions"},
@@ -239,7 +239,7 @@ constexpr TensorRule kGsW8A8Plain[] = {
 constexpr TensorRule kGsW8A8Dyn[] = {
     {"weight", P::Required, "I8", "[n,k]", "=", kNo, ""},
     {"weight_scale", P::Required, "md", "[n]", "=", kNo, ""},
-    {"weight_offset", P::Required, "I32", "[n]", "=", kNo, "zeros"},
+    {"weight_offset", P::Required, "I32", "[n]", "=", kNo, "zeros", true},
     {"bias", P::IfBias, "md", "[n]", "=|W4A8_DYNAMIC", kNo, "Golden-Stick tags it W4A8_DYNAMIC (producer bug)"},
 };
 constexpr TensorRule kGsW8A16[] = {

@@ -117,6 +117,7 @@ class Builder {
       : spec_(s), family_(layout_family(s.layout).value_or(Family::MsModelSlim)), md_(s.model.dtype) {}
 
   CheckpointContent build();
+  std::list<Bytes> take_storage() { return std::move(storage_); }
 
  private:
   void emit(const std::string& name, Dtype d, Shape shape, Bytes bytes, const std::string& tag, bool int4 = false) {
@@ -572,10 +573,23 @@ const SampleSpec* find_sample(const std::string& name) {
   return nullptr;
 }
 
-Status write_sample(const fs::path& dir, const SampleSpec& spec) {
+OutputTensor* BuiltSample::find(const std::string& name) {
+  for (OutputTensor& t : content.tensors)
+    if (t.source.name == name) return &t;
+  return nullptr;
+}
+
+std::vector<std::byte>& BuiltSample::own(std::vector<std::byte> bytes) {
+  storage.push_back(std::move(bytes));
+  return storage.back();
+}
+
+BuiltSample build_sample(const SampleSpec& spec) {
+  BuiltSample out;
   Builder b(spec);
-  CheckpointContent content = b.build();
-  LayoutOptions o;
+  out.content = b.build();
+  out.storage = b.take_storage();  // std::list nodes do not move: the spans stay valid
+  LayoutOptions& o = out.options;
   o.layout = spec.layout;
   std::string t(quant_type_name(spec.type));
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -586,7 +600,12 @@ Status write_sample(const fs::path& dir, const SampleSpec& spec) {
   o.single_file = spec.max_shard_bytes == 0 && spec.layout != Layout::MsModelSlimV1 &&
                   spec.layout != Layout::GoldenStick && spec.layout != Layout::MindIeSd;
   o.replace = true;
-  return write_checkpoint(dir, content, o);
+  return out;
+}
+
+Status write_sample(const fs::path& dir, const SampleSpec& spec) {
+  BuiltSample s = build_sample(spec);
+  return write_checkpoint(dir, s.content, s.options);
 }
 
 Status write_samples(const fs::path& root, bool bundled_only) {

@@ -15,7 +15,10 @@
 #include <string>
 #include <vector>
 
+#include <list>
+
 #include "formats/checkpoint.h"
+#include "formats/checkpoint_writer.h"
 #include "formats/error.h"
 #include "samples/toy_model.h"
 
@@ -36,6 +39,19 @@ struct SampleSpec {
 };
 
 std::vector<SampleSpec> sample_catalog();
+
+// A sample in memory: what write_sample would write, before it is written,
+// so tests can break it in one precise way first.
+struct BuiltSample {
+  CheckpointContent content;
+  LayoutOptions options;
+  std::list<std::vector<std::byte>> storage;  // owns the bytes content's tensors point to
+
+  // Convenience for tests that corrupt a sample.
+  OutputTensor* find(const std::string& name);
+  std::vector<std::byte>& own(std::vector<std::byte> bytes);  // keeps bytes alive; returns them
+};
+BuiltSample build_sample(const SampleSpec& spec);
 const SampleSpec* find_sample(const std::string& name);
 
 // Writes one sample checkpoint into `dir` (created; replaced if present).
