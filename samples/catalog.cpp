@@ -469,7 +469,12 @@ nlohmann::ordered_json Builder::description() const {
       break;
     case Layout::MsModelSlimMindIE:
     case Layout::MsModelSlimCompressed:
-    case Layout::MindIeSd:
+      d["model_quant_type"] = tag_;
+      kv_fa();
+      if (spec_.group_size) d["group_size"] = spec_.group_size;
+      tensors();
+      break;
+    case Layout::MindIeSd:  // never writes group_size
       d["model_quant_type"] = tag_;
       kv_fa();
       tensors();

@@ -1,0 +1,374 @@
+//===- validate/checks_numeric.cpp - value rules, streamed ----------------===//
+//
+// Pass 1 streams every tensor's bytes once, on all cores, straight from the
+// mapping (largest tensors first, pages released as they are done): NaN/Inf
+// counts for float tensors; min, max and per-row sums for quantized weights.
+// Pass 2 checks each module's small tensors (scales, offsets, deq_scale,
+// quant_bias) against the family's formulas, using the row sums of pass 1 so
+// no weight is read twice.
+//
+//===----------------------------------------------------------------------===//
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "formats/codecs.h"
+#include "validate/validator.h"
+
+namespace qkit::validate {
+namespace {
+
+constexpr std::uint64_t kChunk = 8ull << 20;  // bytes scanned between page releases
+
+struct TensorStats {
+  bool scanned = false;
+  std::uint64_t nan = 0, inf = 0;
+  double min = 0, max = 0;
+  bool any = false;
+  std::uint64_t int4_out_of_range = 0;
+  std::vector<std::int64_t> row_sums;  // I8 [n, k] weights that need them
+};
+
+struct ScanJob {
+  std::size_t tensor;        // index into c.tensors()
+  bool want_row_sums = false;
+  bool want_range = false;   // min/max (weights)
+  bool int4_unpacked = false;
+};
+
+void scan_float_bits(const std::byte* p, std::uint64_t n, Dtype d, TensorStats& s) {
+  switch (d) {
+    case Dtype::F32:
+      for (std::uint64_t i = 0; i < n; ++i) {
+        std::uint32_t u;
+        std::memcpy(&u, p + 4 * i, 4);
+        if ((u & 0x7f800000u) == 0x7f800000u) ((u & 0x007fffffu) ? s.nan : s.inf)++;
+      }
+      break;
+    case Dtype::BF16:
+    case Dtype::F16: {
+      const std::uint16_t exp = d == Dtype::BF16 ? 0x7f80 : 0x7c00, man = d == Dtype::BF16 ? 0x007f : 0x03ff;
+      for (std::uint64_t i = 0; i < n; ++i) {
+        std::uint16_t h;
+        std::memcpy(&h, p + 2 * i, 2);
+        if ((h & exp) == exp) ((h & man) ? s.nan : s.inf)++;
+      }
+      break;
+    }
+    case Dtype::F64:
+      for (std::uint64_t i = 0; i < n; ++i) {
+        double v;
+        std::memcpy(&v, p + 8 * i, 8);
+        if (std::isnan(v)) ++s.nan;
+        else if (std::isinf(v)) ++s.inf;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void scan(const Checkpoint& c, const ScanJob& job, TensorStats& s) {
+  const TensorRef& t = c.tensors()[job.tensor];
+  const ShardFile& shard = c.shard_of(t);
+  if (!shard.file || !element_readable(t.info->dtype)) return;
+  const Dtype d = t.info->dtype;
+  const std::uint64_t esize = dtype_bits(d) / 8, total = t.info->element_count();
+  const std::uint64_t k = t.info->shape.size() == 2 ? t.info->shape[1] : 0;
+  if (job.want_row_sums && k > 0) s.row_sums.assign(t.info->shape[0], 0);
+  auto bytes = c.data(t);
+  const std::uint64_t base = shard.file->file_offset(*t.info);
+  const bool is_float = d == Dtype::F32 || d == Dtype::BF16 || d == Dtype::F16 || d == Dtype::F64;
+  const std::uint64_t per_chunk = std::max<std::uint64_t>(1, kChunk / esize);
+  shard.file->mapping().advise_sequential(base, base + bytes.size());
+  for (std::uint64_t start = 0; start < total; start += per_chunk) {
+    const std::uint64_t n = std::min(per_chunk, total - start);
+    const std::byte* p = bytes.data() + start * esize;
+    if (is_float) scan_float_bits(p, n, d, s);
+    if (job.want_range) {
+      if (d == Dtype::I8) {
+        const auto* q = reinterpret_cast<const std::int8_t*>(p);
+        std::int8_t lo = 127, hi = -128;
+        for (std::uint64_t i = 0; i < n; ++i) {
+          lo = std::min(lo, q[i]);
+          hi = std::max(hi, q[i]);
+          if (job.int4_unpacked && (q[i] < -8 || q[i] > 7)) ++s.int4_out_of_range;
+          if (!s.row_sums.empty()) s.row_sums[(start + i) / k] += q[i];
+        }
+        if (n > 0) {
+          s.min = s.any ? std::min<double>(s.min, lo) : lo;
+          s.max = s.any ? std::max<double>(s.max, hi) : hi;
+          s.any = true;
+        }
+      } else {
+        for (std::uint64_t i = 0; i < n; ++i) {
+          double v = *element_as_double(d, bytes, start + i);
+          if (std::isnan(v)) continue;
+          s.min = s.any ? std::min(s.min, v) : v;
+          s.max = s.any ? std::max(s.max, v) : v;
+          s.any = true;
+        }
+      }
+    }
+    shard.file->mapping().advise_done(base + start * esize, base + (start + n) * esize);
+  }
+  s.scanned = true;
+}
+
+// All values of a small tensor as doubles; deq_scale I64 and U64 scales are
+// decoded from their float32 bit patterns. nullopt entries mark undecodable.
+std::vector<std::optional<double>> small_values(const Checkpoint& c, const TensorRef& t, std::string_view suffix) {
+  std::vector<std::optional<double>> out;
+  if (!c.shard_of(t).file || t.info->element_count() > (16u << 20)) return out;
+  auto bytes = c.data(t);
+  const Dtype d = t.info->dtype;
+  const bool bit_pattern = (d == Dtype::I64 && suffix == "deq_scale") || (d == Dtype::U64 && suffix.ends_with("scale"));
+  out.reserve(t.info->element_count());
+  for (std::uint64_t i = 0; i < t.info->element_count(); ++i) {
+    if (bit_pattern) {
+      std::int64_t v;
+      std::memcpy(&v, bytes.data() + 8 * i, 8);
+      auto f = deq_scale_from_i64(v);
+      out.push_back(f ? std::optional<double>(*f) : std::nullopt);
+    } else {
+      out.push_back(element_as_double(d, bytes, i));
+    }
+  }
+  return out;
+}
+
+bool is_16bit_float(Dtype d) { return d == Dtype::BF16 || d == Dtype::F16; }
+
+}  // namespace
+
+void check_numerics(Context& ctx) {
+  const Checkpoint& c = ctx.c;
+  const auto& tensors = c.tensors();
+  auto fam = c.family();
+  const SchemeContext sctx = c.scheme_context();
+
+  // Which modules need what from pass 1.
+  std::map<std::string, std::size_t> index_of;
+  for (std::size_t i = 0; i < tensors.size(); ++i) index_of[tensors[i].info->name] = i;
+  std::vector<ScanJob> jobs(tensors.size());
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    jobs[i].tensor = i;
+    jobs[i].want_range = tensors[i].info->shape.size() >= 2 && tensors[i].info->name.ends_with(".weight");
+  }
+  struct ModuleInfo {
+    const Module* m;
+    SchemeMatch match;
+  };
+  std::vector<ModuleInfo> modules;
+  if (fam) {
+    for (const Module& m : c.modules()) {
+      if (!m.type || schemes_for(*fam, m.type->type).empty()) continue;
+      std::vector<TensorFacts> facts;
+      for (const auto& [suffix, ref] : m.tensors)
+        facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(c.tag_of(ref->info->name)), false});
+      ModuleInfo mi{&m, match_scheme(*fam, m.type->type, m.tag, facts, sctx)};
+      for (const auto& [suffix, ref] : m.tensors) {
+        if (suffix != "weight") continue;
+        ScanJob& j = jobs[index_of[ref->info->name]];
+        const Scheme& s = *mi.match.scheme;
+        j.want_row_sums = s.rule("quant_bias") != nullptr && ref->info->dtype == Dtype::I8 && ref->info->shape.size() == 2;
+        j.int4_unpacked = quant_type_info(s.type).weight_bits == 4 && !s.int4_layout && ref->info->dtype == Dtype::I8 &&
+                          ref->info->shape.size() == 2;
+        if (s.int4_layout && mi.match.vars.n && mi.match.vars.k &&
+            ref->info->shape == int4_packed_shape(*s.int4_layout, *mi.match.vars.n, *mi.match.vars.k))
+          j.int4_unpacked = false;
+        else if (s.id == "ms.W4A8_DYNAMIC.two-stage" && ref->info->shape.size() == 2 && mi.match.vars.k &&
+                 ref->info->shape[1] == *mi.match.vars.k && mi.match.vars.n && ref->info->shape[0] == *mi.match.vars.n)
+          j.int4_unpacked = true;
+      }
+      modules.push_back(std::move(mi));
+    }
+  }
+
+  // Pass 1: stream every tensor once, largest first, on all cores.
+  std::vector<TensorStats> stats(tensors.size());
+  std::vector<std::size_t> order(tensors.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return tensors[a].info->nbytes() > tensors[b].info->nbytes(); });
+  unsigned threads = ctx.o.threads ? ctx.o.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(1, order.size())));
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < order.size();) scan(c, jobs[order[i]], stats[order[i]]);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const TensorStats& s = stats[i];
+    const TensorRef& t = tensors[i];
+    if (!s.scanned) continue;
+    ctx.bytes_scanned += t.info->nbytes();
+    std::string file = (c.root() / c.shard_of(t).name).string();
+    if (s.nan || s.inf)
+      ctx.out.add("numeric.nan-inf", Severity::Error,
+                  std::to_string(s.nan) + " NaN and " + std::to_string(s.inf) + " Inf values", file, t.info->name);
+    if (s.int4_out_of_range)
+      ctx.out.add("numeric.int4-range", Severity::Error,
+                  std::to_string(s.int4_out_of_range) + " values outside [-8, 7] in an unpacked int4 weight", file,
+                  t.info->name);
+    if (jobs[i].want_range && s.any && t.info->element_count() > 1 && s.min == s.max)
+      ctx.out.add("numeric.degenerate-weight", Severity::Warning,
+                  s.min == 0 ? "all values are zero" : "all values equal " + std::to_string(s.min), file, t.info->name);
+  }
+
+  // Pass 2: the module formulas.
+  for (const ModuleInfo& mi : modules) {
+    const Module& m = *mi.m;
+    const Scheme& scheme = *mi.match.scheme;
+    auto get = [&](std::string_view suffix) -> const TensorRef* {
+      for (const auto& [s, ref] : m.tensors)
+        if (s == suffix) return ref;
+      return nullptr;
+    };
+    auto file_of = [&](const TensorRef* t) { return (c.root() / c.shard_of(*t).name).string(); };
+    for (const auto& [suffix, ref] : m.tensors) {
+      if (!c.shard_of(*ref).file) continue;
+      const std::string name = ref->info->name;
+      const TensorRule* rule = scheme.rule(suffix);
+      const bool is_scale = suffix.ends_with("scale") && !suffix.ends_with("scale_bias");
+      const bool is_offset = suffix.find("offset") != std::string::npos;
+      if (!is_scale && !is_offset) continue;
+      if (ref->info->dtype == Dtype::U8 && is_scale) {  // E8M0 block scales: 255 is NaN
+        auto v = small_values(c, *ref, suffix);
+        auto bad = std::count_if(v.begin(), v.end(), [](const auto& x) { return x && *x == 255; });
+        if (bad) ctx.out.add("numeric.scale", Severity::Error, std::to_string(bad) + " E8M0 scales are NaN (255)",
+                             file_of(ref), name);
+        continue;
+      }
+      auto v = small_values(c, *ref, suffix);
+      if (v.empty()) continue;
+      if (is_scale) {
+        std::size_t bad = 0, undecodable = 0, first = 0;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          if (!v[i]) {
+            if (!undecodable++ && !bad) first = i;
+          } else if (!std::isfinite(*v[i]) || *v[i] <= 0) {
+            if (!bad++ && !undecodable) first = i;
+          }
+        }
+        if (undecodable)
+          ctx.out.add("numeric.scale", Severity::Error,
+                      std::to_string(undecodable) + " values are not float32 bit patterns (high word not zero)",
+                      file_of(ref), name);
+        if (bad)
+          ctx.out.add("numeric.scale", Severity::Error,
+                      std::to_string(bad) + " of " + std::to_string(v.size()) + " scales are not finite and positive "
+                      "(first at index " + std::to_string(first) + ": " + (v[first] ? std::to_string(*v[first]) : "?") + ")",
+                      file_of(ref), name);
+      } else {
+        std::size_t bad = 0, nonzero = 0;
+        for (const auto& x : v) {
+          if (!x) continue;
+          if (!std::isfinite(*x) || std::floor(*x) != *x || *x < -128 || *x > 127) ++bad;
+          else if (*x != 0) ++nonzero;
+        }
+        if (bad)
+          ctx.out.add("numeric.offset", Severity::Error,
+                      std::to_string(bad) + " offsets are not integers in [-128, 127]", file_of(ref), name);
+        else if (rule && rule->zero && nonzero)
+          ctx.out.add("numeric.offset", Severity::Error,
+                      std::to_string(nonzero) + " non-zero offsets where " + std::string(scheme.id) +
+                          " is symmetric (must be all zeros)",
+                      file_of(ref), name);
+      }
+    }
+
+    // deq_scale against input_scale x weight_scale.
+    const TensorRef *deq_t = get("deq_scale"), *in_t = get("input_scale"), *ws_t = get("weight_scale"),
+                    *off_t = get("input_offset"), *qb_t = get("quant_bias"), *w_t = get("weight"), *b_t = get("bias");
+    if (deq_t && in_t && ws_t && c.shard_of(*deq_t).file && c.shard_of(*in_t).file && c.shard_of(*ws_t).file) {
+      auto deq = small_values(c, *deq_t, "deq_scale"), in = small_values(c, *in_t, "input_scale"),
+           ws = small_values(c, *ws_t, "weight_scale");
+      if (!deq.empty() && deq.size() == ws.size() && !in.empty()) {
+        const bool coarse = is_16bit_float(in_t->info->dtype) || is_16bit_float(ws_t->info->dtype);
+        const double tol = coarse ? std::ldexp(1.0, -7) : 1e-6;
+        const bool gs_smoothed = scheme.id == "gs.W8A8.smoothed";
+        const bool gs_plain = scheme.id == "gs.W8A8.plain";
+        std::optional<double> ratio0;
+        std::size_t bad = 0, first = 0;
+        for (std::size_t i = 0; i < deq.size(); ++i) {
+          if (!deq[i] || !ws[i] || !in[0]) continue;
+          double want;
+          if (gs_smoothed) {
+            // x_scale is not stored; deq/weight_scale must be the same x_scale for every row.
+            double r = *deq[i] / *ws[i];
+            if (!ratio0) ratio0 = r;
+            want = *ratio0 * *ws[i];
+          } else if (gs_plain) {
+            want = *ws[i] / *in[0];  // input_scale stores 1/x_scale
+          } else {
+            want = *in[0] * *ws[i];
+          }
+          if (std::fabs(*deq[i] - want) > tol * std::fabs(want) + 1e-30) {
+            if (!bad++) first = i;
+          }
+        }
+        if (bad)
+          ctx.out.add("numeric.deq-scale", Severity::Error,
+                      std::to_string(bad) + " of " + std::to_string(deq.size()) +
+                          " deq_scale values differ from input_scale x weight_scale (first at row " +
+                          std::to_string(first) + ": " + std::to_string(*deq[first]) + ")",
+                      file_of(deq_t), deq_t->info->name);
+      }
+    }
+    // quant_bias against the weights' row sums, input_offset and bias.
+    if (qb_t && deq_t && off_t && w_t && c.shard_of(*qb_t).file && c.shard_of(*off_t).file && c.shard_of(*deq_t).file) {
+      const TensorStats& ws = stats[index_of[w_t->info->name]];
+      auto qb = small_values(c, *qb_t, "quant_bias"), off = small_values(c, *off_t, "input_offset"),
+           deq = small_values(c, *deq_t, "deq_scale");
+      std::vector<std::optional<double>> bias;
+      if (b_t && c.shard_of(*b_t).file) bias = small_values(c, *b_t, "bias");
+      const bool ms = *fam == Family::MsModelSlim;
+      // Golden-Stick input_offset is per input channel: -sum_k zp[k]*q[n,k]
+      // equals -zp*rowsum when all zp are equal, which its producer guarantees.
+      bool uniform = !off.empty() && std::all_of(off.begin(), off.end(), [&](const auto& x) { return x == off[0]; });
+      if (!ws.row_sums.empty() && ws.row_sums.size() == qb.size() && deq.size() == qb.size() && uniform && off[0]) {
+        const double zp = *off[0];
+        std::size_t bad = 0, first = 0;
+        double first_want = 0;
+        for (std::size_t r = 0; r < qb.size(); ++r) {
+          if (!qb[r] || !deq[r] || *deq[r] == 0) continue;
+          double corr = zp * static_cast<double>(ws.row_sums[r]);
+          double want, tol;
+          if (ms) {
+            double bterm = (bias.size() == qb.size() && bias[r]) ? *bias[r] / *deq[r] : 0.0;
+            want = std::nearbyint(bterm - corr);
+            tol = 1.5 + std::fabs(bterm) * std::ldexp(1.0, -7) + std::fabs(corr) * 1e-6;
+          } else {
+            want = -corr;
+            tol = 1.5 + std::fabs(corr) * std::ldexp(1.0, -7);
+          }
+          if (std::fabs(*qb[r] - want) > tol) {
+            if (!bad++) {
+              first = r;
+              first_want = want;
+            }
+          }
+        }
+        if (bad)
+          ctx.out.add("numeric.quant-bias", Severity::Error,
+                      std::to_string(bad) + " of " + std::to_string(qb.size()) + " quant_bias values disagree with " +
+                          (ms ? "round(bias/deq_scale - input_offset*sum_k(weight))"
+                              : "-input_offset*sum_k(weight)") +
+                          " (first at row " + std::to_string(first) + ": " + std::to_string(*qb[first]) +
+                          ", expected " + std::to_string(first_want) + ")",
+                      file_of(qb_t), qb_t->info->name);
+      }
+    }
+  }
+}
+
+}  // namespace qkit::validate

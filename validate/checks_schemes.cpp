@@ -1,0 +1,218 @@
+//===- validate/checks_schemes.cpp - scheme and group rules ---------------===//
+//
+// Every quantized module is matched against the scheme table
+// (formats/scheme.h); each mismatch becomes a finding under the scheme rule
+// for its kind. Group rules compare modules that runtimes fuse.
+//
+//===----------------------------------------------------------------------===//
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "validate/validator.h"
+
+namespace qkit::validate {
+namespace {
+
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+// Does the module store per-group scales? Its weight_scale rule must allow a
+// G-shaped form, and the stored scale must not be the per-channel one.
+bool uses_groups(const Scheme& s, const Module& m) {
+  const TensorRule* r = s.rule("weight_scale");
+  if (r == nullptr || r->shape.find('G') == std::string_view::npos) return false;
+  for (const auto& [suffix, ref] : m.tensors) {
+    if (suffix != "weight_scale") continue;
+    const auto& sh = ref->info->shape;
+    if (s.family == Family::MsModelSlim) return sh.size() == 2 && sh[1] != 1;
+    return sh.size() >= 2;  // Golden-Stick: [G, n] (per-channel is [n])
+  }
+  return false;
+}
+
+// The suffixes a quantized linear can have besides weight and bias.
+const std::set<std::string_view>& quant_suffixes() {
+  static const std::set<std::string_view> s = [] {
+    std::set<std::string_view> out;
+    for (const Scheme& sc : all_schemes())
+      if (quant_type_info(sc.type).scope == QuantScope::Linear)
+        for (const TensorRule& r : sc.tensors)
+          if (r.suffix != "weight" && r.suffix != "bias") out.insert(r.suffix);
+    return out;
+  }();
+  return s;
+}
+
+// Fused groups: q/k/v, gate/up, MLA q_a/kv_a, and all experts of one MoE layer.
+std::string fused_group(const std::string& prefix) {
+  auto dot = prefix.rfind('.');
+  if (dot == std::string::npos) return {};
+  std::string parent = prefix.substr(0, dot), proj = prefix.substr(dot + 1);
+  if (auto e = prefix.find(".experts."); e != std::string::npos) return prefix.substr(0, e) + ".experts.*";
+  if (proj == "q_proj" || proj == "k_proj" || proj == "v_proj") return parent + ".{q,k,v}_proj";
+  if (proj == "gate_proj" || proj == "up_proj") return parent + ".{gate,up}_proj";
+  if (proj == "q_a_proj" || proj == "kv_a_proj_with_mqa") return parent + ".{q_a_proj,kv_a_proj_with_mqa}";
+  return {};
+}
+
+std::vector<TensorFacts> facts_of(const Checkpoint& c, const Module& m) {
+  std::vector<TensorFacts> facts;
+  for (const auto& [suffix, ref] : m.tensors)
+    facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(c.tag_of(ref->info->name)),
+                     c.int4_marked(*ref)});
+  return facts;
+}
+
+}  // namespace
+
+void check_schemes(Context& ctx) {
+  const Checkpoint& c = ctx.c;
+  auto fam = c.family();
+  if (!fam) return;
+  const SchemeContext sctx = c.scheme_context();
+  std::set<std::string> module_tensors;
+  for (const Module& m : c.modules()) {
+    for (const auto& [suffix, ref] : m.tensors) module_tensors.insert(ref->info->name);
+    if (!m.type) continue;  // description.unknown-type
+    const std::string file = m.tensors.empty() ? std::string() : (c.root() / c.shard_of(*m.tensors[0].second).name).string();
+    if (schemes_for(*fam, m.type->type).empty()) {
+      ctx.out.add("scheme.no-scheme", Severity::Error,
+                  std::string(family_name(*fam)) + " does not write " + m.tag + " modules", file, m.prefix);
+      continue;
+    }
+    SchemeMatch sm = match_scheme(*fam, m.type->type, m.tag, facts_of(c, m), sctx);
+    if (!sm.scheme->validated) continue;
+    for (const Mismatch& x : sm.mismatches) {
+      std::string name = m.prefix + "." + x.suffix;
+      std::string where = " (" + std::string(sm.scheme->id) + ")";
+      switch (x.kind) {
+        case MismatchKind::Missing:
+          ctx.out.add("scheme.missing-tensor", Severity::Error, m.tag + " requires " + x.suffix + where, file, name);
+          break;
+        case MismatchKind::Dtype:
+          if (x.suffix == "deq_scale")
+            ctx.out.add("scheme.deq-scale-dtype", Severity::Error,
+                        "deq_scale is " + x.actual + "; a " +
+                            std::string(c.model_dtype() ? dtype_name(*c.model_dtype()) : "?") +
+                            " model needs " + x.expected + where,
+                        file, name);
+          else
+            ctx.out.add("scheme.dtype", Severity::Error, "dtype " + x.actual + ", expected " + x.expected + where, file,
+                        name);
+          break;
+        case MismatchKind::Shape:
+          ctx.out.add("scheme.shape", Severity::Error, "shape " + x.actual + ", expected " + x.expected + where, file,
+                      name);
+          break;
+        case MismatchKind::Unexpected:
+          ctx.out.add("scheme.unexpected-tensor", Severity::Error,
+                      "a " + m.tag + " module has no '" + x.suffix + "' tensor" + where, file, name);
+          break;
+        case MismatchKind::Tag:
+          ctx.out.add("scheme.tag", Severity::Warning, "tagged " + x.actual + ", expected " + x.expected + where,
+                      (c.root() / c.description_name()).string(), name);
+          break;
+        case MismatchKind::Int4Marker:
+          ctx.out.add("scheme.int4-marker", Severity::Error,
+                      "packed int4 weight without the __metadata__ \"Int4\" marker (MindSpore reads it as int8)", file,
+                      name);
+          break;
+      }
+    }
+    // Per-group layouts need a group size that divides k.
+    if (*fam == Family::MsModelSlim && uses_groups(*sm.scheme, m)) {
+      if (!sctx.group_size)
+        ctx.out.add("scheme.group-size", Severity::Error,
+                    "per-group " + m.tag + " tensors but the description has no positive group_size", file, m.prefix);
+      else if (sm.vars.k && *sm.vars.k % *sctx.group_size != 0)
+        ctx.out.add("scheme.group-size", Severity::Error,
+                    "group_size " + std::to_string(*sctx.group_size) + " does not divide k = " + std::to_string(*sm.vars.k),
+                    file, m.prefix);
+    }
+  }
+  // Quantization tensors that belong to no quantized module.
+  for (const TensorRef& t : c.tensors()) {
+    const std::string& name = t.info->name;
+    if (module_tensors.count(name)) continue;
+    auto dot = name.rfind('.');
+    if (dot == std::string::npos || !quant_suffixes().count(std::string_view(name).substr(dot + 1))) continue;
+    std::string weight = name.substr(0, dot) + ".weight";
+    std::string_view wtag = c.tag_of(weight);
+    ctx.out.add("scheme.orphan-tensor", Severity::Error,
+                c.find(weight) == nullptr ? "no " + weight + " beside it"
+                                          : weight + " is described as " + std::string(wtag.empty() ? "nothing" : wtag) +
+                                                ", so no quantized module owns this tensor",
+                (c.root() / c.shard_of(t).name).string(), name);
+  }
+}
+
+void check_groups(Context& ctx) {
+  const Checkpoint& c = ctx.c;
+  if (!c.family()) return;
+  // Fused members must share one quant type (the tag of each <p>.weight).
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> groups;  // group -> tag -> members
+  for (const TensorRef& t : c.tensors()) {
+    const std::string& name = t.info->name;
+    if (!ends_with(name, ".weight")) continue;
+    std::string prefix = name.substr(0, name.size() - 7);
+    std::string g = fused_group(prefix);
+    std::string_view tag = c.tag_of(name);
+    if (g.empty() || tag.empty()) continue;
+    groups[g][std::string(tag)].push_back(prefix);
+  }
+  const std::string desc = (c.root() / c.description_name()).string();
+  for (const auto& [g, by_tag] : groups) {
+    if (by_tag.size() < 2) continue;
+    std::string detail;
+    for (const auto& [tag, members] : by_tag)
+      detail += (detail.empty() ? "" : "; ") + tag + ": " + members.front() + (members.size() > 1 ? " (+" + std::to_string(members.size() - 1) + ")" : "");
+    ctx.out.add("group.fused-type", Severity::Error, "fused members differ: " + detail, desc, g);
+  }
+  // All tensors of one module share its tag (vllm-mindspore's inner_conflict).
+  const Severity mod_sev = ctx.o.target == Target::VllmMindSpore ? Severity::Error : Severity::Info;
+  for (const Module& m : c.modules()) {
+    if (m.scope != QuantScope::Linear) continue;
+    for (const auto& [suffix, ref] : m.tensors) {
+      std::string_view tag = c.tag_of(ref->info->name);
+      if (!tag.empty() && tag != m.tag)
+        ctx.out.add("group.module-type", mod_sev,
+                    std::string(suffix) + " is tagged " + std::string(tag) + " while the module is " + m.tag, desc,
+                    ref->info->name);
+    }
+  }
+  // Static W8A8 members of a fused group share input_scale / input_offset.
+  if (ctx.o.quick) return;
+  std::map<std::string, std::vector<const Module*>> static_groups;
+  for (const Module& m : c.modules())
+    if (m.type && (m.type->type == QuantType::W8A8 || m.type->type == QuantType::W8A8_MIX ||
+                   m.type->type == QuantType::W8A8S)) {
+      std::string g = fused_group(m.prefix);
+      if (!g.empty() && g.find(".experts.*") == std::string::npos) static_groups[g].push_back(&m);
+    }
+  auto bytes_of = [&](const Module& m, std::string_view suffix) -> std::optional<std::span<const std::byte>> {
+    for (const auto& [s, ref] : m.tensors)
+      if (s == suffix && c.shard_of(*ref).file) return c.data(*ref);
+    return std::nullopt;
+  };
+  for (const auto& [g, members] : static_groups) {
+    if (members.size() < 2) continue;
+    for (std::string_view suffix : {"input_scale", "input_offset"}) {
+      auto first = bytes_of(*members[0], suffix);
+      if (!first) continue;
+      for (std::size_t i = 1; i < members.size(); ++i) {
+        auto other = bytes_of(*members[i], suffix);
+        if (!other) continue;
+        if (other->size() != first->size() || std::memcmp(other->data(), first->data(), first->size()) != 0)
+          ctx.out.add("group.fused-activation", Severity::Error,
+                      std::string(suffix) + " of " + members[i]->prefix + " differs from " + members[0]->prefix +
+                          "'s: the runtime fuses them and keeps only one",
+                      (c.root() / c.shard_of(*members[i]->tensors[0].second).name).string(),
+                      members[i]->prefix + "." + std::string(suffix));
+      }
+    }
+  }
+}
+
+}  // namespace qkit::validate

@@ -1,0 +1,150 @@
+//===- validate/qvalidate_main.cpp - qvalidate command-line front end ----===//
+//
+// Parses options, opens the checkpoint, runs validate() and prints the
+// report. Everything else lives in the library.
+//
+//===----------------------------------------------------------------------===//
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "formats/atomic_file.h"
+#include "validate/report.h"
+#include "validate/validator.h"
+
+namespace fs = std::filesystem;
+namespace po = boost::program_options;
+using namespace qkit;
+using namespace qkit::validate;
+
+namespace {
+
+constexpr int kExitPass = 0;
+constexpr int kExitFail = 1;   // at least one error-severity finding
+constexpr int kExitUsage = 2;  // usage error, or the path is not a checkpoint
+
+void usage(std::ostream& os, const po::options_description& opts) {
+  os << "usage: qvalidate [options] PATH\n\n"
+        "Check a quantized checkpoint before it is deployed: every safetensors file,\n"
+        "the index, the description against the tensors, every quantized module against\n"
+        "its scheme (dtypes and shapes), fused groups, tensor values, and what the target\n"
+        "runtime needs.\n\n"
+     << opts
+     << "\nexit codes:\n"
+        "  0  no error findings (warnings may remain)\n"
+        "  1  at least one error finding\n"
+        "  2  usage error, or PATH is not a checkpoint\n"
+        "\nexamples:\n"
+        "  qvalidate samples/tiny-qwen-w8a8-msmodelslim --target vllm-ascend\n"
+        "  qvalidate ckpt/ --format junit -o qvalidate.xml\n"
+        "  qvalidate ckpt/ --quick --suppress group.module-type='bias tagged FLOAT by msModelSlim'\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("version", "print the version")(
+      "target,t", po::value<std::string>()->default_value("any"),
+      "runtime to check for: any, vllm-ascend, mindie, vllm-mindspore, mindformers")(
+      "format,f", po::value<std::string>()->default_value("text"), "report format: text, json, junit")(
+      "output,o", po::value<std::string>(), "write the report to this file instead of stdout")(
+      "quick,q", "read headers and JSON only (skips the numeric rules)")(
+      "suppress,s", po::value<std::vector<std::string>>()->composing(),
+      "drop findings of RULE; RULE=REASON records why (repeatable)")(
+      "list-rules", "print every rule id with a one-line explanation")(
+      "threads,j", po::value<unsigned>()->default_value(0), "threads for the numeric pass (0: all cores)")(
+      "verbose,v", "also list info findings")("no-color", "never colour the text report");
+  po::options_description hidden;
+  hidden.add_options()("path", po::value<std::string>());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("path", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "qvalidate: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    usage(std::cout, opts);
+    return kExitPass;
+  }
+  if (vm.count("version")) {
+    std::cout << "qvalidate " << QKIT_VERSION << "\n";
+    return kExitPass;
+  }
+  if (vm.count("list-rules")) {
+    for (const RuleInfo& r : all_rules())
+      std::cout << r.id << "  [" << severity_name(r.severity) << (r.reads_data ? ", data" : "") << "]  " << r.summary
+                << "\n";
+    return kExitPass;
+  }
+  ValidateOptions o;
+  auto target = parse_target(vm["target"].as<std::string>());
+  if (!target) {
+    std::cerr << "qvalidate: unknown --target '" << vm["target"].as<std::string>()
+              << "' (any, vllm-ascend, mindie, vllm-mindspore, mindformers)\n";
+    return kExitUsage;
+  }
+  o.target = *target;
+  const std::string format = vm["format"].as<std::string>();
+  if (format != "text" && format != "json" && format != "junit") {
+    std::cerr << "qvalidate: unknown --format '" << format << "' (text, json, junit)\n";
+    return kExitUsage;
+  }
+  o.quick = vm.count("quick") > 0;
+  o.threads = vm["threads"].as<unsigned>();
+  if (vm.count("suppress"))
+    for (const std::string& s : vm["suppress"].as<std::vector<std::string>>()) {
+      auto eq = s.find('=');
+      std::string id = s.substr(0, eq), reason = eq == std::string::npos ? "" : s.substr(eq + 1);
+      if (!find_rule(id)) {
+        std::cerr << "qvalidate: --suppress: no rule '" << id << "' (see --list-rules)\n";
+        return kExitUsage;
+      }
+      o.suppress[id] = reason;
+    }
+  if (!vm.count("path")) {
+    usage(std::cerr, opts);
+    return kExitUsage;
+  }
+  fs::path path = vm["path"].as<std::string>();
+  auto c = Checkpoint::open(path);
+  if (!c) {
+    std::cerr << "qvalidate: " << c.error().to_string() << "\n";
+    return kExitUsage;
+  }
+  Report r = qkit::validate::validate(*c, o);
+  std::string text;
+  if (format == "json") {
+    text = render_json(r);
+  } else if (format == "junit") {
+    text = render_junit(r);
+  } else {
+    TextStyle st;
+    st.verbose = vm.count("verbose") > 0;
+    st.color = !vm.count("no-color") && !vm.count("output") && std::getenv("NO_COLOR") == nullptr &&
+               ::isatty(STDOUT_FILENO);
+    text = render_text(r, st);
+  }
+  if (vm.count("output")) {
+    auto out = AtomicFileWriter::create(vm["output"].as<std::string>());
+    if (!out || !out->write(std::string_view(text)) || !out->commit()) {
+      std::cerr << "qvalidate: cannot write " << vm["output"].as<std::string>() << "\n";
+      return kExitUsage;
+    }
+  } else {
+    std::cout << text;
+  }
+  return r.errors == 0 ? kExitPass : kExitFail;
+}

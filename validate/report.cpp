@@ -1,0 +1,166 @@
+//===- validate/report.cpp ------------------------------------------------===//
+#include "validate/report.h"
+
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace qkit::validate {
+namespace {
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (unsigned char ch : s) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (ch < 0x20 && ch != '\n' && ch != '\t') out += "?";  // not representable in XML 1.0
+        else out += static_cast<char>(ch);
+    }
+  }
+  return out;
+}
+
+std::string family_of(const std::string& rule) { return rule.substr(0, rule.find('.')); }
+
+std::string one_line(const Finding& f) {
+  std::string s = f.rule;
+  if (!f.file.empty()) s += "  " + escape_for_display(f.file);
+  if (!f.tensor.empty()) s += "  " + escape_for_display(f.tensor);
+  return s + "\n      " + escape_for_display(f.message);
+}
+
+}  // namespace
+
+std::string render_text(const Report& r, const TextStyle& st) {
+  auto paint = [&](const char* code, const std::string& s) {
+    return st.color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
+  };
+  std::ostringstream o;
+  o << "qvalidate: " << escape_for_display(r.path) << " (" << layout_name(r.layout) << "), target "
+    << target_name(r.target) << (r.quick ? ", quick" : "") << "\n";
+  struct Group {
+    Severity s;
+    const char* title;
+    const char* color;
+  } groups[] = {{Severity::Error, "errors", "1;31"}, {Severity::Warning, "warnings", "1;33"}, {Severity::Info, "info", "36"}};
+  for (const Group& g : groups) {
+    if (g.s == Severity::Info && !st.verbose) continue;
+    std::size_t n = 0;
+    for (const Finding& f : r.findings) n += f.severity == g.s;
+    if (n == 0) continue;
+    o << "\n" << paint(g.color, std::string(g.title) + " (" + std::to_string(n) + "):") << "\n";
+    for (const Finding& f : r.findings)
+      if (f.severity == g.s) o << "  " << one_line(f) << "\n";
+  }
+  if (!r.suppressed.empty()) {
+    std::map<std::string, std::pair<std::size_t, std::string>> by_rule;
+    for (const auto& [f, reason] : r.suppressed) {
+      by_rule[f.rule].first++;
+      by_rule[f.rule].second = reason;
+    }
+    o << "\nsuppressed:";
+    for (const auto& [rule, e] : by_rule)
+      o << "\n  " << rule << " (" << e.first << ")" << (e.second.empty() ? "" : ": " + escape_for_display(e.second));
+    o << "\n";
+  }
+  const bool pass = r.errors == 0;
+  o << "\n"
+    << paint(pass ? "1;32" : "1;31", pass ? "PASS" : "FAIL") << ": " << r.errors << " error" << (r.errors == 1 ? "" : "s")
+    << ", " << r.warnings << " warning" << (r.warnings == 1 ? "" : "s") << ", " << r.infos << " info ("
+    << r.tensors << " tensors, " << r.modules << " quantized modules, "
+    << (r.quick ? std::string("headers only") : std::to_string(r.bytes_scanned) + " bytes scanned") << ")"
+    << (r.infos && !st.verbose ? "; --verbose lists info" : "") << "\n";
+  return o.str();
+}
+
+std::string render_json(const Report& r) {
+  nlohmann::ordered_json j;
+  j["path"] = r.path;
+  j["target"] = std::string(target_name(r.target));
+  j["layout"] = std::string(layout_name(r.layout));
+  j["quick"] = r.quick;
+  j["findings"] = nlohmann::ordered_json::array();
+  for (const Finding& f : r.findings) {
+    nlohmann::ordered_json e;
+    e["rule"] = f.rule;
+    e["severity"] = std::string(severity_name(f.severity));
+    e["message"] = f.message;
+    if (!f.file.empty()) e["file"] = f.file;
+    if (!f.tensor.empty()) e["tensor"] = f.tensor;
+    j["findings"].push_back(std::move(e));
+  }
+  j["counts"] = {{"error", r.errors}, {"warning", r.warnings}, {"info", r.infos}};
+  j["suppressed"] = nlohmann::ordered_json::array();
+  std::map<std::string, std::pair<std::size_t, std::string>> by_rule;
+  for (const auto& [f, reason] : r.suppressed) {
+    by_rule[f.rule].first++;
+    by_rule[f.rule].second = reason;
+  }
+  for (const auto& [rule, e] : by_rule)
+    j["suppressed"].push_back({{"rule", rule}, {"count", e.first}, {"reason", e.second}});
+  // Names from untrusted files may hold invalid UTF-8: replace, never throw.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string render_junit(const Report& r) {
+  std::ostringstream body;
+  std::size_t failures = 0, skipped = 0;
+  for (std::string_view fam : rule_families()) {
+    std::vector<const Finding*> errors, others;
+    for (const Finding& f : r.findings)
+      if (family_of(f.rule) == fam) (f.severity == Severity::Error ? errors : others).push_back(&f);
+    body << "    <testcase classname=\"qvalidate." << fam << "\" name=\"" << fam << "\">\n";
+    if (fam == "numeric" && r.quick) {
+      body << "      <skipped message=\"--quick: tensor values not read\"/>\n";
+      ++skipped;
+    }
+    if (!errors.empty()) {
+      ++failures;
+      body << "      <failure type=\"error\" message=\"" << errors.size() << " error"
+           << (errors.size() == 1 ? "" : "s") << " in " << fam << " rules\">";
+      for (const Finding* f : errors) body << xml_escape(one_line(*f)) << "\n";
+      body << "</failure>\n";
+    }
+    if (!others.empty()) {
+      body << "      <system-out>";
+      for (const Finding* f : others) body << xml_escape(std::string(severity_name(f->severity)) + ": " + one_line(*f)) << "\n";
+      body << "</system-out>\n";
+    }
+    body << "    </testcase>\n";
+  }
+  std::ostringstream o;
+  const std::size_t tests = rule_families().size();
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    << "<testsuites name=\"qvalidate\" tests=\"" << tests << "\" failures=\"" << failures << "\">\n"
+    << "  <testsuite name=\"qvalidate " << xml_escape(r.path) << " (target " << target_name(r.target) << ")\" tests=\""
+    << tests << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped << "\">\n"
+    << body.str() << "  </testsuite>\n</testsuites>\n";
+  return o.str();
+}
+
+std::string render_rules_markdown() {
+  std::ostringstream o;
+  o << "<!-- Generated by qkit-gendocs from validate/rules.cpp. Do not edit. -->\n"
+       "# qvalidate rules\n\n"
+       "Every rule qvalidate checks, by family (one JUnit test case per family). The\n"
+       "severity is the usual one; where a rule depends on the target runtime, the\n"
+       "check raises or lowers it (see the rule's messages). Rules marked *data* read\n"
+       "tensor values and are skipped by `--quick`. Suppress a rule with\n"
+       "`--suppress RULE=REASON`.\n";
+  for (std::string_view fam : rule_families()) {
+    o << "\n## " << fam << "\n\n| rule | severity | reads | what it catches |\n|---|---|---|---|\n";
+    for (const RuleInfo& r : all_rules())
+      if (r.family == fam)
+        o << "| `" << r.id << "` | " << severity_name(r.severity) << " | " << (r.reads_data ? "data" : "headers")
+          << " | " << r.summary << " |\n";
+  }
+  return o.str();
+}
+
+}  // namespace qkit::validate

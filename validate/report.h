@@ -1,0 +1,24 @@
+//===- validate/report.h - render a validation report ---------------------===//
+#pragma once
+
+#include <string>
+
+#include "validate/validator.h"
+
+namespace qkit::validate {
+
+struct TextStyle {
+  bool color = false;    // ANSI colours (only on a terminal, never with NO_COLOR)
+  bool verbose = false;  // also list info findings
+};
+
+std::string render_text(const Report& r, const TextStyle& style);
+// One JSON object: {"path", "target", "layout", "quick", "findings": [...],
+// "counts": {"error", "warning", "info"}, "suppressed": [...]}.
+std::string render_json(const Report& r);
+// JUnit XML: one test case per rule family; error findings fail it.
+std::string render_junit(const Report& r);
+// docs/rules.md, from the rule registry.
+std::string render_rules_markdown();
+
+}  // namespace qkit::validate
