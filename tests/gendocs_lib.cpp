@@ -3,6 +3,7 @@
 
 #include "formats/error.h"
 #include "formats/scheme_doc.h"
+#include "validate/report.h"
 #include "tests/gendocs.h"
 #include "tests/malformed_files.h"
 
@@ -66,7 +67,8 @@ std::string conformance_page() {
 std::vector<std::pair<std::string, std::string>> generated_docs() {
   return {{"error-codes.md", error_codes_page()},
           {"safetensors-conformance.md", conformance_page()},
-          {"schemes.md", render_schemes_markdown()}};
+          {"schemes.md", render_schemes_markdown()},
+          {"rules.md", validate::render_rules_markdown()}};
 }
 
 }  // namespace qkit::test

@@ -70,11 +70,9 @@ void check_container(Context& ctx) {
       else if (e.code == Errc::index_bad_shard) continue;
       else rule = "container.shard-unreadable";
     }
-    if (rule == "container.unknown-dtype" || rule == "container.description-count") sev = Severity::Error;
-    if (rule == "container.config" && e.code == Errc::ckpt_config_missing) sev = Severity::Error;
-    if (rule == "container.config" && e.code == Errc::ckpt_dtype_inferred) sev = Severity::Warning;
-    if (rule == "container.stale-index" || rule == "container.interrupted-save") sev = Severity::Error;
-    if (rule == "target.description-name") sev = Severity::Warning;
+    // The rule's usual severity, except where the diagnostic says less.
+    if (const RuleInfo* info = find_rule(rule)) sev = info->severity;
+    if (e.code == Errc::ckpt_dtype_inferred || e.code == Errc::ckpt_naming) sev = Severity::Warning;
     ctx.out.add(rule, sev, e.detail.empty() ? std::string(error_message(e.code)) : e.detail, e.file, e.tensor);
   }
   const bool quantized = c.family().has_value();

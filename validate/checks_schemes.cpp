@@ -199,17 +199,29 @@ void check_groups(Context& ctx) {
   for (const auto& [g, members] : static_groups) {
     if (members.size() < 2) continue;
     for (std::string_view suffix : {"input_scale", "input_offset"}) {
-      auto first = bytes_of(*members[0], suffix);
-      if (!first) continue;
-      for (std::size_t i = 1; i < members.size(); ++i) {
-        auto other = bytes_of(*members[i], suffix);
-        if (!other) continue;
-        if (other->size() != first->size() || std::memcmp(other->data(), first->data(), first->size()) != 0)
-          ctx.out.add("group.fused-activation", Severity::Error,
-                      std::string(suffix) + " of " + members[i]->prefix + " differs from " + members[0]->prefix +
-                          "'s: the runtime fuses them and keeps only one",
-                      (c.root() / c.shard_of(*members[i]->tensors[0].second).name).string(),
-                      members[i]->prefix + "." + std::string(suffix));
+      // Compare every member with the value most members share, so the
+      // finding names the odd one out.
+      std::vector<std::optional<std::span<const std::byte>>> vals;
+      for (const Module* m : members) vals.push_back(bytes_of(*m, suffix));
+      auto same = [](const std::optional<std::span<const std::byte>>& a, const std::optional<std::span<const std::byte>>& b) {
+        return a && b && a->size() == b->size() && std::memcmp(a->data(), b->data(), a->size()) == 0;
+      };
+      std::size_t ref = 0, best = 0;
+      for (std::size_t i = 0; i < vals.size(); ++i) {
+        std::size_t votes = 0;
+        for (std::size_t j = 0; j < vals.size(); ++j) votes += same(vals[i], vals[j]);
+        if (votes > best) {
+          best = votes;
+          ref = i;
+        }
+      }
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        if (i == ref || !vals[i] || !vals[ref] || same(vals[i], vals[ref])) continue;
+        ctx.out.add("group.fused-activation", Severity::Error,
+                    std::string(suffix) + " of " + members[i]->prefix + " differs from " + members[ref]->prefix +
+                        "'s: the runtime fuses them and keeps only one",
+                    (c.root() / c.shard_of(*members[i]->tensors[0].second).name).string(),
+                    members[i]->prefix + "." + std::string(suffix));
       }
     }
   }

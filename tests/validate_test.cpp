@@ -1,0 +1,462 @@
+//===- tests/validate_test.cpp - qvalidate: one broken sample per rule ----===//
+//
+// The table below breaks a good generated sample in exactly one way and
+// names the finding qvalidate must report (the llama.cpp test-gguf pattern).
+// Every rule of the registry has at least one row; every good sample of the
+// catalog must pass with no error or warning.
+//
+//===----------------------------------------------------------------------===//
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <regex>
+#include <set>
+
+#include "formats/float_codec.h"
+#include "samples/catalog.h"
+#include "tests/test_util.h"
+#include "validate/report.h"
+#include "validate/validator.h"
+
+namespace qkit {
+namespace {
+
+namespace fs = std::filesystem;
+using validate::Finding;
+using validate::Report;
+using validate::Target;
+using Bytes = std::vector<std::byte>;
+
+// --- helpers to break a sample in memory -----------------------------------
+
+OutputTensor& tensor(samples::BuiltSample& b, const std::string& name) {
+  OutputTensor* t = b.find(name);
+  if (t == nullptr) throw std::runtime_error("no tensor " + name);
+  return *t;
+}
+
+Bytes copy_bytes(const OutputTensor& t) { return Bytes(t.source.bytes.begin(), t.source.bytes.end()); }
+
+template <class T>
+void set_element(samples::BuiltSample& b, const std::string& name, std::size_t i, T value) {
+  OutputTensor& t = tensor(b, name);
+  Bytes bytes = copy_bytes(t);
+  std::memcpy(bytes.data() + i * sizeof(T), &value, sizeof(T));
+  t.source.bytes = b.own(std::move(bytes));
+}
+
+template <class T>
+T get_element(samples::BuiltSample& b, const std::string& name, std::size_t i) {
+  T v;
+  std::memcpy(&v, tensor(b, name).source.bytes.data() + i * sizeof(T), sizeof(T));
+  return v;
+}
+
+void remove_tensor(samples::BuiltSample& b, const std::string& name, bool from_description) {
+  auto& ts = b.content.tensors;
+  ts.erase(std::remove_if(ts.begin(), ts.end(), [&](const OutputTensor& t) { return t.source.name == name; }), ts.end());
+  if (from_description) b.content.description.erase(name);
+}
+
+void add_tensor(samples::BuiltSample& b, const std::string& name, Dtype d, std::vector<std::uint64_t> shape,
+                Bytes bytes, const std::string& tag) {
+  const Bytes& owned = b.own(std::move(bytes));
+  b.content.tensors.push_back(OutputTensor{TensorSource{name, d, std::move(shape), owned, {}}, tag, false});
+  b.content.description[name] = tag;
+}
+
+void edit_config(samples::BuiltSample& b, const std::function<void(nlohmann::ordered_json&)>& f) {
+  auto j = nlohmann::ordered_json::parse(*b.content.config_json);
+  f(j);
+  b.content.config_json = j.dump(2) + "\n";
+}
+
+void edit_json_file(const fs::path& p, const std::function<void(nlohmann::ordered_json&)>& f) {
+  auto j = nlohmann::ordered_json::parse(test::read_file(p));
+  f(j);
+  test::write_file(p, j.dump(2));
+}
+
+const std::string L0 = "model.layers.0.";
+
+struct Corruption {
+  std::string id;
+  std::string sample;
+  std::function<void(samples::BuiltSample&)> content;  // before writing
+  std::function<void(const fs::path&)> dir;            // after writing
+  Target target = Target::Any;
+  std::string rule;
+  Severity severity = Severity::Error;
+  std::string tensor;  // the finding must name it ("" = not checked)
+  bool quick = false;
+};
+
+std::vector<Corruption> corruptions() {
+  std::vector<Corruption> v;
+  auto add = [&](Corruption c) { v.push_back(std::move(c)); };
+  const std::string V1 = "tiny-qwen-w8a8-msmodelslim", DYN = "tiny-llama-w8a8-dynamic-msmodelslim",
+                    MIX = "tiny-llama-w8a8-mix-msmodelslim-v0", GS = "tiny-qwen-w8a8-golden-stick",
+                    GS4 = "tiny-llama-w4a16-golden-stick", C8 = "tiny-llama-w8a8-fp16-c8-msmodelslim";
+  // container
+  add({"truncated_shard", V1, nullptr,
+       [](const fs::path& p) { test::write_file(p / "quant_model_weights-00002-of-00002.safetensors", "\x10\0\0\0\0\0\0\0{}"); },
+       Target::Any, "container.shard-unreadable"});
+  add({"unknown_dtype", DYN, nullptr,
+       [](const fs::path& p) {
+         auto f = p / "quant_model_weights-00001-of-00001.safetensors";
+         std::string s = test::read_file(f);
+         s.replace(s.find("\"BF16\""), 6, "\"BX16\"");
+         test::write_file(f, s);
+       },
+       Target::Any, "container.unknown-dtype"});
+  add({"index_names_missing_tensor", V1, nullptr,
+       [](const fs::path& p) {
+         edit_json_file(p / "quant_model_weights.safetensors.index.json", [](auto& j) {
+           j["weight_map"]["ghost.weight"] = "quant_model_weights-00001-of-00002.safetensors";
+         });
+       },
+       Target::Any, "container.index-mismatch", Severity::Error, "ghost.weight"});
+  add({"index_total_size", V1, nullptr,
+       [](const fs::path& p) {
+         edit_json_file(p / "quant_model_weights.safetensors.index.json",
+                        [](auto& j) { j["metadata"]["total_size"] = j["metadata"]["total_size"].template get<int>() + 1; });
+       },
+       Target::Any, "container.index-total-size", Severity::Warning});
+  add({"index_path_escape", V1, nullptr,
+       [](const fs::path& p) {
+         edit_json_file(p / "quant_model_weights.safetensors.index.json",
+                        [](auto& j) { j["weight_map"]["model.norm.weight"] = "../elsewhere.safetensors"; });
+       },
+       Target::Any, "container.path-escape"});
+  add({"stale_float_index", DYN, nullptr,
+       [](const fs::path& p) {
+         test::write_file(p / "model.safetensors.index.json",
+                          R"({"metadata": {"total_size": 1}, "weight_map": {"model.norm.weight": "model.safetensors"}})");
+       },
+       Target::Any, "container.stale-index"});
+  add({"unindexed_shard", DYN, nullptr,
+       [](const fs::path& p) {
+         fs::copy_file(p / "quant_model_weights-00001-of-00001.safetensors", p / "quant_model_weights-extra.safetensors");
+       },
+       Target::Any, "container.unindexed-shard", Severity::Warning});
+  add({"interrupted_save", DYN, nullptr,
+       [](const fs::path& p) {
+         fs::copy_file(p / "quant_model_weights-00001-of-00001.safetensors",
+                       p / "quant_model_weights-00002-of-00000.safetensors");
+       },
+       Target::Any, "container.interrupted-save"});
+  add({"no_config", DYN, nullptr, [](const fs::path& p) { fs::remove(p / "config.json"); }, Target::Any,
+       "container.config"});
+  add({"both_descriptions", DYN, nullptr,
+       [](const fs::path& p) { test::write_file(p / "quantization_description.json", "{}"); }, Target::Any,
+       "container.description-count"});
+  // description
+  add({"description_not_json", MIX, nullptr,
+       [](const fs::path& p) { test::write_file(p / "quant_model_description.json", "{\"version\": "); }, Target::Any,
+       "description.unreadable"});
+  add({"group_size_string", DYN, [](auto& b) { b.content.description["group_size"] = "0"; }, nullptr, Target::Any,
+       "description.reserved-key"});
+  add({"undescribed_tensor", DYN, [](auto& b) { b.content.description.erase("model.norm.weight"); }, nullptr,
+       Target::Any, "description.undescribed-tensor", Severity::Error, "model.norm.weight"});
+  add({"described_not_stored", DYN, [](auto& b) { remove_tensor(b, "model.norm.weight", false); }, nullptr,
+       Target::Any, "description.missing-tensor", Severity::Error, "model.norm.weight"});
+  add({"unknown_type", DYN, [](auto& b) { b.content.description[L0 + "mlp.down_proj.weight_scale"] = "W9A9"; },
+       nullptr, Target::Any, "description.unknown-type", Severity::Error, L0 + "mlp.down_proj.weight_scale"});
+  add({"model_quant_type_mismatch", DYN, [](auto& b) { b.content.description["model_quant_type"] = "W8A16"; },
+       nullptr, Target::Any, "description.model-quant-type", Severity::Warning});
+  // scheme
+  add({"missing_deq_scale", V1, [](auto& b) { remove_tensor(b, L0 + "self_attn.q_proj.deq_scale", true); }, nullptr,
+       Target::Any, "scheme.missing-tensor", Severity::Error, L0 + "self_attn.q_proj.deq_scale"});
+  add({"scale_as_int32", DYN, [](auto& b) { tensor(b, L0 + "mlp.up_proj.weight_scale").source.dtype = Dtype::I32; },
+       nullptr, Target::Any, "scheme.dtype", Severity::Error, L0 + "mlp.up_proj.weight_scale"});
+  add({"deq_scale_f32_for_fp16", V1,
+       [](auto& b) { edit_config(b, [](auto& j) { j["torch_dtype"] = "float16"; }); }, nullptr, Target::Any,
+       "scheme.deq-scale-dtype", Severity::Error, L0 + "self_attn.q_proj.deq_scale"});
+  add({"scale_transposed", DYN,
+       [](auto& b) { tensor(b, L0 + "self_attn.o_proj.weight_scale").source.shape = {1, 64}; }, nullptr, Target::Any,
+       "scheme.shape", Severity::Error, L0 + "self_attn.o_proj.weight_scale"});
+  add({"golden_stick_smooth_scale_in_msmodelslim", V1,
+       [](auto& b) {
+         add_tensor(b, L0 + "self_attn.q_proj.smooth_scale", Dtype::F32, {64}, Bytes(256, std::byte{0x3f}), "W8A8");
+       },
+       nullptr, Target::Any, "scheme.unexpected-tensor", Severity::Error, L0 + "self_attn.q_proj.smooth_scale"});
+  add({"int4_marker_missing", GS4, [](auto& b) { tensor(b, L0 + "mlp.up_proj.weight").int4 = false; }, nullptr,
+       Target::Any, "scheme.int4-marker", Severity::Error, L0 + "mlp.up_proj.weight"});
+  add({"scale_tagged_float", DYN, [](auto& b) { b.content.description[L0 + "mlp.up_proj.weight_offset"] = "FLOAT"; },
+       nullptr, Target::Any, "scheme.tag", Severity::Warning, L0 + "mlp.up_proj.weight_offset"});
+  add({"type_the_family_does_not_write", GS,
+       [](auto& b) {
+         for (const char* s : {"weight", "weight_scale", "weight_offset", "input_scale", "input_offset", "smooth_scale",
+                               "deq_scale", "quant_bias"})
+           b.content.description[L0 + "mlp.down_proj." + s] = "W8A8_MIX";
+       },
+       nullptr, Target::Any, "scheme.no-scheme", Severity::Error, L0 + "mlp.down_proj"});
+  add({"weight_float_but_scales_stored", DYN,
+       [](auto& b) { b.content.description[L0 + "mlp.down_proj.weight"] = "FLOAT"; }, nullptr, Target::Any,
+       "scheme.orphan-tensor", Severity::Error, L0 + "mlp.down_proj.weight_scale"});
+  add({"per_group_without_group_size", "tiny-llama-w8a8-dynamic-pergroup-msmodelslim",
+       [](auto& b) { b.content.description["group_size"] = 0; }, nullptr, Target::Any, "scheme.group-size"});
+  // group
+  add({"qkv_types_differ", DYN,
+       [](auto& b) {
+         for (const char* s : {"weight", "weight_scale", "weight_offset"})
+           b.content.description[L0 + "self_attn.k_proj." + s] = "W8A16";
+       },
+       nullptr, Target::Any, "group.fused-type", Severity::Error, L0 + "self_attn.{q,k,v}_proj"});
+  add({"qkv_input_scale_differs", V1,
+       [](auto& b) {
+         std::string n = L0 + "self_attn.k_proj.input_scale";
+         set_element<float>(b, n, 0, get_element<float>(b, n, 0) * 2);
+       },
+       nullptr, Target::Any, "group.fused-activation", Severity::Error, L0 + "self_attn.k_proj.input_scale"});
+  add({"bias_tag_conflict_on_vllm_mindspore", V1, nullptr, nullptr, Target::VllmMindSpore, "group.module-type",
+       Severity::Error, L0 + "self_attn.q_proj.bias"});
+  // numeric
+  add({"nan_in_embedding", DYN, [](auto& b) { set_element<std::uint16_t>(b, "model.embed_tokens.weight", 5, 0x7fc0); },
+       nullptr, Target::Any, "numeric.nan-inf", Severity::Error, "model.embed_tokens.weight"});
+  add({"zero_scale", DYN, [](auto& b) { set_element<float>(b, L0 + "mlp.gate_proj.weight_scale", 3, 0.0f); }, nullptr,
+       Target::Any, "numeric.scale", Severity::Error, L0 + "mlp.gate_proj.weight_scale"});
+  add({"fractional_input_offset", V1, [](auto& b) { set_element<float>(b, L0 + "self_attn.o_proj.input_offset", 0, 3.5f); },
+       nullptr, Target::Any, "numeric.offset", Severity::Error, L0 + "self_attn.o_proj.input_offset"});
+  add({"nonzero_symmetric_offset", DYN,
+       [](auto& b) { set_element<float>(b, L0 + "mlp.down_proj.weight_offset", 1, 2.0f); }, nullptr, Target::Any,
+       "numeric.offset", Severity::Error, L0 + "mlp.down_proj.weight_offset"});
+  add({"deq_scale_not_product", MIX,
+       [](auto& b) {
+         std::string n = L0 + "self_attn.q_proj.deq_scale";
+         set_element<float>(b, n, 3, get_element<float>(b, n, 3) * 1.5f);
+       },
+       nullptr, Target::Any, "numeric.deq-scale", Severity::Error, L0 + "self_attn.q_proj.deq_scale"});
+  add({"quant_bias_off", V1,
+       [](auto& b) {
+         std::string n = L0 + "self_attn.v_proj.quant_bias";
+         set_element<std::int32_t>(b, n, 2, get_element<std::int32_t>(b, n, 2) + 100);
+       },
+       nullptr, Target::Any, "numeric.quant-bias", Severity::Error, L0 + "self_attn.v_proj.quant_bias"});
+  add({"golden_stick_quant_bias_off", GS,
+       [](auto& b) {
+         std::string n = L0 + "mlp.up_proj.quant_bias";
+         set_element<std::int32_t>(b, n, 0, get_element<std::int32_t>(b, n, 0) + 500);
+       },
+       nullptr, Target::Any, "numeric.quant-bias", Severity::Error, L0 + "mlp.up_proj.quant_bias"});
+  add({"int4_value_9", "tiny-llama-w4a4-dynamic-msmodelslim",
+       [](auto& b) { set_element<std::int8_t>(b, L0 + "mlp.up_proj.weight", 0, 9); }, nullptr, Target::Any,
+       "numeric.int4-range", Severity::Error, L0 + "mlp.up_proj.weight"});
+  add({"all_zero_weight", DYN,
+       [](auto& b) {
+         OutputTensor& t = tensor(b, L0 + "self_attn.o_proj.weight");
+         t.source.bytes = b.own(Bytes(t.source.bytes.size(), std::byte{0}));
+       },
+       nullptr, Target::Any, "numeric.degenerate-weight", Severity::Warning, L0 + "self_attn.o_proj.weight"});
+  // target
+  add({"golden_stick_on_vllm_ascend", GS, nullptr, nullptr, Target::VllmAscend, "target.family"});
+  add({"dynamic_on_vllm_mindspore", DYN, nullptr, nullptr, Target::VllmMindSpore, "target.unsupported-type"});
+  add({"mindie_name_on_vllm_ascend", "tiny-llama-w8a8s-msmodelslim-mindie", nullptr, nullptr, Target::VllmAscend,
+       "target.description-name"});
+  add({"quantization_config_hijack", DYN,
+       [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"group_size", 0}}; }); }, nullptr,
+       Target::VllmAscend, "target.quantization-config"});
+  add({"foreign_quant_method", DYN,
+       [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"quant_method", "fp8"}}; }); }, nullptr,
+       Target::Any, "target.quantization-config", Severity::Warning});
+  add({"mindie_without_quantize", DYN, nullptr, nullptr, Target::MindIE, "target.mindie-config"});
+  add({"mindie_group_size_minus_one", DYN,
+       [](auto& b) {
+         edit_config(b, [](auto& j) {
+           j["quantize"] = "w8a8_dynamic";
+           j["quantization_config"] = {{"group_size", -1}};
+         });
+       },
+       nullptr, Target::MindIE, "target.mindie-config"});
+  add({"mtp_layer_not_described", DYN,
+       [](auto& b) { edit_config(b, [](auto& j) { j["num_nextn_predict_layers"] = 1; }); }, nullptr, Target::VllmAscend,
+       "target.coverage", Severity::Error, "model.layers.2.*"});
+  add({"kv_cache_type_missing", C8, [](auto& b) { b.content.description.erase("kv_cache_type"); }, nullptr,
+       Target::VllmAscend, "target.kv-cache-key"});
+  add({"fa_quant_type_for_vllm_ascend", "tiny-llama-w8a8-fa-msmodelslim-mindie",
+       [](auto& b) { b.content.description.erase("fa_quant_type"); }, nullptr, Target::Any, "target.fa-quant-key"});
+  add({"int4_group_32_on_vllm_ascend", "tiny-llama-w4a16-pergroup-msmodelslim-v0", nullptr, nullptr,
+       Target::VllmAscend, "target.group-size"});
+  return v;
+}
+
+Report run(const fs::path& dir, Target target, bool quick) {
+  auto c = Checkpoint::open(dir);
+  if (!c) throw std::runtime_error(c.error().to_string());
+  validate::ValidateOptions o;
+  o.target = target;
+  o.quick = quick;
+  return validate::validate(*c, o);
+}
+
+std::string dump(const Report& r) {
+  std::string s;
+  for (const Finding& f : r.findings)
+    s += std::string(severity_name(f.severity)) + " " + f.rule + " " + f.tensor + ": " + f.message + "\n";
+  return s;
+}
+
+fs::path build_broken(const test::TempDir& d, const Corruption& c) {
+  const auto* spec = samples::find_sample(c.sample);
+  if (spec == nullptr) throw std::runtime_error("no sample " + c.sample);
+  samples::BuiltSample b = samples::build_sample(*spec);
+  if (c.content) c.content(b);
+  fs::path dir = d / c.id;
+  auto st = write_checkpoint(dir, b.content, b.options);
+  if (!st) throw std::runtime_error(st.error().to_string());
+  if (c.dir) c.dir(dir);
+  return dir;
+}
+
+class Broken : public ::testing::TestWithParam<Corruption> {};
+
+TEST_P(Broken, ReportsTheExpectedFinding) {
+  const Corruption& c = GetParam();
+  test::TempDir d;
+  fs::path dir = build_broken(d, c);
+  Report r = run(dir, c.target, c.quick);
+  bool found = false;
+  for (const Finding& f : r.findings)
+    if (f.rule == c.rule && f.severity == c.severity && (c.tensor.empty() || f.tensor == c.tensor)) {
+      found = true;
+      EXPECT_FALSE(f.message.empty());
+    }
+  EXPECT_TRUE(found) << c.id << ": expected " << severity_name(c.severity) << " " << c.rule << " on '" << c.tensor
+                     << "'; got:\n" << dump(r);
+  if (c.severity == Severity::Error) {
+    EXPECT_GT(r.errors, 0u);
+  }
+}
+
+void PrintTo(const Corruption& c, std::ostream* os) { *os << c.id; }
+
+INSTANTIATE_TEST_SUITE_P(Table, Broken, ::testing::ValuesIn(corruptions()),
+                         [](const auto& info) { return info.param.id; });
+
+TEST(Rules, EveryRuleHasABrokenSample) {
+  std::set<std::string> covered;
+  for (const Corruption& c : corruptions()) covered.insert(c.rule);
+  for (const validate::RuleInfo& r : validate::all_rules())
+    EXPECT_TRUE(covered.count(std::string(r.id))) << r.id << " has no row in the corruption table";
+  std::set<std::string> ids;
+  for (const validate::RuleInfo& r : validate::all_rules()) {
+    EXPECT_TRUE(ids.insert(std::string(r.id)).second) << "duplicate rule id " << r.id;
+    EXPECT_EQ(std::string(r.id).rfind(std::string(r.family) + ".", 0), 0u) << r.id << " not in family " << r.family;
+  }
+}
+
+TEST(Rules, EveryGoodSampleIsSilent) {
+  test::TempDir d;
+  for (const samples::SampleSpec& s : samples::sample_catalog()) {
+    ASSERT_TRUE(samples::write_sample(d / s.name, s).ok());
+    Report r = run(d / s.name, Target::Any, false);
+    EXPECT_EQ(r.errors + r.warnings, 0u) << s.name << ":\n" << dump(r);
+    Report q = run(d / s.name, Target::Any, true);
+    EXPECT_EQ(q.errors + q.warnings, 0u) << s.name << " (quick):\n" << dump(q);
+  }
+}
+
+TEST(Rules, GoodSamplesPassTheirNaturalTargets) {
+  test::TempDir d;
+  struct Case {
+    const char* sample;
+    Target target;
+  } cases[] = {{"tiny-qwen-w8a8-msmodelslim", Target::VllmAscend},
+               {"tiny-llama-w8a8-dynamic-msmodelslim", Target::VllmAscend},
+               {"tiny-moe-w8a8-dynamic-msmodelslim", Target::VllmAscend},
+               {"tiny-llama-w4a8-dynamic-msmodelslim", Target::Any},
+               {"tiny-qwen-w8a8-golden-stick", Target::VllmMindSpore},
+               {"tiny-qwen-w8a8-golden-stick", Target::MindFormers},
+               {"tiny-llama-w8a8-mix-msmodelslim-v0", Target::VllmAscend}};
+  for (const Case& c : cases) {
+    ASSERT_TRUE(samples::write_sample(d / c.sample, *samples::find_sample(c.sample)).ok());
+    Report r = run(d / c.sample, c.target, false);
+    EXPECT_EQ(r.errors, 0u) << c.sample << " on " << target_name(c.target) << ":\n" << dump(r);
+  }
+}
+
+TEST(Rules, QuickSkipsValueRules) {
+  test::TempDir d;
+  for (const Corruption& c : corruptions()) {
+    const validate::RuleInfo* info = validate::find_rule(c.rule);
+    if (!info->reads_data) continue;
+    fs::path dir = build_broken(d, c);
+    Report r = run(dir, c.target, true);
+    for (const Finding& f : r.findings)
+      EXPECT_FALSE(validate::find_rule(f.rule)->reads_data) << c.id << ": --quick reported " << f.rule;
+  }
+}
+
+TEST(Rules, SuppressionDropsFindingsAndKeepsTheReason) {
+  test::TempDir d;
+  Corruption c = corruptions()[0];
+  for (const Corruption& x : corruptions())
+    if (x.id == "zero_scale") c = x;
+  fs::path dir = build_broken(d, c);
+  auto ck = Checkpoint::open(dir);
+  ASSERT_TRUE(ck.ok());
+  validate::ValidateOptions o;
+  o.suppress["numeric.scale"] = "known calibration artefact";
+  Report r = validate::validate(*ck, o);
+  EXPECT_EQ(r.errors, 0u) << dump(r);
+  ASSERT_EQ(r.suppressed.size(), 1u);
+  EXPECT_EQ(r.suppressed[0].second, "known calibration artefact");
+  EXPECT_NE(validate::render_json(r).find("known calibration artefact"), std::string::npos);
+}
+
+// --- report formats ------------------------------------------------------------
+
+Report hand_made_report() {
+  Report r;
+  r.path = "/ckpt";
+  r.target = Target::VllmAscend;
+  r.layout = Layout::MsModelSlimV1;
+  r.findings = {{"scheme.shape", Severity::Error, "shape [1,64], expected [64,1]", "w.safetensors", "a.weight_scale"},
+                {"container.index-total-size", Severity::Warning, "off by <1> & \"2\"", "i.json", ""}};
+  r.errors = 1;
+  r.warnings = 1;
+  r.tensors = 3;
+  r.modules = 1;
+  return r;
+}
+
+TEST(Report, JsonHasTheDocumentedShape) {
+  auto j = nlohmann::json::parse(validate::render_json(hand_made_report()));
+  EXPECT_EQ(j["path"], "/ckpt");
+  EXPECT_EQ(j["target"], "vllm-ascend");
+  EXPECT_EQ(j["layout"], "msmodelslim-v1");
+  ASSERT_EQ(j["findings"].size(), 2u);
+  EXPECT_EQ(j["findings"][0]["rule"], "scheme.shape");
+  EXPECT_EQ(j["findings"][0]["severity"], "error");
+  EXPECT_EQ(j["findings"][0]["file"], "w.safetensors");
+  EXPECT_EQ(j["findings"][0]["tensor"], "a.weight_scale");
+  EXPECT_FALSE(j["findings"][1].contains("tensor")) << "absent when it does not apply";
+  EXPECT_EQ(j["counts"]["error"], 1);
+  EXPECT_EQ(j["counts"]["warning"], 1);
+  EXPECT_EQ(j["counts"]["info"], 0);
+}
+
+TEST(Report, JunitOneCasePerFamilyFailuresCarryFindings) {
+  std::string x = validate::render_junit(hand_made_report());
+  EXPECT_EQ(x.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0), 0u);
+  std::regex testcase("<testcase ");
+  EXPECT_EQ(std::distance(std::sregex_iterator(x.begin(), x.end(), testcase), std::sregex_iterator()), 6);
+  EXPECT_NE(x.find("<testsuites name=\"qvalidate\" tests=\"6\" failures=\"1\">"), std::string::npos);
+  EXPECT_NE(x.find("<failure type=\"error\" message=\"1 error in scheme rules\">scheme.shape"), std::string::npos);
+  EXPECT_NE(x.find("off by &lt;1&gt; &amp; &quot;2&quot;"), std::string::npos) << "XML-escaped";
+  EXPECT_EQ(x.find("off by <1>"), std::string::npos);
+}
+
+TEST(Report, TextGroupsBySeverityAndColoursOnlyWhenAsked) {
+  std::string plain = validate::render_text(hand_made_report(), {false, false});
+  EXPECT_EQ(plain.find('\033'), std::string::npos);
+  EXPECT_LT(plain.find("errors (1):"), plain.find("warnings (1):"));
+  EXPECT_NE(plain.find("FAIL: 1 error, 1 warning, 0 info"), std::string::npos);
+  std::string colour = validate::render_text(hand_made_report(), {true, false});
+  EXPECT_NE(colour.find("\033[1;31m"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qkit
