@@ -16,6 +16,10 @@
 #include <mutex>
 #include <thread>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "formats/codecs.h"
 #include "validate/validator.h"
 
@@ -27,8 +31,9 @@ constexpr std::uint64_t kChunk = 8ull << 20;  // bytes scanned between page rele
 struct TensorStats {
   bool scanned = false;
   std::uint64_t nan = 0, inf = 0;
-  double min = 0, max = 0;
+  double min = 0, max = 0;     // I8: the range; other dtypes: min == max while constant
   bool any = false;
+  std::uint64_t first_bits = 0;
   std::uint64_t int4_out_of_range = 0;
   std::vector<std::int64_t> row_sums;  // I8 [n, k] weights that need them
 };
@@ -39,6 +44,66 @@ struct ScanJob {
   bool want_range = false;   // min/max (weights)
   bool int4_unpacked = false;
 };
+
+// Min and max of (byte ^ 0x80) over n bytes: the signed int8 range shifted
+// by 128, which baseline SSE2's unsigned byte min/max computes 16 at a time.
+void byte_range(const std::uint8_t* u, std::uint64_t n, std::uint8_t& lo, std::uint8_t& hi) {
+  lo = 255;
+  hi = 0;
+  std::uint64_t i = 0;
+#if defined(__SSE2__)
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80));
+  __m128i vlo = _mm_set1_epi8(static_cast<char>(0xff)), vhi = _mm_setzero_si128();
+  for (; i + 16 <= n; i += 16) {
+    __m128i x = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(u + i)), flip);
+    vlo = _mm_min_epu8(vlo, x);
+    vhi = _mm_max_epu8(vhi, x);
+  }
+  alignas(16) std::uint8_t l[16], h[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(l), vlo);
+  _mm_store_si128(reinterpret_cast<__m128i*>(h), vhi);
+  for (int j = 0; j < 16; ++j) {
+    lo = std::min(lo, l[j]);
+    hi = std::max(hi, h[j]);
+  }
+#endif
+  for (; i < n; ++i) {
+    std::uint8_t x = u[i] ^ 0x80;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+}
+
+// Exact sum of n int8 values (SSE2: sums of absolute differences of the
+// 0x80-flipped bytes against zero give unsigned sums, less 128 per byte).
+std::int64_t signed_byte_sum(const std::int8_t* q, std::uint64_t n) {
+  std::int64_t sum = 0;
+  std::uint64_t i = 0;
+#if defined(__SSE2__)
+  const __m128i flip = _mm_set1_epi8(static_cast<char>(0x80)), zero = _mm_setzero_si128();
+  __m128i acc = _mm_setzero_si128();
+  for (; i + 16 <= n; i += 16) {
+    __m128i x = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + i)), flip);
+    acc = _mm_add_epi64(acc, _mm_sad_epu8(x, zero));
+  }
+  alignas(16) std::uint64_t parts[2];
+  _mm_store_si128(reinterpret_cast<__m128i*>(parts), acc);
+  sum = static_cast<std::int64_t>(parts[0] + parts[1]) - 128 * static_cast<std::int64_t>(i);
+#endif
+  for (; i < n; ++i) sum += q[i];
+  return sum;
+}
+
+template <class U>
+bool all_equal(const std::byte* p, std::uint64_t n, U want) {
+  std::uint64_t diff = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    U v;
+    std::memcpy(&v, p + i * sizeof(U), sizeof(U));
+    diff |= static_cast<std::uint64_t>(v ^ want);
+  }
+  return diff == 0;
+}
 
 void scan_float_bits(const std::byte* p, std::uint64_t n, Dtype d, TensorStats& s) {
   switch (d) {
@@ -91,26 +156,43 @@ void scan(const Checkpoint& c, const ScanJob& job, TensorStats& s) {
     if (is_float) scan_float_bits(p, n, d, s);
     if (job.want_range) {
       if (d == Dtype::I8) {
+        // Separate branch-free loops so the compiler vectorises each.
         const auto* q = reinterpret_cast<const std::int8_t*>(p);
-        std::int8_t lo = 127, hi = -128;
-        for (std::uint64_t i = 0; i < n; ++i) {
-          lo = std::min(lo, q[i]);
-          hi = std::max(hi, q[i]);
-          if (job.int4_unpacked && (q[i] < -8 || q[i] > 7)) ++s.int4_out_of_range;
-          if (!s.row_sums.empty()) s.row_sums[(start + i) / k] += q[i];
+        const auto* u = reinterpret_cast<const std::uint8_t*>(p);
+        std::uint8_t ulo, uhi;
+        byte_range(u, n, ulo, uhi);
+        const int lo = static_cast<int>(ulo) - 128, hi = static_cast<int>(uhi) - 128;
+        if (job.int4_unpacked) {
+          std::uint64_t bad = 0;
+          for (std::uint64_t i = 0; i < n; ++i) bad += static_cast<std::uint64_t>((q[i] < -8) | (q[i] > 7));
+          s.int4_out_of_range += bad;
+        }
+        if (!s.row_sums.empty()) {
+          for (std::uint64_t i = 0; i < n;) {
+            const std::uint64_t row = (start + i) / k, row_end = std::min(n, (row + 1) * k - start);
+            s.row_sums[row] += signed_byte_sum(q + i, row_end - i);
+            i = row_end;
+          }
         }
         if (n > 0) {
           s.min = s.any ? std::min<double>(s.min, lo) : lo;
           s.max = s.any ? std::max<double>(s.max, hi) : hi;
           s.any = true;
         }
-      } else {
-        for (std::uint64_t i = 0; i < n; ++i) {
-          double v = *element_as_double(d, bytes, start + i);
-          if (std::isnan(v)) continue;
-          s.min = s.any ? std::min(s.min, v) : v;
-          s.max = s.any ? std::max(s.max, v) : v;
+      } else if (esize == 2 || esize == 4 || esize == 8) {
+        // Float or wide-integer weights: constant means every element has the
+        // first element's bit pattern (compared raw, so it vectorises).
+        if (!s.any) {
+          s.min = s.max = element_as_double(d, bytes, 0).value_or(0);
+          std::memcpy(&s.first_bits, bytes.data(), esize);
           s.any = true;
+        }
+        if (s.min == s.max) {
+          bool same = true;
+          if (esize == 2) same = all_equal<std::uint16_t>(p, n, static_cast<std::uint16_t>(s.first_bits));
+          else if (esize == 4) same = all_equal<std::uint32_t>(p, n, static_cast<std::uint32_t>(s.first_bits));
+          else same = all_equal<std::uint64_t>(p, n, s.first_bits);
+          if (!same) s.max = s.min + 1;  // marks "not constant"; the value is not reported
         }
       }
     }
