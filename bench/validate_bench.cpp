@@ -3,6 +3,7 @@
 // Generates a checkpoint shaped like a real model (~2,000 tensors, 10
 // shards, --gib of data) and measures in the same run:
 //   - opening it (every header, index, description, config.json);
+//   - qinspect's header-only summary and JSON;
 //   - qvalidate --quick (headers and JSON only);
 //   - full validation (every tensor byte streamed once, all cores);
 //   - plain read() of the same files into one reused buffer (baseline).
@@ -20,6 +21,8 @@
 #include "bench/bench_util.h"
 #include "bench/synthetic_checkpoint.h"
 #include "formats/checkpoint.h"
+#include "inspect/inspector.h"
+#include "inspect/render.h"
 #include "validate/validator.h"
 
 namespace {
@@ -36,6 +39,17 @@ void BM_Open(benchmark::State& state) {
     auto c = Checkpoint::open(g_dir);
     if (!c) state.SkipWithError(c.error().to_string().c_str());
     benchmark::DoNotOptimize(c->tensors().size());
+  }
+}
+
+// qinspect's default: open, summarise, render text and JSON; header-only.
+void BM_Inspect(benchmark::State& state) {
+  for (auto _ : state) {
+    auto c = Checkpoint::open(g_dir);
+    auto r = inspect::inspect(*c, inspect::InspectOptions{});
+    std::string text = inspect::render_summary(*c, *r, {}) + inspect::render_layer_map(*r);
+    std::string json = inspect::render_json(*c, *r, {});
+    benchmark::DoNotOptimize(text.size() + json.size());
   }
 }
 
@@ -70,6 +84,7 @@ void BM_PlainRead(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_Open)->Unit(benchmark::kMillisecond)->MinTime(0.5);
+BENCHMARK(BM_Inspect)->Unit(benchmark::kMillisecond)->MinTime(0.5);
 BENCHMARK(BM_ValidateQuick)->Unit(benchmark::kMillisecond)->MinTime(0.5);
 BENCHMARK(BM_PlainRead)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK(BM_ValidateFull)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
@@ -110,6 +125,7 @@ int main(int argc, char** argv) {
               g_bytes / double(1ull << 30), g_files.size(), static_cast<unsigned long long>(shape->tensors),
               static_cast<unsigned long long>(shape->hidden));
   std::printf("  open (all headers + JSON)   : %8.2f ms\n", reporter.seconds("BM_Open") * 1e3);
+  std::printf("  qinspect (summary + JSON)   : %8.2f ms\n", reporter.seconds("BM_Inspect") * 1e3);
   std::printf("  qvalidate --quick           : %8.2f ms\n", reporter.seconds("BM_ValidateQuick") * 1e3);
   if (plain > 0) std::printf("  plain read() baseline       : %8.2f GB/s\n", g_bytes / plain / 1e9);
   if (full > 0) std::printf("  qvalidate (full)            : %8.2f GB/s\n", g_bytes / full / 1e9);

@@ -1,20 +1,19 @@
 //===- inspect/qinspect_main.cpp - qinspect command-line front end -------===//
 //
-// Until the full inspector lands (the qinspect issue), qinspect prints what
-// the checkpoint model found: the layout with its evidence, config.json
-// facts, the quantized modules per type, the diagnostics, and the tensors of
-// every shard. All reading is done by the library; this file only prints.
+// Chooses what to print; all reading, checking and formatting is in the
+// library (inspect/inspector.h, inspect/render.h).
 //
 //===----------------------------------------------------------------------===//
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <string>
 #include <vector>
 
 #include <boost/program_options.hpp>
 
-#include "formats/checkpoint.h"
+#include "inspect/inspector.h"
+#include "inspect/render.h"
+#include "validate/validator.h"
 
 namespace fs = std::filesystem;
 namespace po = boost::program_options;
@@ -23,81 +22,27 @@ using namespace qkit;
 namespace {
 
 constexpr int kExitOk = 0;
-constexpr int kExitUnreadable = 1;  // nothing at all could be read
+constexpr int kExitUnreadable = 1;  // nothing could be read (--diff: the checkpoints differ)
 constexpr int kExitUsage = 2;
 
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-template <class T>
-std::string opt(const std::optional<T>& v) {
-  if (!v) return "?";
-  if constexpr (std::is_same_v<T, std::string>) return *v;
-  else return std::to_string(*v);
-}
-
-void print(const Checkpoint& c, bool list_tensors) {
-  std::cout << escape_for_display(c.root().string()) << ": " << layout_name(c.layout()) << " ("
-            << layout_summary(c.layout()) << ")\n";
-  for (const std::string& e : c.evidence()) std::cout << "  evidence: " << escape_for_display(e) << "\n";
-  if (const auto& cfg = c.config()) {
-    std::cout << "  config: " << opt(cfg->model_type) << ", " << opt(cfg->torch_dtype) << ", "
-              << opt(cfg->num_hidden_layers) << " layers, hidden " << opt(cfg->hidden_size) << ", heads "
-              << opt(cfg->num_attention_heads) << "/" << opt(cfg->kv_heads()) << " kv, head_dim "
-              << opt(cfg->resolved_head_dim()) << ", vocab " << opt(cfg->vocab_size) << "\n";
-  }
-  if (!c.description_name().empty()) {
-    std::cout << "  description: " << c.description_name();
-    if (const auto& d = c.ms_description()) {
-      if (d->model_quant_type) std::cout << ", model_quant_type " << *d->model_quant_type;
-      if (d->group_size) std::cout << ", group_size " << *d->group_size;
-    }
-    std::cout << "\n";
-  }
-  std::map<std::string, int> by_type;
-  for (const Module& m : c.modules()) ++by_type[m.tag];
-  if (!by_type.empty()) {
-    std::cout << "  quantized modules:";
-    for (const auto& [t, n] : by_type) std::cout << " " << n << " " << escape_for_display(t);
-    std::cout << "\n";
-  }
-  std::uint64_t bytes = 0;
-  for (const ShardFile& s : c.shards()) bytes += s.size;
-  std::cout << "  " << c.tensors().size() << " tensors in " << c.shards().size() << " file(s), " << bytes << " bytes";
-  if (c.index()) std::cout << "; index " << c.index_name();
-  std::cout << "\n";
-  for (const Diagnostic& d : c.diagnostics())
-    std::cout << "  " << severity_name(d.severity) << ": " << d.error.to_string() << "\n";
-  if (!list_tensors) return;
-  for (const ShardFile& s : c.shards()) {
-    if (!s.file) {
-      std::cout << escape_for_display(s.name) << ": unreadable\n";
-      continue;
-    }
-    std::cout << escape_for_display(s.name) << ": " << s.file->tensors().size() << " tensors, " << s.size << " bytes\n";
-    for (const TensorInfo& t : s.file->tensors()) {
-      std::string_view tag = c.tag_of(t.name);
-      std::cout << "  " << escape_for_display(t.name) << "  " << escape_for_display(t.dtype_name) << " "
-                << shape_text(t.shape) << "  [" << t.begin << ", " << t.end << ")"
-                << (tag.empty() ? "" : "  " + escape_for_display(tag)) << "\n";
-    }
-  }
-}
-
 void usage(std::ostream& os, const po::options_description& opts) {
-  os << "usage: qinspect [options] PATH\n\n"
-        "Show what a quantized checkpoint directory (or one .safetensors file) holds:\n"
-        "the detected layout and its evidence, config.json facts, the quantized modules,\n"
-        "problems found, and with --tensors every tensor of every shard.\n\n"
+  os << "usage: qinspect [options] PATH\n"
+        "       qinspect --diff A B\n\n"
+        "Show what a quantized checkpoint (a directory, or one .safetensors file) holds:\n"
+        "the detected layout and its evidence, model facts, quant types and how many\n"
+        "modules use each, sizes by dtype and bits per weight, the shards, a per-layer map\n"
+        "of quant types, and the problems qvalidate --quick finds. Only headers and JSON\n"
+        "are read unless --stats, --checksum or --diff asks for tensor bytes.\n\n"
      << opts
-     << "\nexit codes: 0 read (problems, if any, are printed), 1 nothing could be read,\n"
-        "            2 usage error or no such path\n"
-        "examples:\n"
+     << "\nexit codes:\n"
+        "  0  the checkpoint was read (problems, if any, are listed); --diff: no differences\n"
+        "  1  nothing could be read; --diff: the checkpoints differ\n"
+        "  2  usage error, or no such path\n"
+        "\nexamples:\n"
         "  qinspect samples/tiny-qwen-w8a8-msmodelslim\n"
-        "  qinspect --tensors samples/tiny-llama-float/model.safetensors\n";
+        "  qinspect --tensors --filter '*.layers.0.*' samples/tiny-llama-w4a16-golden-stick\n"
+        "  qinspect --json --checksum samples/tiny-llama-float > float.json\n"
+        "  qinspect --diff original/ converted/\n";
 }
 
 }  // namespace
@@ -105,20 +50,26 @@ void usage(std::ostream& os, const po::options_description& opts) {
 int main(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("version", "print the version")(
-      "tensors", "list every tensor of every shard (name, dtype, shape, data offsets, type)");
+      "json", "print one JSON object (schema: docs/qinspect-json.md)")(
+      "tensors", "list every tensor: name, dtype, shape, quant type, file, size")(
+      "filter", po::value<std::string>(), "only tensors whose name matches this glob (*, ?, [...])")(
+      "regex", po::value<std::string>(), "only tensors whose name matches this regular expression")(
+      "stats", "per-tensor statistics (reads tensor bytes): min, max, mean, std, zeros, NaN/Inf, histograms")(
+      "checksum", "per-tensor CRC-32 (zlib) of the bytes")("no-layer-map", "omit the layer map")(
+      "diff", "compare two checkpoints: qinspect --diff A B")(
+      "threads,j", po::value<unsigned>()->default_value(0), "threads for --stats/--checksum (0: all cores)");
   po::options_description hidden;
-  hidden.add_options()("path", po::value<std::string>());
+  hidden.add_options()("paths", po::value<std::vector<std::string>>());
   po::options_description all;
   all.add(opts).add(hidden);
   po::positional_options_description pos;
-  pos.add("path", 1);
+  pos.add("paths", -1);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "qinspect: " << e.what() << "\n";
-    usage(std::cerr, opts);
     return kExitUsage;
   }
   if (vm.count("help")) {
@@ -129,21 +80,62 @@ int main(int argc, char** argv) {
     std::cout << "qinspect " << QKIT_VERSION << "\n";
     return kExitOk;
   }
-  if (!vm.count("path")) {
+  std::vector<std::string> paths = vm.count("paths") ? vm["paths"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const bool diff = vm.count("diff") > 0;
+  if (paths.size() != (diff ? 2u : 1u)) {
     usage(std::cerr, opts);
     return kExitUsage;
   }
-  fs::path path = vm["path"].as<std::string>();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    std::cerr << "qinspect: " << path.string() << ": no such file or directory\n";
+  std::vector<Checkpoint> cks;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!fs::exists(p, ec)) {
+      std::cerr << "qinspect: " << p << ": no such file or directory\n";
+      return kExitUsage;
+    }
+    auto c = Checkpoint::open(p);
+    if (!c) {
+      std::cerr << "qinspect: error: " << c.error().to_string() << "\n";
+      return kExitUnreadable;
+    }
+    cks.push_back(std::move(*c));
+  }
+  if (diff) {
+    inspect::DiffResult d = inspect::diff(cks[0], cks[1]);
+    std::cout << inspect::render_diff(d, vm.count("json") > 0);
+    return d.same() ? kExitOk : kExitUnreadable;
+  }
+  const Checkpoint& c = cks[0];
+  inspect::InspectOptions o;
+  o.stats = vm.count("stats") > 0;
+  o.checksum = vm.count("checksum") > 0;
+  o.threads = vm["threads"].as<unsigned>();
+  if (vm.count("filter") && vm.count("regex")) {
+    std::cerr << "qinspect: --filter and --regex are exclusive\n";
     return kExitUsage;
   }
-  auto c = Checkpoint::open(path);
-  if (!c) {
-    std::cerr << "qinspect: error: " << c.error().to_string() << "\n";
-    return kExitUnreadable;
+  if (vm.count("filter")) o.filter = vm["filter"].as<std::string>();
+  if (vm.count("regex")) {
+    o.filter = vm["regex"].as<std::string>();
+    o.regex = true;
   }
-  print(*c, vm.count("tensors") > 0);
-  return c->tensors().empty() ? kExitUnreadable : kExitOk;
+  auto r = inspect::inspect(c, o);
+  if (!r) {
+    std::cerr << "qinspect: " << r.error().to_string() << "\n";
+    return kExitUsage;
+  }
+  // The short problem list: what qvalidate --quick reports, info left out.
+  validate::ValidateOptions vo;
+  vo.quick = true;
+  std::vector<validate::Finding> problems;
+  for (validate::Finding& f : validate::validate(c, vo).findings)
+    if (f.severity != Severity::Info) problems.push_back(std::move(f));
+  if (vm.count("json")) {
+    std::cout << inspect::render_json(c, *r, problems);
+  } else {
+    std::cout << inspect::render_summary(c, *r, problems);
+    if (!vm.count("no-layer-map")) std::cout << inspect::render_layer_map(*r);
+    if (vm.count("tensors") || o.stats || o.checksum || !o.filter.empty()) std::cout << inspect::render_tensors(c, *r);
+  }
+  return c.tensors().empty() ? kExitUnreadable : kExitOk;
 }

@@ -1,0 +1,398 @@
+//===- inspect/inspector.cpp ---------------------------------------------===//
+#include "inspect/inspector.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "formats/codecs.h"
+#include "inspect/dequant.h"
+
+namespace qkit::inspect {
+namespace {
+
+constexpr std::uint64_t kChunk = 8ull << 20;
+
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+// "model.layers.12.self_attn.q_proj" -> ("12", "q") ; nullopt when not in a layer.
+struct LayerCell {
+  std::string layer, column;
+};
+std::optional<LayerCell> layer_cell(const std::string& prefix, QuantScope scope, std::string_view tag) {
+  auto pos = prefix.find("layers.");
+  if (pos == std::string::npos) return std::nullopt;
+  std::size_t a = pos + 7, b = a;
+  while (b < prefix.size() && std::isdigit(static_cast<unsigned char>(prefix[b]))) ++b;
+  if (b == a) return std::nullopt;
+  LayerCell cell{prefix.substr(a, b - a), ""};
+  if (scope == QuantScope::Attention) {
+    cell.column = tag == "C8" ? "kv" : "fa";
+    return cell;
+  }
+  if (prefix.find(".experts.") != std::string::npos) {
+    cell.column = "experts";
+    return cell;
+  }
+  std::string last = prefix.substr(prefix.rfind('.') + 1);
+  static const std::map<std::string, std::string> cols = {{"q_proj", "q"},       {"k_proj", "k"},     {"v_proj", "v"},
+                                                          {"o_proj", "o"},       {"gate_proj", "gate"}, {"up_proj", "up"},
+                                                          {"down_proj", "down"}, {"qkv_proj", "qkv"}, {"gate_up_proj", "gate_up"}};
+  auto it = cols.find(last);
+  cell.column = it == cols.end() ? "other" : it->second;
+  return cell;
+}
+
+const std::vector<std::pair<std::string, std::string>>& codes() {
+  static const std::vector<std::pair<std::string, std::string>> c = {
+      {"FLOAT", "-"},        {"W8A8", "8s"},          {"W8A8_MIX", "8m"},         {"W8A8_DYNAMIC", "8d"},
+      {"W8A16", "8w"},       {"W4A16", "4w"},         {"W4A8_DYNAMIC", "4d"},     {"W4A4_DYNAMIC", "44"},
+      {"W4A4_FLATQUANT_DYNAMIC", "4f"}, {"W8A8S", "8S"}, {"W8A8SC", "8C"},        {"W16A16S", "16S"},
+      {"W16A16SC", "16C"},   {"WFP8AFP8_DYNAMIC", "f8"}, {"W8A8_MXFP8", "m8"},   {"W4A8_MXFP", "m48"},
+      {"W4A4_MXFP4", "m4"},  {"W4A4_MXFP4_DUALSCALE", "m4d"}, {"NF4", "nf"},     {"W8A8_TIMESTEP", "8t"},
+      {"C8", "c8"},          {"FAQuant", "fa"}};
+  return c;
+}
+
+Status stream_bytes(const Checkpoint& c, const TensorRef& t, const std::function<void(std::span<const std::byte>)>& f) {
+  const ShardFile& s = c.shard_of(t);
+  if (!s.file) return Error(Errc::io_read, "shard unreadable").for_tensor(t.info->name);
+  auto bytes = c.data(t);
+  const std::uint64_t base = s.file->file_offset(*t.info);
+  s.file->mapping().advise_sequential(base, base + bytes.size());
+  for (std::uint64_t off = 0; off < bytes.size(); off += kChunk) {
+    auto part = bytes.subspan(off, std::min<std::uint64_t>(kChunk, bytes.size() - off));
+    f(part);
+    s.file->mapping().advise_done(base + off, base + off + part.size());
+  }
+  return ok_status();
+}
+
+std::uint32_t crc_of(const Checkpoint& c, const TensorRef& t) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  (void)stream_bytes(c, t, [&](std::span<const std::byte> part) {
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(part.data()), static_cast<uInt>(part.size()));
+  });
+  return static_cast<std::uint32_t>(crc);
+}
+
+TensorStats stats_of(const Checkpoint& c, const TensorRef& t, const Module* module, bool integer_weight) {
+  TensorStats s;
+  const Dtype d = t.info->dtype;
+  if (!element_readable(d) || !c.shard_of(t).file) return s;
+  double sum = 0, sumsq = 0;
+  bool first = true;
+  auto bytes = c.data(t);
+  const std::uint64_t n = t.info->element_count();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    double v = *element_as_double(d, bytes, i);
+    ++s.count;
+    if (std::isnan(v)) {
+      ++s.nan;
+      continue;
+    }
+    if (std::isinf(v)) {
+      ++s.inf;
+      continue;
+    }
+    if (v == 0) ++s.zeros;
+    if (first) {
+      s.min = s.max = v;
+      first = false;
+    }
+    s.min = std::min(s.min, v);
+    s.max = std::max(s.max, v);
+    sum += v;
+    sumsq += v * v;
+    if (integer_weight) ++s.histogram[static_cast<int>(v)];
+  }
+  const double finite = static_cast<double>(s.count - s.nan - s.inf);
+  if (finite > 0) {
+    s.mean = sum / finite;
+    s.stddev = std::sqrt(std::max(0.0, sumsq / finite - s.mean * s.mean));
+  }
+  if (module != nullptr) {
+    auto dq = WeightDequantizer::create(c, *module);
+    if (dq) {
+      std::vector<float> rows;
+      double lo = INFINITY, hi = -INFINITY;
+      for (std::uint64_t r = 0; r < dq->rows(); r += 64) {
+        std::uint64_t r1 = std::min(dq->rows(), r + 64);
+        if (!dq->read_rows(r, r1, rows)) break;
+        for (float v : rows) {
+          lo = std::min<double>(lo, v);
+          hi = std::max<double>(hi, v);
+        }
+      }
+      if (lo <= hi) s.dequantized = std::make_pair(lo, hi);
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string layer_map_code(std::string_view tag) {
+  if (tag.empty()) return ".";
+  for (const auto& [t, code] : codes())
+    if (t == tag) return code;
+  if (auto p = parse_quant_type(tag)) return layer_map_code(quant_type_name(p->type)) + "*";
+  return "?";
+}
+
+std::vector<std::pair<std::string, std::string>> layer_map_legend() { return codes(); }
+
+bool glob_match(std::string_view p, std::string_view s) {
+  std::size_t pi = 0, si = 0, star = std::string_view::npos, mark = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '[') {
+      std::size_t close = p.find(']', pi + 1);
+      if (close != std::string_view::npos) {
+        std::string_view set = p.substr(pi + 1, close - pi - 1);
+        bool neg = !set.empty() && (set[0] == '!' || set[0] == '^');
+        if (neg) set.remove_prefix(1);
+        bool hit = false;
+        for (std::size_t i = 0; i < set.size(); ++i) {
+          if (i + 2 < set.size() && set[i + 1] == '-') {
+            hit |= s[si] >= set[i] && s[si] <= set[i + 2];
+            i += 2;
+          } else {
+            hit |= s[si] == set[i];
+          }
+        }
+        if (hit != neg) {
+          pi = close + 1;
+          ++si;
+          continue;
+        }
+      }
+    } else if (pi < p.size() && (p[pi] == '?' || p[pi] == s[si])) {
+      ++pi;
+      ++si;
+      continue;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = si;
+      continue;
+    }
+    if (star == std::string_view::npos) return false;
+    pi = star + 1;
+    si = ++mark;
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
+  InspectResult r;
+  std::optional<std::regex> re;
+  if (!o.filter.empty() && o.regex) {
+    try {
+      re.emplace(o.filter, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return Error(Errc::invalid_argument, "invalid --regex '" + o.filter + "': " + e.what());
+    }
+  }
+  // Which tensors belong to quantized modules, and the logical size of their weights.
+  std::map<std::string, const Module*> module_of;
+  std::set<std::string> module_tensors;
+  std::map<std::string, std::uint64_t> weight_logical;  // weight tensor -> n*k
+  auto fam = c.family();
+  for (const Module& m : c.modules()) {
+    TypeTotals& tt = r.by_quant_type[m.tag];
+    ++tt.modules;
+    std::vector<TensorFacts> facts;
+    for (const auto& [suffix, ref] : m.tensors) {
+      module_tensors.insert(ref->info->name);
+      module_of[ref->info->name] = &m;
+      ++tt.tensors;
+      tt.bytes += ref->info->nbytes();
+      facts.push_back({suffix, ref->info->dtype, ref->info->shape, "", false});
+    }
+    if (m.scope == QuantScope::Linear && fam && m.type && !schemes_for(*fam, m.type->type).empty()) {
+      SchemeMatch sm = match_scheme(*fam, m.type->type, m.tag, facts, c.scheme_context());
+      for (const auto& [suffix, ref] : m.tensors)
+        if (suffix == "weight") {
+          std::uint64_t logical = sm.vars.n && sm.vars.k ? *sm.vars.n * *sm.vars.k * sm.vars.E.value_or(1)
+                                                         : ref->info->element_count();
+          weight_logical[ref->info->name] = logical;
+          tt.weights += logical;
+        }
+    }
+  }
+  std::uint64_t quantized_bytes = 0, quantized_weights = 0;
+  for (const auto& [tag, tt] : r.by_quant_type) {
+    quantized_bytes += tt.bytes;
+    quantized_weights += tt.weights;
+  }
+  for (const TensorRef& t : c.tensors()) {
+    const std::string& name = t.info->name;
+    Totals& dt = r.by_dtype[t.info->dtype_name];
+    ++dt.tensors;
+    dt.elements += t.info->element_count();
+    dt.bytes += t.info->nbytes();
+    ++r.tensor_count;
+    r.total_bytes += t.info->nbytes();
+    if (auto it = weight_logical.find(name); it != weight_logical.end()) r.parameters += it->second;
+    else if (!module_tensors.count(name)) {
+      r.parameters += t.info->element_count();
+      std::string_view tag = c.tag_of(name);
+      TypeTotals& ft = r.by_quant_type[tag.empty() ? std::string("(undescribed)") : std::string(tag)];
+      ++ft.tensors;
+      ft.bytes += t.info->nbytes();
+      ft.weights += t.info->element_count();
+    }
+    bool keep = o.filter.empty() || (re ? std::regex_search(name, *re) : glob_match(o.filter, name));
+    if (keep) r.tensors.push_back(TensorRow{&t, std::string(c.tag_of(name)), std::nullopt, std::nullopt});
+  }
+  if (r.parameters) r.bits_per_weight = 8.0 * static_cast<double>(r.total_bytes) / static_cast<double>(r.parameters);
+  if (quantized_weights)
+    r.quantized_bits_per_weight = 8.0 * static_cast<double>(quantized_bytes) / static_cast<double>(quantized_weights);
+
+  // Layer map.
+  std::map<std::string, std::map<std::string, std::set<std::string>>> cells;  // layer -> column -> tags
+  std::set<std::string> used_columns;
+  auto note_cell = [&](const std::string& prefix, QuantScope scope, const std::string& tag) {
+    if (auto cell = layer_cell(prefix, scope, tag)) {
+      cells[cell->layer][cell->column].insert(tag);
+      used_columns.insert(cell->column);
+    }
+  };
+  for (const Module& m : c.modules()) note_cell(m.prefix, m.scope, m.tag);
+  for (const TensorRef& t : c.tensors()) {  // float linears appear as "-"
+    const std::string& name = t.info->name;
+    if (!ends_with(name, "_proj.weight") || module_tensors.count(name)) continue;
+    note_cell(name.substr(0, name.size() - 7), QuantScope::Linear, "FLOAT");
+  }
+  for (const char* col : {"q", "k", "v", "qkv", "o", "gate", "up", "gate_up", "down", "experts", "other", "fa", "kv"})
+    if (used_columns.count(col)) r.layer_map.columns.push_back(col);
+  std::vector<std::string> layers;
+  for (const auto& [l, cols] : cells) layers.push_back(l);
+  std::sort(layers.begin(), layers.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  for (const std::string& l : layers) {
+    std::vector<std::string> row;
+    for (const std::string& col : r.layer_map.columns) {
+      auto it = cells[l].find(col);
+      if (it == cells[l].end()) row.push_back(".");
+      else if (it->second.size() == 1) row.push_back(layer_map_code(*it->second.begin()));
+      else row.push_back("mix");
+    }
+    r.layer_map.rows.emplace_back(l, std::move(row));
+  }
+
+  // Bytes: checksums and statistics, on all cores.
+  if (o.checksum || o.stats) {
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < r.tensors.size();) {
+        TensorRow& row = r.tensors[i];
+        if (o.checksum) row.crc32 = crc_of(c, *row.ref);
+        if (o.stats) {
+          const Module* m = nullptr;
+          bool integer_weight = false;
+          if (auto it = module_of.find(row.ref->info->name); it != module_of.end() && ends_with(row.ref->info->name, ".weight")) {
+            m = it->second;
+            integer_weight = is_integer_dtype(row.ref->info->dtype);
+          }
+          row.stats = stats_of(c, *row.ref, m, integer_weight);
+        }
+      }
+    };
+    unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& th : pool) th.join();
+  }
+  return r;
+}
+
+DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
+  DiffResult d;
+  for (const TensorRef& t : a.tensors())
+    if (!b.find(t.info->name)) d.only_a.push_back(t.info->name);
+  for (const TensorRef& t : b.tensors()) {
+    const TensorRef* ta = a.find(t.info->name);
+    if (!ta) {
+      d.only_b.push_back(t.info->name);
+      continue;
+    }
+    const TensorInfo &ia = *ta->info, &ib = *t.info;
+    std::vector<std::string> what;
+    if (ia.dtype_name != ib.dtype_name) what.push_back("dtype " + ia.dtype_name + " -> " + ib.dtype_name);
+    if (ia.shape != ib.shape) {
+      auto s = [](const std::vector<std::uint64_t>& v) {
+        std::string o = "[";
+        for (std::size_t i = 0; i < v.size(); ++i) o += (i ? "," : "") + std::to_string(v[i]);
+        return o + "]";
+      };
+      what.push_back("shape " + s(ia.shape) + " -> " + s(ib.shape));
+    }
+    std::string_view tag_a = a.tag_of(ia.name), tag_b = b.tag_of(ib.name);
+    if (tag_a != tag_b) what.push_back("type " + std::string(tag_a.empty() ? "-" : tag_a) + " -> " + std::string(tag_b.empty() ? "-" : tag_b));
+    bool same_bytes = false;
+    std::optional<double> max_diff;
+    if (a.shard_of(*ta).file && b.shard_of(t).file && ia.nbytes() == ib.nbytes()) {
+      auto x = a.data(*ta), y = b.data(t);
+      same_bytes = std::memcmp(x.data(), y.data(), x.size()) == 0;
+      if (!same_bytes && ia.dtype == ib.dtype && ia.shape == ib.shape && is_float_dtype(ia.dtype) &&
+          element_readable(ia.dtype)) {
+        double m = 0;
+        for (std::uint64_t i = 0; i < ia.element_count(); ++i)
+          m = std::max(m, std::fabs(*element_as_double(ia.dtype, x, i) - *element_as_double(ib.dtype, y, i)));
+        max_diff = m;
+      }
+    }
+    if (!same_bytes && what.empty()) what.push_back("bytes differ");
+    if (what.empty()) {
+      ++d.identical;
+      continue;
+    }
+    std::string joined;
+    for (const std::string& w : what) joined += (joined.empty() ? "" : "; ") + w;
+    d.changed.push_back({ib.name, joined, max_diff});
+  }
+  // Quantized linears present in both: compare the dequantized weights.
+  std::map<std::string, const Module*> mb;
+  for (const Module& m : b.modules())
+    if (m.scope == QuantScope::Linear) mb[m.prefix] = &m;
+  for (const Module& m : a.modules()) {
+    if (m.scope != QuantScope::Linear) continue;
+    auto it = mb.find(m.prefix);
+    if (it == mb.end()) continue;
+    ModuleDiff md{m.prefix, m.tag, it->second->tag, std::nullopt, std::nullopt, ""};
+    auto da = WeightDequantizer::create(a, m), db = WeightDequantizer::create(b, *it->second);
+    if (!da || !db) {
+      md.note = "not dequantizable: " + (!da ? da.error().detail : db.error().detail);
+    } else if (da->rows() != db->rows() || da->cols() != db->cols()) {
+      md.note = "different [n, k]";
+    } else {
+      std::vector<float> ra, rb;
+      double mx = 0, mabs = 0;
+      for (std::uint64_t r = 0; r < da->rows(); r += 64) {
+        std::uint64_t r1 = std::min(da->rows(), r + 64);
+        if (!da->read_rows(r, r1, ra) || !db->read_rows(r, r1, rb)) break;
+        for (std::size_t i = 0; i < ra.size(); ++i) {
+          mx = std::max(mx, std::fabs(static_cast<double>(ra[i]) - rb[i]));
+          mabs = std::max(mabs, std::fabs(static_cast<double>(ra[i])));
+        }
+      }
+      md.max_abs_diff = mx;
+      md.max_abs = mabs;
+    }
+    d.modules.push_back(std::move(md));
+  }
+  return d;
+}
+
+}  // namespace qkit::inspect

@@ -1,0 +1,106 @@
+//===- inspect/inspector.h - what is in a checkpoint ---------------------===//
+//
+// Everything qinspect shows, computed by the library: totals by dtype and by
+// quant type, effective bits per weight, the per-layer map of quant types,
+// the tensor list (optionally filtered), and — only when asked, because
+// they read tensor bytes — per-tensor statistics and CRC-32 checksums, and
+// the comparison of two checkpoints. Rendering is in inspect/render.h.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "formats/checkpoint.h"
+
+namespace qkit::inspect {
+
+struct TensorStats {
+  std::uint64_t count = 0, zeros = 0, nan = 0, inf = 0;
+  double min = 0, max = 0, mean = 0, stddev = 0;
+  std::map<int, std::uint64_t> histogram;               // integer weights: value -> count
+  std::optional<std::pair<double, double>> dequantized;  // quantized weights: dequantized min, max
+};
+
+struct TensorRow {
+  const TensorRef* ref = nullptr;
+  std::string quant_type;   // the description's tag ("" when not described)
+  std::optional<std::uint32_t> crc32;
+  std::optional<TensorStats> stats;
+};
+
+struct Totals {
+  std::uint64_t tensors = 0, elements = 0, bytes = 0;
+};
+
+struct TypeTotals {
+  std::uint64_t modules = 0, tensors = 0, bytes = 0, weights = 0;  // weights: logical n*k
+};
+
+// One row per decoder layer, one column per module kind.
+struct LayerMap {
+  std::vector<std::string> columns;            // q k v o gate up down [experts] [fa] [kv]
+  std::vector<std::pair<std::string, std::vector<std::string>>> rows;  // layer id -> cell per column
+};
+
+struct InspectOptions {
+  bool stats = false;       // read tensor bytes for statistics
+  bool checksum = false;    // read tensor bytes for CRC-32
+  std::string filter;       // glob (default) or regex over tensor names; "" = all
+  bool regex = false;
+  unsigned threads = 0;     // for stats/checksum: 0 = all cores
+};
+
+struct InspectResult {
+  std::vector<TensorRow> tensors;                   // filtered, sorted by name
+  std::map<std::string, Totals> by_dtype;           // all tensors
+  std::map<std::string, TypeTotals> by_quant_type;  // quantized modules by tag, plus FLOAT tensors
+  std::uint64_t tensor_count = 0, total_bytes = 0;
+  std::uint64_t parameters = 0;                     // logical weights: packed int4 counts 2 per byte
+  double bits_per_weight = 0;                       // total bytes * 8 / parameters
+  double quantized_bits_per_weight = 0;             // over quantized linears only
+  LayerMap layer_map;
+};
+
+// Fails only on an invalid filter expression.
+Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& options);
+
+// The short code of a quant type in the layer map ("8s" W8A8, "4d" W4A8_DYNAMIC ...).
+std::string layer_map_code(std::string_view tag);
+// The legend of all codes, for the text output.
+std::vector<std::pair<std::string, std::string>> layer_map_legend();
+
+// Glob matching (*, ?, [...]) over the whole name.
+bool glob_match(std::string_view pattern, std::string_view name);
+
+// --- comparing two checkpoints -------------------------------------------------
+
+struct TensorChange {
+  std::string name;
+  std::string what;                   // "dtype BF16 -> F32", "shape ...", "type ...", "bytes differ"
+  std::optional<double> max_abs_diff; // float tensors of equal dtype and shape
+};
+
+struct ModuleDiff {
+  std::string prefix;
+  std::string type_a, type_b;
+  std::optional<double> max_abs_diff;  // of the dequantized weights
+  std::optional<double> max_abs;       // largest |W| of A, for scale
+  std::string note;                    // why no value could be computed
+};
+
+struct DiffResult {
+  std::vector<std::string> only_a, only_b;
+  std::vector<TensorChange> changed;
+  std::uint64_t identical = 0;
+  std::vector<ModuleDiff> modules;
+  bool same() const { return only_a.empty() && only_b.empty() && changed.empty(); }
+};
+
+DiffResult diff(const Checkpoint& a, const Checkpoint& b);
+
+}  // namespace qkit::inspect

@@ -1,0 +1,305 @@
+//===- inspect/render.cpp - qinspect's text and JSON output --------------===//
+#include "inspect/render.h"
+
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace qkit::inspect {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::string thousands(std::uint64_t v) {
+  std::string s = std::to_string(v), out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+std::string shape_text(const std::vector<std::uint64_t>& s) {
+  std::string o = "[";
+  for (std::size_t i = 0; i < s.size(); ++i) o += (i ? ", " : "") + std::to_string(s[i]);
+  return o + "]";
+}
+
+template <class T>
+std::string opt(const std::optional<T>& v) {
+  if (!v) return "?";
+  if constexpr (std::is_same_v<T, std::string>) return *v;
+  else return std::to_string(*v);
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string pad(std::string s, std::size_t w) {
+  if (s.size() < w) s.append(w - s.size(), ' ');
+  return s;
+}
+
+ojson config_json(const Checkpoint& c) {
+  if (!c.config()) return nullptr;
+  const ModelConfig& m = *c.config();
+  ojson j = ojson::object();
+  auto put = [&](const char* k, const auto& v) {
+    if (v) j[k] = *v;
+  };
+  put("model_type", m.model_type);
+  put("torch_dtype", m.torch_dtype);
+  put("hidden_size", m.hidden_size);
+  put("intermediate_size", m.intermediate_size);
+  put("num_hidden_layers", m.num_hidden_layers);
+  put("num_attention_heads", m.num_attention_heads);
+  put("num_key_value_heads", m.kv_heads());
+  put("head_dim", m.resolved_head_dim());
+  put("vocab_size", m.vocab_size);
+  put("num_experts", m.num_experts);
+  put("tie_word_embeddings", m.tie_word_embeddings);
+  put("quantize", m.quantize);
+  j["has_quantization_config"] = m.has_quantization_config;
+  put("quant_method", m.quant_method);
+  return j;
+}
+
+}  // namespace
+
+std::string render_summary(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems) {
+  std::ostringstream o;
+  o << escape_for_display(c.root().string()) << ": " << layout_name(c.layout()) << " (" << layout_summary(c.layout())
+    << ")\n";
+  for (const std::string& e : c.evidence()) o << "  evidence: " << escape_for_display(e) << "\n";
+  if (const auto& cfg = c.config()) {
+    o << "model: " << opt(cfg->model_type) << ", " << opt(cfg->torch_dtype) << ", " << opt(cfg->num_hidden_layers)
+      << " layers, hidden " << opt(cfg->hidden_size) << ", heads " << opt(cfg->num_attention_heads) << "/"
+      << opt(cfg->kv_heads()) << " kv (head_dim " << opt(cfg->resolved_head_dim()) << "), vocab " << opt(cfg->vocab_size);
+    if (cfg->num_experts) o << ", " << *cfg->num_experts << " experts";
+    if (cfg->tie_word_embeddings) o << (*cfg->tie_word_embeddings ? ", tied embeddings" : ", untied");
+    o << "\n";
+  }
+  if (!c.description_name().empty()) {
+    o << "quantization: " << c.description_name();
+    if (const auto& d = c.ms_description()) {
+      if (d->model_quant_type) o << ", model_quant_type " << *d->model_quant_type;
+      if (d->group_size) o << ", group_size " << *d->group_size;
+      if (d->kv_cache_type) o << ", kv_cache_type " << *d->kv_cache_type;
+      if (d->fa_quant_type) o << ", fa_quant_type " << *d->fa_quant_type;
+    }
+    o << "\n";
+  }
+  o << "  " << pad("type", 24) << pad("modules", 9) << pad("tensors", 9) << pad("bytes", 14) << "weights\n";
+  for (const auto& [tag, t] : r.by_quant_type)
+    o << "  " << pad(escape_for_display(tag), 24) << pad(t.modules ? std::to_string(t.modules) : "-", 9)
+      << pad(std::to_string(t.tensors), 9) << pad(thousands(t.bytes), 14) << thousands(t.weights) << "\n";
+  o << "size: " << thousands(r.tensor_count) << " tensors, " << thousands(r.total_bytes) << " bytes in "
+    << c.shards().size() << " file(s); " << thousands(r.parameters) << " weights, " << fixed(r.bits_per_weight, 2)
+    << " bits/weight";
+  if (r.quantized_bits_per_weight > 0) o << " (quantized linears " << fixed(r.quantized_bits_per_weight, 2) << ")";
+  o << "\nby dtype:\n";
+  for (const auto& [dt, t] : r.by_dtype)
+    o << "  " << pad(escape_for_display(dt), 12) << pad(thousands(t.tensors) + " tensors", 14)
+      << pad(thousands(t.elements) + " elements", 22) << thousands(t.bytes) << " bytes\n";
+  o << "files:\n";
+  for (const ShardFile& s : c.shards())
+    o << "  " << pad(escape_for_display(s.name), 50) << pad(thousands(s.size) + " bytes", 18)
+      << (s.file ? std::to_string(s.file->tensors().size()) + " tensors" : std::string("UNREADABLE")) << "\n";
+  if (c.index()) o << "  index: " << c.index_name() << "\n";
+  if (!problems.empty()) {
+    o << "problems (qvalidate --quick):\n";
+    std::size_t shown = 0;
+    for (const validate::Finding& f : problems) {
+      if (shown++ == 12) {
+        o << "  ... and " << problems.size() - 12 << " more: run qvalidate\n";
+        break;
+      }
+      o << "  " << severity_name(f.severity) << ": " << f.rule << (f.tensor.empty() ? "" : " " + escape_for_display(f.tensor))
+        << ": " << escape_for_display(f.message) << "\n";
+    }
+  }
+  return o.str();
+}
+
+std::string render_layer_map(const InspectResult& r) {
+  if (r.layer_map.rows.empty()) return {};
+  std::ostringstream o;
+  std::size_t w = 5;
+  for (const auto& [l, cells] : r.layer_map.rows)
+    for (const auto& cell : cells) w = std::max(w, cell.size() + 1);
+  o << "layer map:\n  " << pad("layer", 7);
+  for (const std::string& col : r.layer_map.columns) o << pad(col, std::max(w, col.size() + 1));
+  o << "\n";
+  for (const auto& [l, cells] : r.layer_map.rows) {
+    o << "  " << pad(l, 7);
+    for (std::size_t i = 0; i < cells.size(); ++i) o << pad(cells[i], std::max(w, r.layer_map.columns[i].size() + 1));
+    o << "\n";
+  }
+  // Legend: only the codes that appear.
+  std::set<std::string> seen;
+  for (const auto& [l, cells] : r.layer_map.rows) seen.insert(cells.begin(), cells.end());
+  o << "  legend:";
+  for (const auto& [tag, code] : layer_map_legend())
+    if (seen.count(code)) o << " " << code << "=" << tag;
+  if (seen.count(".")) o << " .=absent";
+  if (seen.count("mix")) o << " mix=several types";
+  o << "\n";
+  return o.str();
+}
+
+std::string render_tensors(const Checkpoint& c, const InspectResult& r) {
+  std::ostringstream o;
+  for (const TensorRow& t : r.tensors) {
+    const TensorInfo& i = *t.ref->info;
+    o << escape_for_display(i.name) << "  " << escape_for_display(i.dtype_name) << " " << shape_text(i.shape) << "  "
+      << (t.quant_type.empty() ? "-" : escape_for_display(t.quant_type)) << "  "
+      << escape_for_display(c.shard_of(*t.ref).name) << "  " << thousands(i.nbytes()) << " bytes";
+    if (t.crc32) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%08x", *t.crc32);
+      o << "  crc32 " << buf;
+    }
+    o << "\n";
+    if (t.stats) {
+      const TensorStats& s = *t.stats;
+      o << "    min " << s.min << "  max " << s.max << "  mean " << s.mean << "  std " << s.stddev << "  zeros "
+        << s.zeros << "  nan " << s.nan << "  inf " << s.inf << "\n";
+      if (s.dequantized) o << "    dequantized range [" << s.dequantized->first << ", " << s.dequantized->second << "]\n";
+      if (!s.histogram.empty()) {
+        o << "    histogram:";
+        for (const auto& [v, n] : s.histogram) o << " " << v << ":" << n;
+        o << "\n";
+      }
+    }
+  }
+  return o.str();
+}
+
+std::string render_json(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems) {
+  ojson j;
+  j["path"] = c.root().string();
+  j["layout"] = std::string(layout_name(c.layout()));
+  j["evidence"] = c.evidence();
+  j["config"] = config_json(c);
+  j["description"] = c.description_name().empty() ? ojson(nullptr) : ojson(c.description_name());
+  j["model_quant_type"] = c.ms_description() && c.ms_description()->model_quant_type
+                              ? ojson(*c.ms_description()->model_quant_type)
+                              : ojson(nullptr);
+  j["files"] = ojson::array();
+  for (const ShardFile& s : c.shards()) {
+    ojson f = {{"name", s.name}, {"size", s.size}};
+    f["tensors"] = s.file ? ojson(s.file->tensors().size()) : ojson(nullptr);
+    if (s.error) f["error"] = s.error->to_string();
+    j["files"].push_back(std::move(f));
+  }
+  j["tensors"] = ojson::array();
+  for (const TensorRow& t : r.tensors) {
+    const TensorInfo& i = *t.ref->info;
+    ojson e;
+    e["name"] = i.name;
+    e["dtype"] = i.dtype_name;
+    e["shape"] = i.shape;
+    e["file"] = c.shard_of(*t.ref).name;
+    e["data_offsets"] = {i.begin, i.end};
+    e["nbytes"] = i.nbytes();
+    e["quant_type"] = t.quant_type.empty() ? ojson(nullptr) : ojson(t.quant_type);
+    if (t.crc32) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%08x", *t.crc32);
+      e["crc32"] = buf;
+    }
+    if (t.stats) {
+      const TensorStats& s = *t.stats;
+      ojson st = {{"count", s.count}, {"min", s.min},   {"max", s.max}, {"mean", s.mean},
+                  {"std", s.stddev},  {"zeros", s.zeros}, {"nan", s.nan}, {"inf", s.inf}};
+      if (!s.histogram.empty()) {
+        ojson h = ojson::object();
+        for (const auto& [v, n] : s.histogram) h[std::to_string(v)] = n;
+        st["histogram"] = std::move(h);
+      }
+      if (s.dequantized) st["dequantized_range"] = {s.dequantized->first, s.dequantized->second};
+      e["stats"] = std::move(st);
+    }
+    j["tensors"].push_back(std::move(e));
+  }
+  ojson by_dtype = ojson::object();
+  for (const auto& [dt, t] : r.by_dtype) by_dtype[dt] = {{"tensors", t.tensors}, {"elements", t.elements}, {"bytes", t.bytes}};
+  ojson by_type = ojson::object();
+  for (const auto& [tag, t] : r.by_quant_type)
+    by_type[tag] = {{"modules", t.modules}, {"tensors", t.tensors}, {"bytes", t.bytes}, {"weights", t.weights}};
+  j["summary"] = {{"tensor_count", r.tensor_count},
+                  {"total_bytes", r.total_bytes},
+                  {"parameters", r.parameters},
+                  {"bits_per_weight", r.bits_per_weight},
+                  {"by_dtype", by_dtype},
+                  {"by_quant_type", by_type}};
+  ojson lm = {{"columns", r.layer_map.columns}, {"rows", ojson::array()}};
+  for (const auto& [l, cells] : r.layer_map.rows) lm["rows"].push_back({{"layer", l}, {"cells", cells}});
+  j["layer_map"] = std::move(lm);
+  j["problems"] = ojson::array();
+  for (const validate::Finding& f : problems)
+    j["problems"].push_back({{"rule", f.rule}, {"severity", std::string(severity_name(f.severity))}, {"message", f.message},
+                             {"tensor", f.tensor}});
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string render_diff(const DiffResult& d, bool json) {
+  if (json) {
+    ojson j;
+    j["same"] = d.same();
+    j["identical"] = d.identical;
+    j["only_a"] = d.only_a;
+    j["only_b"] = d.only_b;
+    j["changed"] = ojson::array();
+    for (const TensorChange& t : d.changed) {
+      ojson e = {{"name", t.name}, {"what", t.what}};
+      if (t.max_abs_diff) e["max_abs_diff"] = *t.max_abs_diff;
+      j["changed"].push_back(std::move(e));
+    }
+    j["modules"] = ojson::array();
+    for (const ModuleDiff& m : d.modules) {
+      ojson e = {{"prefix", m.prefix}, {"type_a", m.type_a}, {"type_b", m.type_b}};
+      if (m.max_abs_diff) e["max_abs_diff"] = *m.max_abs_diff;
+      if (m.max_abs) e["max_abs"] = *m.max_abs;
+      if (!m.note.empty()) e["note"] = m.note;
+      j["modules"].push_back(std::move(e));
+    }
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  std::ostringstream o;
+  o << d.identical << " tensors byte-identical, " << d.changed.size() << " changed, " << d.only_a.size()
+    << " only in A, " << d.only_b.size() << " only in B\n";
+  for (const std::string& n : d.only_a) o << "  - " << escape_for_display(n) << "  (only in A)\n";
+  for (const std::string& n : d.only_b) o << "  + " << escape_for_display(n) << "  (only in B)\n";
+  for (const TensorChange& t : d.changed) {
+    o << "  ~ " << escape_for_display(t.name) << "  " << t.what;
+    if (t.max_abs_diff) o << "  (max |diff| " << *t.max_abs_diff << ")";
+    o << "\n";
+  }
+  if (!d.modules.empty()) {
+    double worst = 0;
+    std::string worst_at;
+    for (const ModuleDiff& m : d.modules)
+      if (m.max_abs_diff && *m.max_abs_diff >= worst) {
+        worst = *m.max_abs_diff;
+        worst_at = m.prefix;
+      }
+    o << "quantized linears in both: " << d.modules.size() << "; largest dequantized weight difference " << worst
+      << (worst_at.empty() ? "" : " (" + worst_at + ")") << "\n";
+    for (const ModuleDiff& m : d.modules) {
+      if (m.max_abs_diff && *m.max_abs_diff == 0 && m.type_a == m.type_b) continue;
+      o << "  " << escape_for_display(m.prefix) << "  " << m.type_a << " -> " << m.type_b;
+      if (m.max_abs_diff) o << "  max |dW| " << *m.max_abs_diff << " (max |W| " << m.max_abs.value_or(0) << ")";
+      if (!m.note.empty()) o << "  " << m.note;
+      o << "\n";
+    }
+  }
+  return o.str();
+}
+
+}  // namespace qkit::inspect

@@ -1,0 +1,24 @@
+//===- inspect/render.h - qinspect's output formats ----------------------===//
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "inspect/inspector.h"
+#include "validate/validator.h"
+
+namespace qkit::inspect {
+
+// The at-a-glance summary: layout and evidence, model facts, quant types,
+// sizes and bits per weight, dtypes, files, and the problems `qvalidate
+// --quick` finds (a short list).
+std::string render_summary(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems);
+// One row per decoder layer, one column per module, a code per quant type.
+std::string render_layer_map(const InspectResult& r);
+// One line per tensor (+ stats lines with --stats).
+std::string render_tensors(const Checkpoint& c, const InspectResult& r);
+// The documented JSON object (docs/qinspect-json.md).
+std::string render_json(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems);
+std::string render_diff(const DiffResult& d, bool json);
+
+}  // namespace qkit::inspect

@@ -1,0 +1,314 @@
+//===- tests/inspect_test.cpp - qinspect's library: every output mode ----===//
+#include <gtest/gtest.h>
+
+#include <zlib.h>
+
+#include <cmath>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "formats/float_codec.h"
+#include "formats/safetensors_writer.h"
+#include "inspect/dequant.h"
+#include "inspect/inspector.h"
+#include "inspect/render.h"
+#include "samples/catalog.h"
+#include "tests/test_util.h"
+
+namespace qkit {
+namespace {
+
+namespace fs = std::filesystem;
+using inspect::InspectOptions;
+
+fs::path sample(const test::TempDir& d, const std::string& name) {
+  EXPECT_TRUE(samples::write_sample(d / name, *samples::find_sample(name)).ok());
+  return d / name;
+}
+
+Checkpoint open(const fs::path& p) {
+  auto c = Checkpoint::open(p);
+  if (!c) throw std::runtime_error(c.error().to_string());
+  return std::move(*c);
+}
+
+TEST(InspectJson, DocumentedSchemaAgreesWithReaderAndSchemeTable) {
+  test::TempDir d;
+  Checkpoint c = open(sample(d, "tiny-qwen-w8a8-msmodelslim"));
+  auto r = inspect::inspect(c, InspectOptions{});
+  ASSERT_TRUE(r.ok());
+  auto j = nlohmann::json::parse(inspect::render_json(c, *r, {}));
+  for (const char* k : {"path", "layout", "config", "model_quant_type", "files", "tensors", "summary"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_EQ(j["layout"], "msmodelslim-v1");
+  EXPECT_EQ(j["model_quant_type"], "W8A8");
+  EXPECT_EQ(j["config"]["num_key_value_heads"], 2);
+  ASSERT_EQ(j["files"].size(), 2u);
+  EXPECT_EQ(j["tensors"].size(), 83u);
+  std::uint64_t total = 0;
+  for (const auto& t : j["tensors"]) {
+    const TensorRef* ref = c.find(t["name"].get<std::string>());
+    ASSERT_NE(ref, nullptr);
+    EXPECT_EQ(t["dtype"], std::string(dtype_name(ref->info->dtype)));
+    EXPECT_EQ(t["shape"].get<std::vector<std::uint64_t>>(), ref->info->shape);
+    EXPECT_EQ(t["data_offsets"][0].get<std::uint64_t>(), ref->info->begin);
+    EXPECT_EQ(t["data_offsets"][1].get<std::uint64_t>(), ref->info->end);
+    EXPECT_EQ(t["nbytes"].get<std::uint64_t>(), ref->info->end - ref->info->begin);
+    EXPECT_EQ(t["quant_type"], c.ms_description()->tensor_types.at(ref->info->name));
+    total += t["nbytes"].get<std::uint64_t>();
+    // Every quantized tensor's dtype is one its scheme allows.
+    const std::string name = t["name"];
+    if (t["quant_type"] == "W8A8") {
+      std::string suffix = name.substr(name.rfind('.') + 1);
+      const Scheme* s = scheme_by_id("ms.W8A8");
+      const TensorRule* rule = s->rule(suffix);
+      ASSERT_NE(rule, nullptr) << name;
+      EXPECT_TRUE(dtype_matches(rule->dtypes, ref->info->dtype, Dtype::BF16)) << name;
+    }
+  }
+  EXPECT_EQ(j["summary"]["tensor_count"], 83);
+  EXPECT_EQ(j["summary"]["total_bytes"].get<std::uint64_t>(), total);
+  // Counted by hand: 14 int8 weights of 2 x (4096 + 2048 + 2048 + 4096 + 3 x 8192) elements.
+  EXPECT_EQ(j["summary"]["by_dtype"]["I8"]["elements"], 73728);
+  EXPECT_EQ(j["summary"]["by_dtype"]["I8"]["tensors"], 14);
+  EXPECT_EQ(j["summary"]["by_quant_type"]["W8A8"]["modules"], 14);
+  // 5 quantization tensors per module, plus the 6 q/k/v biases (tagged FLOAT, but part of their module).
+  EXPECT_EQ(j["summary"]["by_quant_type"]["W8A8"]["tensors"], 76);
+}
+
+TEST(InspectJson, Crc32MatchesZlibOverTheTensorBytes) {
+  test::TempDir d;
+  Checkpoint c = open(sample(d, "tiny-llama-w4a16-golden-stick"));
+  InspectOptions o;
+  o.checksum = true;
+  auto r = inspect::inspect(c, o);
+  ASSERT_TRUE(r.ok());
+  auto j = nlohmann::json::parse(inspect::render_json(c, *r, {}));
+  // Independently: open the shard with the plain reader and hash with zlib.
+  auto f = SafetensorsFile::open(d / "tiny-llama-w4a16-golden-stick" / "quant-model-00001-of-00001.safetensors");
+  ASSERT_TRUE(f.ok());
+  for (const auto& t : j["tensors"]) {
+    const TensorInfo* info = f->find(t["name"].get<std::string>());
+    ASSERT_NE(info, nullptr);
+    auto bytes = f->data(*info);
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size()));
+    char want[16];
+    std::snprintf(want, sizeof want, "%08lx", crc);
+    EXPECT_EQ(t["crc32"], want) << t["name"];
+  }
+}
+
+TEST(InspectSummary, LayerMapShowsTypesPerLayerAndColumn) {
+  test::TempDir d;
+  Checkpoint moe = open(sample(d, "tiny-moe-w8a8-dynamic-msmodelslim"));
+  auto r = inspect::inspect(moe, InspectOptions{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->layer_map.columns, (std::vector<std::string>{"q", "k", "v", "o", "experts"}));
+  ASSERT_EQ(r->layer_map.rows.size(), 2u);
+  EXPECT_EQ(r->layer_map.rows[1].second, (std::vector<std::string>(5, "8d")));
+  std::string map = inspect::render_layer_map(*r);
+  EXPECT_NE(map.find("legend: 8d=W8A8_DYNAMIC"), std::string::npos) << map;
+  for (std::size_t pos = 0, next; (next = map.find('\n', pos)) != std::string::npos; pos = next + 1)
+    EXPECT_LE(next - pos, 80u) << "layer map lines fit 80 columns";
+  // Mixed precision shows up: make one layer's down_proj float.
+  samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-w8a8-dynamic-msmodelslim"));
+  b.content.description["model.layers.1.mlp.down_proj.weight"] = "FLOAT";
+  for (const char* s : {"weight_scale", "weight_offset"}) b.content.description.erase(std::string("model.layers.1.mlp.down_proj.") + s);
+  auto& ts = b.content.tensors;
+  ts.erase(std::remove_if(ts.begin(), ts.end(), [](const OutputTensor& t) {
+             return t.source.name == "model.layers.1.mlp.down_proj.weight_scale" ||
+                    t.source.name == "model.layers.1.mlp.down_proj.weight_offset";
+           }),
+           ts.end());
+  ASSERT_TRUE(write_checkpoint(d / "mixed", b.content, b.options).ok());
+  Checkpoint mixed = open(d / "mixed");
+  auto rm = inspect::inspect(mixed, InspectOptions{});
+  ASSERT_TRUE(rm.ok());
+  EXPECT_EQ(rm->layer_map.rows[1].second.back(), "-");
+  EXPECT_EQ(rm->layer_map.rows[0].second.back(), "8d");
+}
+
+TEST(InspectSummary, BitsPerWeightCountsPackedInt4AsTwoWeights) {
+  test::TempDir d;
+  Checkpoint c = open(sample(d, "tiny-llama-w4a16-golden-stick"));
+  auto r = inspect::inspect(c, InspectOptions{});
+  ASSERT_TRUE(r.ok());
+  // Linear weights: 73,728 int4 values in 36,864 bytes; float tensors are 16-bit.
+  EXPECT_EQ(r->by_quant_type.at("W4A16").weights, 73728u);
+  EXPECT_GT(r->quantized_bits_per_weight, 4.0);
+  EXPECT_LT(r->quantized_bits_per_weight, 5.0);
+}
+
+TEST(InspectTensors, GlobAndRegexFilters) {
+  EXPECT_TRUE(inspect::glob_match("model.layers.*.q_proj.weight", "model.layers.1.self_attn.q_proj.weight"));
+  EXPECT_TRUE(inspect::glob_match("*.[kv]_proj.*", "model.layers.0.self_attn.k_proj.weight"));
+  EXPECT_FALSE(inspect::glob_match("*.[kv]_proj.*", "model.layers.0.self_attn.q_proj.weight"));
+  EXPECT_TRUE(inspect::glob_match("lm_head.weigh?", "lm_head.weight"));
+  EXPECT_FALSE(inspect::glob_match("lm_head", "lm_head.weight"));
+  test::TempDir d;
+  Checkpoint c = open(sample(d, "tiny-llama-w8a8-dynamic-msmodelslim"));
+  InspectOptions o;
+  o.filter = "*.layers.0.*_proj.weight";
+  EXPECT_EQ(inspect::inspect(c, o)->tensors.size(), 7u);
+  o.filter = "layers\\.1\\..*(gate|up)_proj\\.weight_scale$";
+  o.regex = true;
+  EXPECT_EQ(inspect::inspect(c, o)->tensors.size(), 2u);
+  o.filter = "(";
+  EXPECT_FALSE(inspect::inspect(c, o).ok()) << "a bad regex is an error, not a crash";
+}
+
+TEST(InspectStats, KnownValuesAndHistograms) {
+  test::TempDir d;
+  std::vector<float> vals = {1.0f, 2.0f, 3.0f, 0.0f, NAN, -2.0f};
+  std::vector<TensorSource> ts{{"x", Dtype::F32, {6}, std::as_bytes(std::span(vals)), {}}};
+  ASSERT_TRUE(write_safetensors(d / "x.safetensors", ts).ok());
+  Checkpoint c = open(d / "x.safetensors");
+  InspectOptions o;
+  o.stats = true;
+  auto r = inspect::inspect(c, o);
+  ASSERT_TRUE(r.ok());
+  const auto& s = *r->tensors[0].stats;
+  EXPECT_EQ(s.count, 6u);
+  EXPECT_EQ(s.nan, 1u);
+  EXPECT_EQ(s.zeros, 1u);
+  EXPECT_EQ(s.min, -2.0);
+  EXPECT_EQ(s.max, 3.0);
+  EXPECT_DOUBLE_EQ(s.mean, 0.8);  // (1 + 2 + 3 + 0 - 2) / 5
+  // Integer weights get a histogram and their dequantized range.
+  Checkpoint q = open(sample(d, "tiny-llama-w8a8-dynamic-msmodelslim"));
+  o.filter = "model.layers.0.self_attn.k_proj.weight";
+  auto rq = inspect::inspect(q, o);
+  ASSERT_TRUE(rq.ok());
+  ASSERT_EQ(rq->tensors.size(), 1u);
+  const auto& sq = *rq->tensors[0].stats;
+  std::uint64_t total = 0;
+  for (const auto& [v, n] : sq.histogram) {
+    EXPECT_GE(v, -128);
+    EXPECT_LE(v, 127);
+    total += n;
+  }
+  EXPECT_EQ(total, 32u * 64u);
+  ASSERT_TRUE(sq.dequantized.has_value());
+  EXPECT_LT(sq.dequantized->first, 0);
+  EXPECT_GT(sq.dequantized->second, 0);
+}
+
+// The dequantizer against the float model, for every quantized layout of
+// the catalog: the error must be within the quantization step.
+TEST(Dequantizer, ReconstructsTheFloatWeightsOfEveryLayout) {
+  test::TempDir d;
+  for (const samples::SampleSpec& s : samples::sample_catalog()) {
+    if (s.type == QuantType::FLOAT || s.type == QuantType::W8A8SC) continue;
+    Checkpoint c = open(sample(d, s.name));
+    auto model = samples::make_float_model(s.model);
+    std::map<std::string, const samples::FloatTensor*> by_name;
+    for (const auto& t : model) by_name[t.name] = &t;
+    for (const Module& m : c.modules()) {
+      if (m.scope != QuantScope::Linear) continue;
+      auto dq = inspect::WeightDequantizer::create(c, m);
+      ASSERT_TRUE(dq.ok()) << s.name << " " << m.prefix << ": " << dq.error().to_string();
+      const samples::FloatTensor* f = by_name.at(m.prefix + ".weight");
+      ASSERT_EQ(dq->rows(), f->shape[0]) << s.name;
+      ASSERT_EQ(dq->cols(), f->shape[1]) << s.name;
+      std::vector<float> rows;
+      ASSERT_TRUE(dq->read_rows(0, dq->rows(), rows).ok());
+      double amax = 0, err = 0;
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        amax = std::max(amax, std::fabs(static_cast<double>(f->values[i])));
+        // Golden-Stick smoothing scales the stored weight by s_k: compare only unsmoothed layouts exactly.
+        err = std::max(err, std::fabs(static_cast<double>(rows[i]) - f->values[i]));
+      }
+      if (s.variant == "smoothed" || s.type == QuantType::W8A8S) continue;
+      const unsigned bits = quant_type_info(s.type).weight_bits;
+      // Integer layouts: half a quantization step when the scale is stored in
+      // F32; a whole step when it is stored in 16 bits (|q| x the scale's
+      // 2^-9 rounding adds up to a quarter step, Golden-Stick's 2*amax/255
+      // steps a little more). FP8: E4M3's 2^-4 relative rounding; MX blocks
+      // saturate at 448 (FP8, up to 1/8 of the block maximum) or round to
+      // the FP4 grid (up to 1/3).
+      const TensorRef* scale = nullptr;
+      for (const auto& [suffix, ref] : m.tensors)
+        if (suffix == "weight_scale") scale = ref;
+      const bool coarse = layout_family(s.layout) == Family::GoldenStick || (scale && (scale->info->dtype == Dtype::BF16 || scale->info->dtype == Dtype::F16));
+      double step = amax / (bits == 4 ? 7.0 : 127.0);
+      double bound = step * (coarse ? 1.0 : 0.51);
+      if (s.type == QuantType::WFP8AFP8_DYNAMIC) bound = amax * 0.07;
+      if (s.type == QuantType::W8A8_MXFP8) bound = amax * 0.13;
+      if (s.type == QuantType::W4A4_MXFP4) bound = amax * 0.34;
+      EXPECT_LE(err, bound + 1e-6) << s.name << " " << m.prefix;
+    }
+  }
+}
+
+TEST(InspectDiff, IdenticalDifferentAndAcrossFamilies) {
+  test::TempDir d;
+  fs::path a = sample(d, "tiny-llama-w8a8-dynamic-msmodelslim");
+  Checkpoint ca = open(a);
+  inspect::DiffResult same = inspect::diff(ca, ca);
+  EXPECT_TRUE(same.same());
+  EXPECT_EQ(same.identical, ca.tensors().size());
+  for (const auto& m : same.modules) EXPECT_EQ(m.max_abs_diff, 0.0) << m.prefix;
+  // One scale changed: a byte difference and a dequantized difference on that module only.
+  samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-w8a8-dynamic-msmodelslim"));
+  OutputTensor* t = b.find("model.layers.0.mlp.up_proj.weight_scale");
+  std::vector<std::byte> bytes(t->source.bytes.begin(), t->source.bytes.end());
+  float v;
+  std::memcpy(&v, bytes.data(), 4);
+  v *= 2;
+  std::memcpy(bytes.data(), &v, 4);
+  t->source.bytes = b.own(std::move(bytes));
+  b.content.tensors.pop_back();  // lm_head.weight only in A
+  ASSERT_TRUE(write_checkpoint(d / "b", b.content, b.options).ok());
+  Checkpoint cb = open(d / "b");
+  inspect::DiffResult diff = inspect::diff(ca, cb);
+  EXPECT_FALSE(diff.same());
+  EXPECT_EQ(diff.only_a, (std::vector<std::string>{"lm_head.weight"}));
+  ASSERT_EQ(diff.changed.size(), 1u);
+  EXPECT_EQ(diff.changed[0].name, "model.layers.0.mlp.up_proj.weight_scale");
+  EXPECT_GT(diff.changed[0].max_abs_diff.value_or(0), 0);
+  for (const auto& m : diff.modules)
+    EXPECT_EQ(m.max_abs_diff.value_or(-1) > 0, m.prefix == "model.layers.0.mlp.up_proj") << m.prefix;
+  // msModelSlim vs Golden-Stick W8A16 of the same model: different scales,
+  // dequantized weights within one quantization step of each other.
+  Checkpoint ms = open(sample(d, "tiny-llama-w8a16-msmodelslim"));
+  Checkpoint gs = open(sample(d, "tiny-llama-w8a16-golden-stick"));
+  inspect::DiffResult x = inspect::diff(ms, gs);
+  ASSERT_EQ(x.modules.size(), 14u);
+  for (const auto& m : x.modules) {
+    ASSERT_TRUE(m.max_abs_diff.has_value()) << m.prefix << ": " << m.note;
+    EXPECT_LT(*m.max_abs_diff, *m.max_abs / 127.0 * 1.1) << m.prefix;
+  }
+  std::string text = inspect::render_diff(x, false);
+  EXPECT_NE(text.find("quantized linears in both: 14"), std::string::npos) << text;
+}
+
+TEST(InspectDamaged, PrintsWhatItCanAndMarksTheRest) {
+  test::TempDir d;
+  fs::path p = sample(d, "tiny-qwen-w8a8-msmodelslim");
+  test::write_file(p / "quant_model_weights-00002-of-00002.safetensors", "garbage!");
+  Checkpoint c = open(p);
+  auto r = inspect::inspect(c, InspectOptions{});
+  ASSERT_TRUE(r.ok());
+  auto j = nlohmann::json::parse(inspect::render_json(c, *r, {}));
+  EXPECT_TRUE(j["files"][0]["tensors"].is_number());
+  EXPECT_TRUE(j["files"][1]["tensors"].is_null());
+  EXPECT_NE(j["files"][1]["error"].get<std::string>().find("st-header-too-large"), std::string::npos);
+  EXPECT_GT(j["tensors"].size(), 0u);
+}
+
+TEST(InspectText, ControlCharactersInNamesAreEscaped) {
+  test::TempDir d;
+  std::int8_t one = 1;
+  std::vector<TensorSource> ts{{"evil\n\x1b[31mname", Dtype::I8, {1}, std::as_bytes(std::span(&one, 1)), {}}};
+  ASSERT_TRUE(write_safetensors(d / "e.safetensors", ts).ok());
+  Checkpoint c = open(d / "e.safetensors");
+  auto r = inspect::inspect(c, InspectOptions{});
+  ASSERT_TRUE(r.ok());
+  std::string out = inspect::render_tensors(c, *r) + inspect::render_summary(c, *r, {});
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  EXPECT_NE(out.find("evil\\x0a\\x1b[31mname"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace qkit
