@@ -330,7 +330,9 @@ void Builder::gs_linear(const std::string& p, const FloatTensor& w, const FloatT
   switch (spec_.type) {
     case QuantType::W8A8: {
       auto [xmin, xmax] = activation_range(g);
-      const bool smoothed = spec_.variant == "smoothed";
+      const bool smoothed = spec_.variant == "smoothed" &&
+                            (!spec_.smooth_norm_fed_only || g.kind == "attn_in" || g.kind == "mlp_in");
+      const bool vectors = spec_.variant == "smoothed";  // the INTERNAL kernel's [k] form, smoothed or not
       std::vector<float> s(k, 1.0f);
       if (smoothed) {
         // SmoothQuant (alpha 0.5) over the whole input group: s_k = sqrt(a_k / max|W[:,k]|).
@@ -355,7 +357,7 @@ void Builder::gs_linear(const std::string& p, const FloatTensor& w, const FloatT
       emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), T);
       emit(p + ".weight_scale", md_, {n}, enc_float(q.scale, md_), T);
       emit(p + ".weight_offset", Dtype::I32, {n}, zeros_i32(n), T);
-      if (smoothed) {
+      if (vectors) {
         std::vector<float> in_scale(k), smooth(k);
         for (std::uint64_t c = 0; c < k; ++c) {
           in_scale[c] = f16_to_f32(f32_to_f16(a.scale * s[c]));  // computed in fp16, then cast
@@ -555,6 +557,8 @@ std::vector<SampleSpec> sample_catalog() {
   // Golden-Stick
   add("tiny-qwen-w8a8-golden-stick", L::GoldenStick, Q::W8A8, "smoothed", qwen, true,
       "SmoothQuant W8A8: per-channel activation vectors, bias kept separate");
+  add("tiny-qwen-w8a8-smooth-norm-fed-golden-stick", L::GoldenStick, Q::W8A8, "smoothed", qwen, false,
+      "SmoothQuant on the norm-fed linears only (q/k/v, gate/up): convertible by folding").smooth_norm_fed_only = true;
   add("tiny-llama-w8a8-plain-golden-stick", L::GoldenStick, Q::W8A8, "plain", llama, false,
       "W8A8 without smoothing: scalar 1/x_scale");
   add("tiny-qwen-w8a8-dynamic-golden-stick", L::GoldenStick, Q::W8A8_DYNAMIC, "", qwen, false,

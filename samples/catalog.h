@@ -34,6 +34,7 @@ struct SampleSpec {
   bool kv_c8 = false;               // add KV-cache int8 tensors (msModelSlim)
   bool fa_quant = false;            // add FAQuant tensors (msModelSlim)
   std::uint64_t max_shard_bytes = 0;  // 0: one file
+  bool smooth_norm_fed_only = false;  // Golden-Stick W8A8: smooth only the linears that read a norm's output
   bool bundled = false;
   std::string note;                 // what the sample demonstrates
 };

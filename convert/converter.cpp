@@ -1,0 +1,786 @@
+//===- convert/converter.cpp - planning and executing a conversion --------===//
+//
+// Per quant type, the target family's tensors are re-expressed from the
+// source's (../shared/reference/consumers.md §6, golden-stick-format.md
+// §5.4, msmodelslim-format.md §3-4):
+//
+//   msModelSlim -> Golden-Stick
+//     W8A8          input_scale/offset [1] -> [k] vectors (I8 offsets); weight_scale
+//                   [n] (recovered as deq_scale / input_scale when absent);
+//                   quant_bias copied with the float bias folded in, bias dropped
+//     W8A8_DYNAMIC, W8A16   scales [n,1] -> [n] (per group [n,G] -> [G,n]), offsets I32
+//     W4A16, W4A8_DYNAMIC   int4 repacked to [k, n/2] + "Int4" marker
+//   Golden-Stick -> msModelSlim
+//     W8A8          [k] activation vectors -> scalars when uniform; smoothing folded
+//                   into the preceding norm when the linear reads a norm's output;
+//                   quant_bias unchanged (no float bias) or bias folded (lossy: deq/2)
+//     the rest      the inverse transforms
+//
+//===----------------------------------------------------------------------===//
+#include "convert/converter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "convert/quant_math.h"
+#include "formats/codecs.h"
+#include "formats/float_codec.h"
+#include "formats/strict_json.h"
+
+namespace qkit::convert {
+namespace {
+
+namespace fs = std::filesystem;
+using Bytes = std::vector<std::byte>;
+using Shape = std::vector<std::uint64_t>;
+
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+// "model.layers.10.x" sorts after "model.layers.9.x".
+bool natural_less(const std::string& a, const std::string& b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      std::size_t i2 = i, j2 = j;
+      while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2]))) ++i2;
+      while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2]))) ++j2;
+      if (i2 - i != j2 - j) return i2 - i < j2 - j;
+      int cmp = a.compare(i, i2 - i, b, j, j2 - j);
+      if (cmp != 0) return cmp < 0;
+      i = i2;
+      j = j2;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+std::vector<double> values(const Checkpoint& c, const TensorRef& t) {
+  std::vector<double> out(t.info->element_count());
+  auto bytes = c.data(t);
+  for (std::uint64_t i = 0; i < out.size(); ++i) {
+    if (t.info->dtype == Dtype::I64 || t.info->dtype == Dtype::U64) {
+      std::int64_t v;
+      std::memcpy(&v, bytes.data() + 8 * i, 8);
+      out[i] = deq_scale_from_i64(v).value_or(NAN);
+    } else {
+      out[i] = element_as_double(t.info->dtype, bytes, i).value_or(NAN);
+    }
+  }
+  return out;
+}
+
+Bytes encode(const std::vector<double>& v, Dtype d) {
+  Bytes b(v.size() * dtype_bits(d) / 8);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    switch (d) {
+      case Dtype::F32: {
+        float f = static_cast<float>(v[i]);
+        std::memcpy(b.data() + 4 * i, &f, 4);
+        break;
+      }
+      case Dtype::BF16: {
+        std::uint16_t h = f32_to_bf16(static_cast<float>(v[i]));
+        std::memcpy(b.data() + 2 * i, &h, 2);
+        break;
+      }
+      case Dtype::F16: {
+        std::uint16_t h = f32_to_f16(static_cast<float>(v[i]));
+        std::memcpy(b.data() + 2 * i, &h, 2);
+        break;
+      }
+      case Dtype::I32: {
+        std::int32_t x = static_cast<std::int32_t>(v[i]);
+        std::memcpy(b.data() + 4 * i, &x, 4);
+        break;
+      }
+      case Dtype::I8: {
+        std::int8_t x = static_cast<std::int8_t>(v[i]);
+        std::memcpy(b.data() + i, &x, 1);
+        break;
+      }
+      case Dtype::I64: {  // deq_scale: float32 bit pattern
+        std::int64_t x = deq_scale_to_i64(static_cast<float>(v[i]));
+        std::memcpy(b.data() + 8 * i, &x, 8);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return b;
+}
+
+double decode_one(double v, Dtype d) {
+  switch (d) {
+    case Dtype::BF16: return bf16_to_f32(f32_to_bf16(static_cast<float>(v)));
+    case Dtype::F16: return f16_to_f32(f32_to_f16(static_cast<float>(v)));
+    case Dtype::F32: return static_cast<float>(v);
+    default: return v;
+  }
+}
+
+// Largest relative change storing v in dtype d causes (0: exact).
+double narrowing_error(const std::vector<double>& v, Dtype d) {
+  double worst = 0;
+  for (double x : v)
+    if (x != 0) worst = std::max(worst, std::fabs(decode_one(x, d) - x) / std::fabs(x));
+  return worst;
+}
+
+std::vector<double> transpose(const std::vector<double>& m, std::uint64_t rows, std::uint64_t cols) {
+  std::vector<double> t(m.size());
+  for (std::uint64_t r = 0; r < rows; ++r)
+    for (std::uint64_t c = 0; c < cols; ++c) t[c * rows + r] = m[r * cols + c];
+  return t;
+}
+
+std::string sci(double v) {
+  std::ostringstream o;
+  o.precision(3);
+  o << v;
+  return o.str();
+}
+
+// Streams an int4 weight from one layout into another (or to unpacked
+// int8), in the target's byte order, through a 1 MiB buffer.
+struct Int4Source {
+  const std::int8_t* q;
+  std::uint64_t n, k;
+  std::optional<Int4Layout> layout;  // nullopt: unpacked one value per byte
+  std::int8_t get(std::uint64_t r, std::uint64_t c) const {
+    if (!layout) return q[r * k + c];
+    switch (*layout) {
+      case Int4Layout::PackedN: {
+        std::int8_t b = q[(r / 2) * k + c];
+        return (r & 1) ? high_int4(b) : low_int4(b);
+      }
+      case Int4Layout::PackedK: {
+        std::int8_t b = q[r * (k / 2) + c / 2];
+        return (c & 1) ? high_int4(b) : low_int4(b);
+      }
+      case Int4Layout::TransposedPackedN: {
+        std::int8_t b = q[c * (n / 2) + r / 2];
+        return (r & 1) ? high_int4(b) : low_int4(b);
+      }
+    }
+    return 0;
+  }
+};
+
+Status write_int4(ByteSink& sink, const Int4Source& s, Int4Layout target) {
+  std::vector<std::int8_t> buf;
+  buf.reserve(1 << 20);
+  auto flush = [&]() -> Status {
+    auto st = sink.write(std::as_bytes(std::span(buf)));
+    buf.clear();
+    return st;
+  };
+  auto push = [&](std::int8_t b) -> Status {
+    buf.push_back(b);
+    return buf.size() == buf.capacity() ? flush() : ok_status();
+  };
+  const std::uint64_t n = s.n, k = s.k;
+  switch (target) {
+    case Int4Layout::TransposedPackedN:
+      for (std::uint64_t j = 0; j < k; ++j)
+        for (std::uint64_t i = 0; i < n / 2; ++i)
+          if (auto st = push(pack_int4_pair(s.get(2 * i, j), s.get(2 * i + 1, j))); !st) return st;
+      break;
+    case Int4Layout::PackedN:
+      for (std::uint64_t i = 0; i < n / 2; ++i)
+        for (std::uint64_t j = 0; j < k; ++j)
+          if (auto st = push(pack_int4_pair(s.get(2 * i, j), s.get(2 * i + 1, j))); !st) return st;
+      break;
+    case Int4Layout::PackedK:
+      for (std::uint64_t r = 0; r < n; ++r)
+        for (std::uint64_t j = 0; j < k / 2; ++j)
+          if (auto st = push(pack_int4_pair(s.get(r, 2 * j), s.get(r, 2 * j + 1))); !st) return st;
+      break;
+  }
+  return flush();
+}
+
+// The preceding norm whose output a linear reads (for folding smoothing).
+std::optional<std::string> feeding_norm(const std::string& prefix) {
+  auto dot = prefix.rfind('.');
+  if (dot == std::string::npos) return std::nullopt;
+  std::string parent = prefix.substr(0, dot), proj = prefix.substr(dot + 1);
+  auto pdot = parent.rfind('.');
+  if (pdot == std::string::npos) return std::nullopt;
+  std::string layer = parent.substr(0, pdot), block = parent.substr(pdot + 1);
+  if (block == "self_attn" && (proj == "q_proj" || proj == "k_proj" || proj == "v_proj"))
+    return layer + ".input_layernorm.weight";
+  if (block == "mlp" && (proj == "gate_proj" || proj == "up_proj")) return layer + ".post_attention_layernorm.weight";
+  return std::nullopt;
+}
+
+class Planner {
+ public:
+  Planner(const Checkpoint& c, const ConvertOptions& o, Plan& p) : c_(c), o_(o), p_(p) {}
+  Status run();
+
+ private:
+  struct ModuleParts {
+    const Module* m = nullptr;
+    const SchemeMatch* match = nullptr;
+    std::uint64_t n = 0, k = 0;
+    const TensorRef* get(std::string_view suffix) const {
+      for (const auto& [s, r] : m->tensors)
+        if (s == suffix) return r;
+      return nullptr;
+    }
+  };
+
+  void out_copy(const std::string& name, const TensorRef& src, const std::string& tag, std::string transform = "copy") {
+    p_.tensors.push_back({name, src.info->dtype, src.info->shape, tag, src.info->name, std::move(transform), false});
+    p_.content.tensors.push_back(
+        OutputTensor{TensorSource{name, src.info->dtype, src.info->shape, c_.data(src), {}}, tag, false});
+  }
+  void out_bytes(const std::string& name, Dtype d, Shape shape, Bytes b, const std::string& tag, std::string from,
+                 std::string transform) {
+    p_.storage.push_back(std::move(b));
+    p_.tensors.push_back({name, d, shape, tag, std::move(from), std::move(transform), false});
+    p_.content.tensors.push_back(OutputTensor{TensorSource{name, d, std::move(shape), p_.storage.back(), {}}, tag, false});
+  }
+  void out_values(const std::string& name, Dtype d, Shape shape, const std::vector<double>& v, const std::string& tag,
+                  std::string from, std::string transform) {
+    out_bytes(name, d, std::move(shape), encode(v, d), tag, std::move(from), std::move(transform));
+  }
+  void out_int4(const std::string& name, const TensorRef& src, std::optional<Int4Layout> from_layout, Int4Layout to,
+                std::uint64_t n, std::uint64_t k, const std::string& tag, bool marker) {
+    Shape shape = int4_packed_shape(to, n, k);
+    const auto* q = reinterpret_cast<const std::int8_t*>(c_.data(src).data());
+    Int4Source s{q, n, k, from_layout};
+    std::string how = std::string("int4 ") + (from_layout ? std::string(int4_layout_name(*from_layout)) : "unpacked") +
+                      " -> " + std::string(int4_layout_name(to));
+    p_.tensors.push_back({name, Dtype::I8, shape, tag, src.info->name, how, marker});
+    p_.content.tensors.push_back(OutputTensor{
+        TensorSource{name, Dtype::I8, shape, {}, [s, to](ByteSink& sink) { return write_int4(sink, s, to); }}, tag,
+        marker});
+  }
+  void refuse(const std::string& prefix, std::string why) { p_.refused.push_back({prefix, std::move(why), false, ""}); }
+  void lossy(const std::string& prefix, std::string why, std::string bound) {
+    p_.lossy.push_back({prefix, std::move(why), true, std::move(bound)});
+  }
+
+  void ms_to_gs(const ModuleParts& mp);
+  void gs_to_ms(const ModuleParts& mp);
+  void write_description_and_config();
+
+  const Checkpoint& c_;
+  const ConvertOptions& o_;
+  Plan& p_;
+  Family from_ = Family::MsModelSlim;
+  Dtype md_ = Dtype::BF16;
+  std::set<std::string> handled_;                       // source tensors a module transform consumed
+  std::map<std::string, std::vector<double>> norm_fold_;  // norm weight -> per-channel multiplier
+  std::map<std::string, std::string> fold_owner_;         // norm -> the module whose vector defined it
+  std::map<std::string, std::vector<double>> fold_vector_;
+  std::set<std::uint64_t> group_sizes_;
+  std::map<std::string, int> type_count_;
+};
+
+// --- msModelSlim -> Golden-Stick ------------------------------------------
+
+void Planner::ms_to_gs(const ModuleParts& mp) {
+  const Module& m = *mp.m;
+  const std::string& T = m.tag;
+  const std::string P = m.prefix + ".";
+  const std::uint64_t n = mp.n, k = mp.k;
+  const QuantType t = m.type->type;
+  const TensorRef *w = mp.get("weight"), *ws = mp.get("weight_scale"), *wo = mp.get("weight_offset"),
+                  *in_s = mp.get("input_scale"), *in_o = mp.get("input_offset"), *deq = mp.get("deq_scale"),
+                  *qb = mp.get("quant_bias"), *bias = mp.get("bias");
+  auto narrow_note = [&](const TensorRef* src, const char* what) {
+    if (src && src->info->dtype != md_)
+      p_.notes.push_back(P + what + ": " + std::string(dtype_name(src->info->dtype)) + " -> " +
+                         std::string(dtype_name(md_)) + " (the runtime loads it as a " +
+                         std::string(dtype_name(md_)) + " parameter either way)");
+  };
+  auto zero_offsets = [&](const TensorRef* off) {
+    if (!off) return true;
+    auto v = values(c_, *off);
+    return std::all_of(v.begin(), v.end(), [](double x) { return x == 0; });
+  };
+  switch (t) {
+    case QuantType::W8A8: {
+      if (!zero_offsets(wo)) return refuse(m.prefix, "asymmetric weight offsets: Golden-Stick W8A8 weights are symmetric");
+      auto s = values(c_, *in_s), off = values(c_, *in_o), dq = values(c_, *deq);
+      std::vector<double> scale;
+      std::string scale_from;
+      if (ws) {
+        scale = values(c_, *ws);
+        scale_from = ws->info->name;
+      } else {
+        scale.resize(n);
+        for (std::uint64_t r = 0; r < n; ++r) scale[r] = dq[r] / s[0];
+        scale_from = deq->info->name + " / " + in_s->info->name;
+      }
+      out_copy(P + "weight", *w, T);
+      out_values(P + "weight_scale", md_, {n}, scale, T, scale_from, ws ? "reshape [n,1]->[n], cast" : "deq_scale / input_scale");
+      out_values(P + "weight_offset", Dtype::I32, {n}, std::vector<double>(n, 0.0), T, wo ? wo->info->name : "-", "zeros (I32)");
+      out_values(P + "input_scale", md_, {k}, std::vector<double>(k, s[0]), T, in_s->info->name, "scalar -> [k]");
+      out_values(P + "input_offset", Dtype::I8, {k}, std::vector<double>(k, off[0]), T, in_o->info->name, "scalar -> [k] I8");
+      narrow_note(in_s, "input_scale");
+      Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
+      if (deq->info->dtype == dd) out_copy(P + "deq_scale", *deq, T);
+      else out_values(P + "deq_scale", dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
+      out_copy(P + "quant_bias", *qb, T);
+      if (bias) p_.notes.push_back(P + "bias: stays folded in quant_bias (as msModelSlim computes it); no separate bias");
+      break;
+    }
+    case QuantType::W8A8_DYNAMIC:
+    case QuantType::W8A16: {
+      auto scale = values(c_, *ws), off = values(c_, *wo);
+      const bool grouped = ws->info->shape.size() == 2 && ws->info->shape[1] != 1;
+      if (t == QuantType::W8A8_DYNAMIC && !zero_offsets(wo))
+        return refuse(m.prefix, "asymmetric weight offsets: per-token dynamic quantization needs symmetric weights");
+      for (double x : off)
+        if (x != std::floor(x)) return refuse(m.prefix, "non-integral weight offsets cannot be stored as Golden-Stick I32");
+      out_copy(P + "weight", *w, T);
+      if (grouped) {
+        std::uint64_t G = ws->info->shape[1];
+        if (t == QuantType::W8A8_DYNAMIC) return refuse(m.prefix, "Golden-Stick has no per-group W8A8_DYNAMIC");
+        out_values(P + "weight_scale", md_, {G, n}, transpose(scale, n, G), T, ws->info->name, "transpose [n,G]->[G,n], cast");
+        out_values(P + "weight_offset", Dtype::I32, {G, n}, transpose(off, n, G), T, wo->info->name, "transpose, I32");
+      } else {
+        out_values(P + "weight_scale", md_, {n}, scale, T, ws->info->name, "reshape [n,1]->[n], cast");
+        out_values(P + "weight_offset", Dtype::I32, {n}, off, T, wo->info->name, "reshape, I32");
+      }
+      narrow_note(ws, "weight_scale");
+      if (bias) {
+        out_values(P + "bias", md_, {n}, values(c_, *bias), T, bias->info->name, "cast");
+        narrow_note(bias, "bias");
+      }
+      break;
+    }
+    case QuantType::W4A16:
+    case QuantType::W4A8_DYNAMIC: {
+      if (mp.match->scheme->id == "ms.W4A8_DYNAMIC.two-stage")
+        return refuse(m.prefix, "two-stage W4A8 (int8 then int4 per group) has no Golden-Stick form");
+      auto scale = values(c_, *ws), off = values(c_, *wo);
+      std::uint64_t G = ws->info->shape.size() == 2 ? ws->info->shape[1] : 1;
+      std::optional<Int4Layout> from_layout;
+      if (mp.match->scheme->int4_layout && w->info->shape == int4_packed_shape(*mp.match->scheme->int4_layout, n, k))
+        from_layout = mp.match->scheme->int4_layout;
+      out_int4(P + "weight", *w, from_layout, Int4Layout::TransposedPackedN, n, k, T, true);
+      Dtype sd = md_;
+      if (t == QuantType::W4A8_DYNAMIC) {
+        sd = md_ == Dtype::BF16 ? Dtype::BF16 : Dtype::F32;
+        // vLLM-Ascend loads W4A8 scales as F32: narrowing them changes results unless exact.
+        double err = narrowing_error(scale, sd);
+        if (err > 0)
+          lossy(m.prefix, "weight_scale F32 -> " + std::string(dtype_name(sd)) + " (Golden-Stick's W4A8 scale dtype)",
+                "relative change of each weight scale <= " + sci(err) + " (measured), so |dW| <= " + sci(err) + " |W|");
+      } else {
+        narrow_note(ws, "weight_scale");
+      }
+      const bool per_group = G > 1 || t == QuantType::W4A8_DYNAMIC;
+      if (per_group) {
+        out_values(P + "weight_scale", sd, {G, n}, transpose(scale, n, G), T, ws->info->name, "[n,G]->[G,n], cast");
+        out_values(P + "weight_offset", Dtype::I32, {G, n}, transpose(off, n, G), T, wo->info->name, "[n,G]->[G,n], I32");
+      } else {
+        out_values(P + "weight_scale", sd, {n}, scale, T, ws->info->name, "[n,1]->[n], cast");
+        out_values(P + "weight_offset", Dtype::I32, {n}, off, T, wo->info->name, "[n,1]->[n], I32");
+      }
+      if (mp.get("scale_bias")) p_.notes.push_back(P + "scale_bias: dropped (Golden-Stick runtimes recompute it)");
+      if (bias) out_values(P + "bias", md_, {n}, values(c_, *bias), T, bias->info->name, "cast");
+      break;
+    }
+    default:
+      return refuse(m.prefix, "Golden-Stick has no " + T + " layers");
+  }
+}
+
+// --- Golden-Stick -> msModelSlim ------------------------------------------
+
+void Planner::gs_to_ms(const ModuleParts& mp) {
+  const Module& m = *mp.m;
+  const std::string& T = m.tag;
+  const std::string P = m.prefix + ".";
+  const std::uint64_t n = mp.n, k = mp.k;
+  const QuantType t = m.type->type;
+  const TensorRef *w = mp.get("weight"), *ws = mp.get("weight_scale"), *wo = mp.get("weight_offset"),
+                  *in_s = mp.get("input_scale"), *in_o = mp.get("input_offset"), *deq = mp.get("deq_scale"),
+                  *qb = mp.get("quant_bias"), *bias = mp.get("bias");
+  // The current saver writes scales, offsets and biases as F32; the legacy
+  // savers keep the calibration dtype (the model dtype).
+  const Dtype sd = p_.flavour == Flavour::MsV1 ? Dtype::F32 : md_;
+  const std::string widen = sd == Dtype::F32 ? "widen" : "keep dtype";
+  switch (t) {
+    case QuantType::W8A8: {
+      auto s = values(c_, *in_s), off = values(c_, *in_o), dq = values(c_, *deq);
+      if (!std::all_of(off.begin(), off.end(), [&](double x) { return x == off[0]; }))
+        return refuse(m.prefix, "input_offset differs across input channels: msModelSlim has one per layer");
+      double scale = s[0];
+      const bool plain = mp.match->scheme->id == "gs.W8A8.plain";
+      if (plain) {
+        scale = 1.0 / s[0];
+        lossy(m.prefix, "Golden-Stick's plain W8A8 stores 1/x_scale; msModelSlim divides by x_scale",
+              "the reciprocal is rounded: relative change of the activation scale <= " +
+                  sci(std::fabs(decode_one(scale, md_) * s[0] - 1.0) + 1e-7));
+      } else if (!std::all_of(s.begin(), s.end(), [&](double x) { return x == s[0]; })) {
+        // Per-channel smoothing: fold into the norm this linear reads, when there is one.
+        auto norm = feeding_norm(m.prefix);
+        if (!norm || !c_.find(*norm)) {
+          return refuse(m.prefix,
+                        "per-channel activation scales (SmoothQuant) and the layer's input is not a norm's output, so "
+                        "the smoothing cannot be folded; msModelSlim stores one activation scale per layer");
+        }
+        if (auto it = fold_vector_.find(*norm); it != fold_vector_.end() && it->second != s)
+          return refuse(m.prefix, "its smoothing differs from " + fold_owner_[*norm] + "'s, which reads the same norm");
+        if (!fold_vector_.count(*norm)) {
+          fold_vector_[*norm] = s;
+          fold_owner_[*norm] = m.prefix;
+          std::vector<double> mult(k);
+          for (std::uint64_t j = 0; j < k; ++j) mult[j] = s[0] / s[j];
+          norm_fold_[*norm] = mult;
+          p_.notes.push_back(*norm + ": smoothing of " + m.prefix + " folded in (gamma * input_scale[0] / input_scale[k], "
+                             "rounded to " + std::string(dtype_name(md_)) + ": relative change <= " +
+                             (md_ == Dtype::BF16 ? "2^-8" : md_ == Dtype::F16 ? "2^-11" : "2^-24") + " per channel)");
+        }
+      }
+      if (bias) {
+        double worst = 0;
+        for (double d : dq) worst = std::max(worst, std::fabs(d) / 2);
+        lossy(m.prefix, "Golden-Stick adds the float bias after dequantization; msModelSlim folds it into quant_bias",
+              "|dy| <= deq_scale/2 per output, at most " + sci(worst));
+      }
+      out_copy(P + "weight", *w, T);
+      if (bias) {
+        auto qv = values(c_, *qb), b = values(c_, *bias);
+        std::vector<double> folded(n);
+        for (std::uint64_t r = 0; r < n; ++r) folded[r] = qv[r] + round_even(b[r] / dq[r]);
+        out_values(P + "quant_bias", Dtype::I32, {n}, folded, T, qb->info->name + " + " + bias->info->name,
+                   "fold bias: quant_bias + round(bias / deq_scale)");
+      } else {
+        out_copy(P + "quant_bias", *qb, T);
+      }
+      out_values(P + "input_scale", sd, {1}, {scale}, T, in_s->info->name, plain ? "1 / input_scale" : "[k] -> scalar");
+      out_values(P + "input_offset", sd, {1}, {off[0]}, T, in_o->info->name, "[k] -> scalar");
+      Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
+      if (deq->info->dtype == dd) out_copy(P + "deq_scale", *deq, T);
+      else out_values(P + "deq_scale", dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
+      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen + " (kept for reference)");
+      break;
+    }
+    case QuantType::W8A8_DYNAMIC:
+    case QuantType::W8A16: {
+      auto scale = values(c_, *ws), off = values(c_, *wo);
+      const bool grouped = ws->info->shape.size() == 2;
+      out_copy(P + "weight", *w, T);
+      if (grouped) {
+        std::uint64_t G = ws->info->shape[0];
+        group_sizes_.insert(k / G);
+        out_values(P + "weight_scale", sd, {n, G}, transpose(scale, G, n), T, ws->info->name, "[G,n]->[n,G], " + widen);
+        out_values(P + "weight_offset", sd, {n, G}, transpose(off, G, n), T, wo->info->name, "[G,n]->[n,G], F32");
+      } else {
+        out_values(P + "weight_scale", sd, {n, 1}, scale, T, ws->info->name, "[n]->[n,1], " + widen);
+        out_values(P + "weight_offset", sd, {n, 1}, off, T, wo->info->name, "[n]->[n,1], F32");
+      }
+      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
+      break;
+    }
+    case QuantType::W4A16: {
+      auto scale = values(c_, *ws), off = values(c_, *wo);
+      const bool grouped = ws->info->shape.size() == 2;
+      if (p_.flavour == Flavour::MsV1)
+        return refuse(m.prefix, "msModelSlim's current saver writes no W4A16; convert with --flavour v0");
+      std::uint64_t G = grouped ? ws->info->shape[0] : 1;
+      if (grouped) group_sizes_.insert(k / G);
+      out_int4(P + "weight", *w, Int4Layout::TransposedPackedN, grouped ? Int4Layout::PackedN : Int4Layout::PackedK, n, k,
+               T, false);
+      out_values(P + "weight_scale", sd, {n, G}, grouped ? transpose(scale, G, n) : scale, T, ws->info->name,
+                 grouped ? "[G,n]->[n,G], " + widen : "[n]->[n,1], " + widen);
+      out_values(P + "weight_offset", sd, {n, G}, grouped ? transpose(off, G, n) : off, T, wo->info->name,
+                 grouped ? "[G,n]->[n,G]" : "[n]->[n,1]");
+      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
+      break;
+    }
+    case QuantType::W4A8_DYNAMIC: {
+      auto scale = values(c_, *ws), off = values(c_, *wo);
+      if (ws->info->shape.size() != 2 || ws->info->shape[0] != 1)
+        return refuse(m.prefix, "int4 weights with " + std::to_string(ws->info->shape.size() == 2 ? ws->info->shape[0] : 0) +
+                                    " groups: msModelSlim's W4A8_DYNAMIC is per output channel");
+      if (!std::all_of(off.begin(), off.end(), [](double x) { return x == 0; }))
+        return refuse(m.prefix, "asymmetric int4 weights: msModelSlim's W4A8_DYNAMIC is symmetric");
+      out_int4(P + "weight", *w, Int4Layout::TransposedPackedN, Int4Layout::PackedN, n, k, T, false);
+      out_values(P + "weight_scale", sd, {n, 1}, scale, T, ws->info->name, "[1,n]->[n,1], " + widen);
+      out_values(P + "weight_offset", sd, {n, 1}, off, T, wo->info->name, "[1,n]->[n,1], F32");
+      // scale_bias = 8 * sum_k(q * scale), in 16 chunks for row-parallel layers.
+      bool row_parallel = ends_with(m.prefix, "o_proj") || ends_with(m.prefix, "down_proj");
+      unsigned chunks = row_parallel ? 16 : 1;
+      Int4Source src{reinterpret_cast<const std::int8_t*>(c_.data(*w).data()), n, k, Int4Layout::TransposedPackedN};
+      QuantizedWeight qw;
+      qw.n = n;
+      qw.k = k;
+      qw.q.resize(n * k);
+      for (std::uint64_t r = 0; r < n; ++r)
+        for (std::uint64_t j = 0; j < k; ++j) qw.q[r * k + j] = src.get(r, j);
+      qw.scale.assign(scale.begin(), scale.end());
+      auto sb = ms_w4a8_scale_bias(qw, chunks);
+      out_values(P + "scale_bias", Dtype::F32, {n, chunks}, std::vector<double>(sb.begin(), sb.end()), T, w->info->name,
+                 "8 * sum_k(weight * scale)" + std::string(row_parallel ? " in 16 chunks" : ""));
+      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
+      break;
+    }
+    default:
+      return refuse(m.prefix, "msModelSlim has no Golden-Stick " + T + " form");
+  }
+}
+
+Status Planner::run() {
+  if (!c_.family()) return Error(Errc::invalid_argument, "the source is not a quantized checkpoint (layout " +
+                                                             std::string(layout_name(c_.layout())) + ")");
+  from_ = *c_.family();
+  p_.from = from_;
+  p_.to = o_.to;
+  p_.flavour = o_.flavour.value_or(o_.to == Family::GoldenStick ? Flavour::Gs : Flavour::MsV1);
+  if ((o_.to == Family::GoldenStick) != (p_.flavour == Flavour::Gs))
+    return Error(Errc::invalid_argument, "flavour " + std::string(flavour_name(p_.flavour)) + " is not a " +
+                                             std::string(family_name(o_.to)) + " layout");
+  if (from_ == o_.to) return Error(Errc::invalid_argument, "source and target are both " + std::string(family_name(from_)));
+  if (!c_.model_dtype()) return Error(Errc::invalid_argument, "the model dtype is unknown (no torch_dtype in config.json)");
+  md_ = *c_.model_dtype();
+  for (const Diagnostic& d : c_.diagnostics())
+    if (d.severity == Severity::Error)
+      return Error(Errc::invalid_argument, "the source has errors (run qvalidate): " + d.error.to_string());
+
+  const SchemeContext sctx = c_.scheme_context();
+  std::vector<SchemeMatch> matches;
+  matches.reserve(c_.modules().size());
+  for (const Module& m : c_.modules()) {
+    if (!m.type) {
+      refuse(m.prefix, "unknown quant type '" + m.tag + "'");
+      continue;
+    }
+    ++type_count_[std::string(quant_type_name(m.type->type))];
+    if (m.scope == QuantScope::Attention) {
+      refuse(m.prefix, std::string(quant_type_name(m.type->type)) +
+                           " attention tensors: Golden-Stick's current savers store no KV-cache or FA quantization");
+      for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);
+      continue;
+    }
+    std::vector<TensorFacts> facts;
+    for (const auto& [s, r] : m.tensors)
+      facts.push_back({s, r->info->dtype, r->info->shape, std::string(c_.tag_of(r->info->name)), c_.int4_marked(*r)});
+    matches.push_back(match_scheme(from_, m.type->type, m.tag, facts, sctx));
+    const SchemeMatch& sm = matches.back();
+    if (!sm.ok() || !sm.vars.n || !sm.vars.k) {
+      refuse(m.prefix, "does not match its " + m.tag + " scheme (run qvalidate)");
+      for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);
+      continue;
+    }
+    ModuleParts mp{&m, &sm, *sm.vars.n, *sm.vars.k};
+    for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);  // converted or refused, never copied
+    if (from_ == Family::MsModelSlim) ms_to_gs(mp);
+    else gs_to_ms(mp);
+  }
+  if (group_sizes_.size() > 1)
+    refuse("(model)", "several group sizes; msModelSlim's description has one global group_size");
+  // Everything else is carried over as it is (norms folded where smoothing was).
+  for (const TensorRef& t : c_.tensors()) {
+    const std::string& name = t.info->name;
+    if (handled_.count(name)) continue;
+    std::string tag(c_.tag_of(name));
+    if (tag.empty()) tag = "FLOAT";
+    if (tag != "FLOAT" && parse_quant_type(tag) && parse_quant_type(tag)->type != QuantType::FLOAT) {
+      refuse(name, "tagged " + tag + " but not part of a quantized module");
+      continue;
+    }
+    if (auto it = norm_fold_.find(name); it != norm_fold_.end()) {
+      auto gamma = values(c_, t);
+      for (std::size_t j = 0; j < gamma.size() && j < it->second.size(); ++j) gamma[j] *= it->second[j];
+      out_values(name, t.info->dtype, t.info->shape, gamma, "FLOAT", name, "fold smoothing: gamma * multiplier");
+    } else {
+      out_copy(name, t, "FLOAT");
+    }
+  }
+  std::sort(p_.content.tensors.begin(), p_.content.tensors.end(),
+            [](const OutputTensor& a, const OutputTensor& b) { return natural_less(a.source.name, b.source.name); });
+  std::sort(p_.tensors.begin(), p_.tensors.end(),
+            [](const PlannedTensor& a, const PlannedTensor& b) { return natural_less(a.name, b.name); });
+  for (const OutputTensor& t : p_.content.tensors) {
+    std::uint64_t n = 1;
+    for (auto d : t.source.shape) n *= d;
+    p_.output_bytes += n * dtype_bits(t.source.dtype) / 8;
+  }
+  write_description_and_config();
+  return ok_status();
+}
+
+void Planner::write_description_and_config() {
+  using ojson = nlohmann::ordered_json;
+  ojson d = ojson::object();
+  LayoutOptions& lo = p_.layout;
+  lo.max_shard_bytes = o_.max_shard_bytes;
+  lo.replace = true;
+  // The global type msModelSlim's V1 saver would record: the highest of its
+  // priority list among the layers' types (ascendv1.py).
+  static const char* kPriority[] = {"W8A16", "W8A8_DYNAMIC", "W8A8_MIX", "W8A8"};
+  std::string model_type = "FLOAT";
+  for (const char* t : kPriority)
+    if (type_count_.count(t)) model_type = t;
+  if (model_type == "FLOAT")
+    for (const auto& [t, n] : type_count_)
+      if (t != "FLOAT" && t != "C8" && t != "FAQuant") model_type = t;
+  std::string lower = model_type;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  lo.type_suffix = lower;
+  const std::uint64_t gs = group_sizes_.empty() ? 0 : *group_sizes_.begin();
+  auto tensors = [&] {
+    for (const OutputTensor& t : p_.content.tensors) d[t.source.name] = t.tag;
+  };
+  switch (p_.flavour) {
+    case Flavour::Gs:
+      lo.layout = Layout::GoldenStick;
+      tensors();
+      break;
+    case Flavour::MsV1:
+      lo.layout = Layout::MsModelSlimV1;
+      tensors();
+      d["version"] = "1.0.0";
+      d["model_quant_type"] = model_type;
+      d["metadata"] = ojson::object();
+      d["group_size"] = gs;
+      d["optional"] = ojson::object();
+      break;
+    case Flavour::MsV0:
+      lo.layout = Layout::MsModelSlimV0;
+      lo.single_file = o_.max_shard_bytes >= p_.output_bytes;
+      d["version"] = "1.0.0";
+      d["model_quant_type"] = model_type;
+      if (gs) d["group_size"] = gs;
+      tensors();
+      break;
+    case Flavour::MsMindIE:
+      lo.layout = Layout::MsModelSlimMindIE;
+      d["model_quant_type"] = model_type;
+      if (gs) d["group_size"] = gs;
+      tensors();
+      break;
+  }
+  p_.content.description = std::move(d);
+  // config.json: carried over; msModelSlim output drops quantization_config
+  // (vLLM-Ascend would read it instead of the description), MindIE's naming
+  // needs "quantize".
+  const fs::path cfg = c_.root() / "config.json";
+  if (auto text = read_small_file(cfg, 16ull << 20)) {
+    std::string out = *text;
+    if (o_.to == Family::MsModelSlim) {
+      auto j = parse_json_strict(*text, cfg.string());
+      if (j && j->is_object()) {
+        bool changed = false;
+        if (!o_.keep_quantization_config && j->contains("quantization_config")) {
+          j->erase("quantization_config");
+          p_.notes.push_back("config.json: quantization_config removed (vLLM-Ascend would read it instead of the description)");
+          changed = true;
+        }
+        if (p_.flavour == Flavour::MsMindIE) {
+          (*j)["quantize"] = lower;
+          changed = true;
+        }
+        if (changed) out = j->dump(2) + "\n";
+      }
+    }
+    p_.content.config_json = out;
+  }
+  for (const std::string& f : c_.side_files()) p_.content.copy_files.push_back(c_.root() / f);
+}
+
+}  // namespace
+
+std::string_view flavour_name(Flavour f) {
+  switch (f) {
+    case Flavour::MsV1: return "v1";
+    case Flavour::MsV0: return "v0";
+    case Flavour::MsMindIE: return "mindie";
+    case Flavour::Gs: return "golden-stick";
+  }
+  return "?";
+}
+
+Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& options) {
+  Plan p;
+  Planner planner(src, options, p);
+  if (auto st = planner.run(); !st) return std::move(st).error();
+  return p;
+}
+
+Status execute_plan(Plan& plan, const fs::path& dst, bool replace,
+                    const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  plan.layout.replace = replace;
+  if (progress) {
+    // Route every tensor through a producer that reports progress in 8 MiB steps.
+    auto done = std::make_shared<std::uint64_t>(0);
+    const std::uint64_t total = plan.output_bytes;
+    for (OutputTensor& t : plan.content.tensors) {
+      TensorSource& s = t.source;
+      if (s.produce) {
+        auto inner = s.produce;
+        s.produce = [inner, done, total, progress](ByteSink& sink) {
+          struct Counting final : ByteSink {
+            ByteSink& out;
+            std::shared_ptr<std::uint64_t> done;
+            std::uint64_t total;
+            const std::function<void(std::uint64_t, std::uint64_t)>& cb;
+            Counting(ByteSink& o, std::shared_ptr<std::uint64_t> d, std::uint64_t t,
+                     const std::function<void(std::uint64_t, std::uint64_t)>& c)
+                : out(o), done(std::move(d)), total(t), cb(c) {}
+            Status write(std::span<const std::byte> b) override {
+              *done += b.size();
+              cb(*done, total);
+              return out.write(b);
+            }
+            using ByteSink::write;
+          } counting(sink, done, total, progress);
+          return inner(counting);
+        };
+      } else {
+        std::span<const std::byte> bytes = s.bytes;
+        s.bytes = {};
+        s.produce = [bytes, done, total, progress](ByteSink& sink) -> Status {
+          for (std::size_t off = 0; off < bytes.size(); off += 8u << 20) {
+            auto part = bytes.subspan(off, std::min<std::size_t>(8u << 20, bytes.size() - off));
+            if (auto st = sink.write(part); !st) return st;
+            *done += part.size();
+            progress(*done, total);
+          }
+          return ok_status();
+        };
+      }
+    }
+  }
+  return write_checkpoint(dst, plan.content, plan.layout);
+}
+
+std::string render_plan(const Plan& p) {
+  std::ostringstream o;
+  o << "plan: " << family_name(p.from) << " -> " << family_name(p.to) << " (" << flavour_name(p.flavour) << "), "
+    << p.tensors.size() << " tensors, " << p.output_bytes << " bytes\n";
+  for (const PlannedTensor& t : p.tensors) {
+    o << "  " << escape_for_display(t.name) << "  " << dtype_name(t.dtype) << " [";
+    for (std::size_t i = 0; i < t.shape.size(); ++i) o << (i ? "," : "") << t.shape[i];
+    o << "]  " << t.tag << (t.int4_marker ? " (Int4)" : "") << "  <- " << escape_for_display(t.from) << "  ("
+      << t.transform << ")\n";
+  }
+  for (const std::string& n : p.notes) o << "note: " << escape_for_display(n) << "\n";
+  for (const LayerVerdict& v : p.lossy)
+    o << "lossy: " << escape_for_display(v.prefix) << ": " << v.reason << "; bound: " << v.bound << "\n";
+  for (const LayerVerdict& v : p.refused) o << "refused: " << escape_for_display(v.prefix) << ": " << v.reason << "\n";
+  return o.str();
+}
+
+}  // namespace qkit::convert

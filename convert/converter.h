@@ -1,0 +1,96 @@
+//===- convert/converter.h - msModelSlim <-> Golden-Stick conversion -----===//
+//
+// A conversion is planned first: every output tensor, where its bytes come
+// from and which transform makes it, plus every layer that cannot be
+// expressed exactly in the target (with the reason, and the error bound when
+// --allow-lossy could still convert it). Only a plan without refusals is
+// executed; execution streams bytes (zero-copy views for tensors that are
+// copied, producers for transformed ones) into a temporary directory beside
+// the destination and renames it into place.
+//
+// "Exact" means every linear layer computes what it computed before, as the
+// target runtime computes it. Runtimes load scales and biases into
+// model-dtype parameters (vLLM-Ascend, MindIE, vllm-mindspore), so an F32
+// scale narrowed to the model dtype is exact when the source runtime would
+// have narrowed it the same way; deq_scale keeps its float32 value in the
+// dtype each family's rule demands. See docs/conversion.md.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "formats/checkpoint.h"
+#include "formats/checkpoint_writer.h"
+#include "formats/error.h"
+
+namespace qkit::convert {
+
+enum class Flavour : std::uint8_t {
+  MsV1,      // msModelSlim current saver (vLLM-Ascend; MindIE >= 2.2)
+  MsV0,      // legacy ascendV1 naming (needed for W4A16)
+  MsMindIE,  // legacy MindIE naming, quant_model_description_<t>.json (MindIE <= 2.1)
+  Gs,        // Golden-Stick
+};
+std::string_view flavour_name(Flavour f);
+
+struct ConvertOptions {
+  Family to = Family::GoldenStick;
+  std::optional<Flavour> flavour;           // default: MsV1 for msModelSlim, Gs for Golden-Stick
+  std::uint64_t max_shard_bytes = 4ull << 30;
+  bool allow_lossy = false;
+  bool keep_quantization_config = false;    // msModelSlim output: keep config.json quantization_config
+};
+
+struct PlannedTensor {
+  std::string name;
+  Dtype dtype = Dtype::F32;
+  std::vector<std::uint64_t> shape;
+  std::string tag;
+  std::string from;       // source tensor(s)
+  std::string transform;  // "copy", "cast F32->BF16", "transpose [n,G]->[G,n]", ...
+  bool int4_marker = false;
+};
+
+struct LayerVerdict {
+  std::string prefix;
+  std::string reason;
+  bool lossy_possible = false;   // --allow-lossy converts it
+  std::string bound;             // the error bound in words, when lossy
+};
+
+struct Plan {
+  Family from = Family::MsModelSlim, to = Family::GoldenStick;
+  Flavour flavour = Flavour::Gs;
+  std::vector<PlannedTensor> tensors;
+  std::vector<LayerVerdict> refused;   // cannot be converted (exit 1)
+  std::vector<LayerVerdict> lossy;     // converted only with --allow-lossy, error bound reported
+  std::vector<std::string> notes;      // exact rewrites worth knowing (folds, narrowing casts)
+  std::uint64_t output_bytes = 0;
+  bool executable(bool allow_lossy) const { return refused.empty() && (allow_lossy || lossy.empty()); }
+
+  // Internals for execution.
+  CheckpointContent content;
+  LayoutOptions layout;
+  std::list<std::vector<std::byte>> storage;
+};
+
+// Plans the conversion (reads headers, JSON and the small tensors the
+// transforms need; never the big weights).
+Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& options);
+
+// Writes the planned checkpoint at dst (atomically). `progress` gets the
+// bytes written so far and the total.
+Status execute_plan(Plan& plan, const std::filesystem::path& dst, bool replace,
+                    const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
+
+// The plan as text, one output tensor per line, then the verdicts.
+std::string render_plan(const Plan& plan);
+
+}  // namespace qkit::convert
