@@ -275,6 +275,9 @@ class Planner {
     p_.lossy.push_back({prefix, std::move(why), true, std::move(bound)});
   }
 
+  std::int64_t desc_group_size() const {
+    return c_.ms_description() && c_.ms_description()->group_size ? *c_.ms_description()->group_size : 0;
+  }
   void ms_to_gs(const ModuleParts& mp);
   void gs_to_ms(const ModuleParts& mp);
   void write_description_and_config();
@@ -344,7 +347,8 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
     case QuantType::W8A8_DYNAMIC:
     case QuantType::W8A16: {
       auto scale = values(c_, *ws), off = values(c_, *wo);
-      const bool grouped = ws->info->shape.size() == 2 && ws->info->shape[1] != 1;
+      // [n,1] is per group too when the description says so (one group: k == group_size).
+      const bool grouped = ws->info->shape.size() == 2 && (ws->info->shape[1] != 1 || desc_group_size() > 0);
       if (t == QuantType::W8A8_DYNAMIC && !zero_offsets(wo))
         return refuse(m.prefix, "asymmetric weight offsets: per-token dynamic quantization needs symmetric weights");
       for (double x : off)
@@ -372,6 +376,7 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
         return refuse(m.prefix, "two-stage W4A8 (int8 then int4 per group) has no Golden-Stick form");
       auto scale = values(c_, *ws), off = values(c_, *wo);
       std::uint64_t G = ws->info->shape.size() == 2 ? ws->info->shape[1] : 1;
+      if (desc_group_size() > 0 && t == QuantType::W4A16) G = std::max<std::uint64_t>(G, 1);
       std::optional<Int4Layout> from_layout;
       if (mp.match->scheme->int4_layout && w->info->shape == int4_packed_shape(*mp.match->scheme->int4_layout, n, k))
         from_layout = mp.match->scheme->int4_layout;
@@ -387,7 +392,7 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       } else {
         narrow_note(ws, "weight_scale");
       }
-      const bool per_group = G > 1 || t == QuantType::W4A8_DYNAMIC;
+      const bool per_group = G > 1 || t == QuantType::W4A8_DYNAMIC || desc_group_size() > 0;
       if (per_group) {
         out_values(P + "weight_scale", sd, {G, n}, transpose(scale, n, G), T, ws->info->name, "[n,G]->[G,n], cast");
         out_values(P + "weight_offset", Dtype::I32, {G, n}, transpose(off, n, G), T, wo->info->name, "[n,G]->[G,n], I32");
