@@ -243,10 +243,26 @@ class Planner {
     }
   };
 
+  // Copies stream from the source mapping in 8 MiB steps and release the
+  // pages behind them, so memory stays bounded whatever the checkpoint size.
   void out_copy(const std::string& name, const TensorRef& src, const std::string& tag, std::string transform = "copy") {
     p_.tensors.push_back({name, src.info->dtype, src.info->shape, tag, src.info->name, std::move(transform), false});
-    p_.content.tensors.push_back(
-        OutputTensor{TensorSource{name, src.info->dtype, src.info->shape, c_.data(src), {}}, tag, false});
+    const SafetensorsFile* file = c_.shard_of(src).file.get();
+    const TensorInfo* info = src.info;
+    p_.content.tensors.push_back(OutputTensor{
+        TensorSource{name, src.info->dtype, src.info->shape, {},
+                     [file, info](ByteSink& sink) -> Status {
+                       auto bytes = file->data(*info);
+                       const std::uint64_t base = file->file_offset(*info);
+                       constexpr std::size_t kStep = 8u << 20;
+                       for (std::size_t off = 0; off < bytes.size(); off += kStep) {
+                         auto part = bytes.subspan(off, std::min(kStep, bytes.size() - off));
+                         if (auto st = sink.write(part); !st) return st;
+                         file->mapping().advise_done(base + off, base + off + part.size());
+                       }
+                       return ok_status();
+                     }},
+        tag, false});
   }
   void out_bytes(const std::string& name, Dtype d, Shape shape, Bytes b, const std::string& tag, std::string from,
                  std::string transform) {
