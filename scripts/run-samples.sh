@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's main command: install dependencies, build, and run qinspect on
-# every bundled sample checkpoint.
+# The README's main command: install dependencies, build, then inspect and
+# validate every bundled sample checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,5 +10,7 @@ for sample in samples/*/; do
   [[ -f "$sample/config.json" ]] || continue
   echo "== qinspect ${sample%/}"
   "$build/inspect/qinspect" "${sample%/}"
+  echo "== qvalidate ${sample%/}"
+  "$build/validate/qvalidate" "${sample%/}" | tail -n 1
   echo
 done
