@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "bench/bench_util.h"
-#include "bench/synthetic_checkpoint.h"
+#include "samples/synthetic_checkpoint.h"
 #include "convert/converter.h"
 
 namespace {
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   g_src = base / "qkit-bench-convert-src";
   g_out = base / "qkit-bench-convert-out";
   std::fprintf(stderr, "generating a %.2f GiB checkpoint at %s ...\n", gib, g_src.c_str());
-  auto shape = bench::write_synthetic_checkpoint(g_src, gib);
+  auto shape = samples::write_synthetic_checkpoint(g_src, gib);
   if (!shape) {
     std::fprintf(stderr, "%s\n", shape.error().to_string().c_str());
     return 1;

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "bench/bench_util.h"
-#include "bench/synthetic_checkpoint.h"
+#include "samples/synthetic_checkpoint.h"
 #include "formats/checkpoint.h"
 #include "inspect/inspector.h"
 #include "inspect/render.h"
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 2;
   g_dir = base / "qkit-bench-validate";
   std::fprintf(stderr, "generating a %.2f GiB checkpoint at %s ...\n", gib, g_dir.c_str());
-  auto shape = bench::write_synthetic_checkpoint(g_dir, gib);
+  auto shape = samples::write_synthetic_checkpoint(g_dir, gib);
   if (!shape) {
     std::fprintf(stderr, "%s\n", shape.error().to_string().c_str());
     return 1;

@@ -31,6 +31,7 @@
 #include "convert/quant_math.h"
 #include "formats/codecs.h"
 #include "formats/float_codec.h"
+#include "formats/mapped_file.h"
 #include "formats/strict_json.h"
 
 namespace qkit::convert {
@@ -252,15 +253,17 @@ class Planner {
     p_.content.tensors.push_back(OutputTensor{
         TensorSource{name, src.info->dtype, src.info->shape, {},
                      [file, info](ByteSink& sink) -> Status {
-                       auto bytes = file->data(*info);
-                       const std::uint64_t base = file->file_offset(*info);
-                       constexpr std::size_t kStep = 8u << 20;
-                       for (std::size_t off = 0; off < bytes.size(); off += kStep) {
-                         auto part = bytes.subspan(off, std::min(kStep, bytes.size() - off));
-                         if (auto st = sink.write(part); !st) return st;
-                         file->mapping().advise_done(base + off, base + off + part.size());
-                       }
-                       return ok_status();
+                       return guard_mapped_reads(file->path(), [&]() -> Status {
+                         auto bytes = file->data(*info);
+                         const std::uint64_t base = file->file_offset(*info);
+                         constexpr std::size_t kStep = 8u << 20;
+                         for (std::size_t off = 0; off < bytes.size(); off += kStep) {
+                           auto part = bytes.subspan(off, std::min(kStep, bytes.size() - off));
+                           if (auto st = sink.write(part); !st) return st;
+                           file->mapping().advise_done(base + off, base + off + part.size());
+                         }
+                         return ok_status();
+                       });
                      }},
         tag, false});
   }
@@ -283,7 +286,11 @@ class Planner {
                       " -> " + std::string(int4_layout_name(to));
     p_.tensors.push_back({name, Dtype::I8, shape, tag, src.info->name, how, marker});
     p_.content.tensors.push_back(OutputTensor{
-        TensorSource{name, Dtype::I8, shape, {}, [s, to](ByteSink& sink) { return write_int4(sink, s, to); }}, tag,
+        TensorSource{name, Dtype::I8, shape, {},
+                     [s, to, path = c_.shard_of(src).file->path()](ByteSink& sink) {
+                       return guard_mapped_reads(path, [&] { return write_int4(sink, s, to); });
+                     }},
+        tag,
         marker});
   }
   void refuse(const std::string& prefix, std::string why) { p_.refused.push_back({prefix, std::move(why), false, ""}); }
@@ -736,7 +743,10 @@ std::string_view flavour_name(Flavour f) {
 Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& options) {
   Plan p;
   Planner planner(src, options, p);
-  if (auto st = planner.run(); !st) return std::move(st).error();
+  // Planning reads the small tensors (scales, offsets): a shard cut short
+  // meanwhile is an error, not a SIGBUS.
+  if (auto st = guard_mapped_reads(src.root().string(), [&] { return planner.run(); }); !st)
+    return std::move(st).error();
   return p;
 }
 

@@ -45,6 +45,21 @@ JsonStyle description_style(Layout layout) {
   }
 }
 
+std::vector<fs::path> remove_stale_temporaries(const fs::path& dst) {
+  std::vector<fs::path> removed;
+  fs::path parent = dst.parent_path().empty() ? fs::path(".") : dst.parent_path();
+  const std::string prefix = "." + dst.filename().string() + std::string(kTempMarker);
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(parent, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string n = it->path().filename().string();
+    if (n.compare(0, prefix.size(), prefix) != 0) continue;
+    std::error_code e2;
+    fs::remove_all(it->path(), e2);
+    if (!e2) removed.push_back(it->path());
+  }
+  return removed;
+}
+
 Result<fs::path> make_temp_dir_beside(const fs::path& dst) {
   fs::path parent = dst.parent_path().empty() ? fs::path(".") : dst.parent_path();
   std::string tmpl = (parent / ("." + dst.filename().string() + std::string(kTempMarker) + "XXXXXX")).string();
@@ -84,6 +99,7 @@ Status write_checkpoint(const fs::path& dst, const CheckpointContent& content, c
   std::error_code ec;
   if (fs::exists(dst, ec) && !o.replace && !fs::is_empty(dst, ec))
     return Error(Errc::io_rename, "destination exists and is not empty").in_file(dst.string());
+  remove_stale_temporaries(dst);  // leftovers of a run that was killed
   auto tmp = make_temp_dir_beside(dst);
   if (!tmp) return std::move(tmp).error();
   struct Cleanup {

@@ -68,6 +68,10 @@ JsonStyle description_style(Layout layout);
 Status write_checkpoint(const std::filesystem::path& dst, const CheckpointContent& content,
                         const LayoutOptions& options);
 
+// Removes ".<name>.qkit-tmp-*" entries beside `dst` that a killed run left
+// behind (write_checkpoint calls it first); returns what it removed.
+std::vector<std::filesystem::path> remove_stale_temporaries(const std::filesystem::path& dst);
+
 // Creates ".<name>.qkit-tmp-XXXXXX" beside `dst` (for callers that assemble
 // a directory themselves) and moves it into place.
 Result<std::filesystem::path> make_temp_dir_beside(const std::filesystem::path& dst);

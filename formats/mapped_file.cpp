@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csetjmp>
+#include <csignal>
 #include <cerrno>
+#include <mutex>
 #include <cstring>
 #include <limits>
 
@@ -27,7 +30,8 @@ void page_range(std::uint64_t size, std::uint64_t& begin, std::uint64_t& end) {
 Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
   MappedFile mf;
   mf.path_ = path.string();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO under a shard name must fail the regular-file check, not block.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return Error(Errc::io_open, "open failed: " + errno_text(errno)).in_file(mf.path_);
   struct stat st {};
@@ -96,6 +100,42 @@ void MappedFile::advise_done(std::uint64_t begin, std::uint64_t end) const {
   // MADV_DONTNEED on a read-only shared file mapping only drops our page
   // table entries; the data stays in the page cache and on disk.
   ::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_DONTNEED);
+}
+
+namespace {
+
+thread_local sigjmp_buf* t_jump = nullptr;
+
+void on_sigbus(int sig, siginfo_t*, void*) {
+  if (t_jump != nullptr) siglongjmp(*t_jump, 1);
+  // Not a guarded read: behave as if we had never handled it.
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void install_sigbus_handler() {
+  struct sigaction sa {};
+  sa.sa_sigaction = on_sigbus;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGBUS, &sa, nullptr);
+}
+
+}  // namespace
+
+Status guard_mapped_reads(const std::string& file, const std::function<Status()>& fn) {
+  static std::once_flag once;
+  std::call_once(once, install_sigbus_handler);
+  sigjmp_buf here;
+  sigjmp_buf* outer = t_jump;
+  if (sigsetjmp(here, 1) != 0) {
+    t_jump = outer;
+    return Error(Errc::io_read, "the file shrank while it was being read (SIGBUS on its mapping)").in_file(file);
+  }
+  t_jump = &here;
+  Status st = fn();
+  t_jump = outer;
+  return st;
 }
 
 }  // namespace qkit

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -43,5 +44,13 @@ class MappedFile {
   std::size_t size_ = 0;
   std::string path_;
 };
+
+// Runs `fn`, which reads bytes of mapped files. If a file shrinks while it
+// is mapped (another process truncates it), touching the lost pages raises
+// SIGBUS; inside this guard that becomes an error value naming `file`
+// instead of killing the process. `fn` must not own objects whose
+// destructors matter at the point of the fault (the jump skips them): keep
+// allocations outside, as the streaming loops do.
+Status guard_mapped_reads(const std::string& file, const std::function<Status()>& fn);
 
 }  // namespace qkit

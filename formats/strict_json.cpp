@@ -78,7 +78,8 @@ Result<ojson> parse_json_strict(std::string_view text, const std::string& file, 
 
 Result<std::string> read_small_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
   const std::string name = path.string();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO under a shard name must fail the regular-file check, not block.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return Error(Errc::io_open, std::string("open failed: ") + std::strerror(errno)).in_file(name);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

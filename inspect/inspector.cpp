@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "formats/codecs.h"
+#include "formats/mapped_file.h"
 #include "inspect/dequant.h"
 
 namespace qkit::inspect {
@@ -65,15 +66,17 @@ const std::vector<std::pair<std::string, std::string>>& codes() {
 Status stream_bytes(const Checkpoint& c, const TensorRef& t, const std::function<void(std::span<const std::byte>)>& f) {
   const ShardFile& s = c.shard_of(t);
   if (!s.file) return Error(Errc::io_read, "shard unreadable").for_tensor(t.info->name);
-  auto bytes = c.data(t);
-  const std::uint64_t base = s.file->file_offset(*t.info);
-  s.file->mapping().advise_sequential(base, base + bytes.size());
-  for (std::uint64_t off = 0; off < bytes.size(); off += kChunk) {
-    auto part = bytes.subspan(off, std::min<std::uint64_t>(kChunk, bytes.size() - off));
-    f(part);
-    s.file->mapping().advise_done(base + off, base + off + part.size());
-  }
-  return ok_status();
+  return guard_mapped_reads(s.file->path(), [&]() -> Status {
+    auto bytes = c.data(t);
+    const std::uint64_t base = s.file->file_offset(*t.info);
+    s.file->mapping().advise_sequential(base, base + bytes.size());
+    for (std::uint64_t off = 0; off < bytes.size(); off += kChunk) {
+      auto part = bytes.subspan(off, std::min<std::uint64_t>(kChunk, bytes.size() - off));
+      f(part);
+      s.file->mapping().advise_done(base + off, base + off + part.size());
+    }
+    return ok_status();
+  });
 }
 
 std::uint32_t crc_of(const Checkpoint& c, const TensorRef& t) {
@@ -304,7 +307,15 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
             m = it->second;
             integer_weight = is_integer_dtype(row.ref->info->dtype);
           }
-          row.stats = stats_of(c, *row.ref, m, integer_weight);
+          const ShardFile& sf = c.shard_of(*row.ref);
+          if (sf.file) {
+            TensorStats st;
+            if (guard_mapped_reads(sf.file->path(), [&]() -> Status {
+                  st = stats_of(c, *row.ref, m, integer_weight);
+                  return ok_status();
+                }))
+              row.stats = std::move(st);
+          }
         }
       }
     };
@@ -343,6 +354,7 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
     bool same_bytes = false;
     std::optional<double> max_diff;
     if (a.shard_of(*ta).file && b.shard_of(t).file && ia.nbytes() == ib.nbytes()) {
+      auto compared = guard_mapped_reads(a.shard_of(*ta).file->path(), [&]() -> Status {
       auto x = a.data(*ta), y = b.data(t);
       same_bytes = std::memcmp(x.data(), y.data(), x.size()) == 0;
       if (!same_bytes && ia.dtype == ib.dtype && ia.shape == ib.shape && is_float_dtype(ia.dtype) &&
@@ -352,6 +364,9 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
           m = std::max(m, std::fabs(*element_as_double(ia.dtype, x, i) - *element_as_double(ib.dtype, y, i)));
         max_diff = m;
       }
+      return ok_status();
+      });
+      if (!compared) what.push_back("unreadable: " + compared.error().detail);
     }
     if (!same_bytes && what.empty()) what.push_back("bytes differ");
     if (what.empty()) {
@@ -371,25 +386,29 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
     auto it = mb.find(m.prefix);
     if (it == mb.end()) continue;
     ModuleDiff md{m.prefix, m.tag, it->second->tag, std::nullopt, std::nullopt, ""};
-    auto da = WeightDequantizer::create(a, m), db = WeightDequantizer::create(b, *it->second);
-    if (!da || !db) {
-      md.note = "not dequantizable: " + (!da ? da.error().detail : db.error().detail);
-    } else if (da->rows() != db->rows() || da->cols() != db->cols()) {
-      md.note = "different [n, k]";
-    } else {
-      std::vector<float> ra, rb;
-      double mx = 0, mabs = 0;
-      for (std::uint64_t r = 0; r < da->rows(); r += 64) {
-        std::uint64_t r1 = std::min(da->rows(), r + 64);
-        if (!da->read_rows(r, r1, ra) || !db->read_rows(r, r1, rb)) break;
-        for (std::size_t i = 0; i < ra.size(); ++i) {
-          mx = std::max(mx, std::fabs(static_cast<double>(ra[i]) - rb[i]));
-          mabs = std::max(mabs, std::fabs(static_cast<double>(ra[i])));
+    auto guarded = guard_mapped_reads(a.root().string(), [&]() -> Status {
+      auto da = WeightDequantizer::create(a, m), db = WeightDequantizer::create(b, *it->second);
+      if (!da || !db) {
+        md.note = "not dequantizable: " + (!da ? da.error().detail : db.error().detail);
+      } else if (da->rows() != db->rows() || da->cols() != db->cols()) {
+        md.note = "different [n, k]";
+      } else {
+        std::vector<float> ra, rb;
+        double mx = 0, mabs = 0;
+        for (std::uint64_t r = 0; r < da->rows(); r += 64) {
+          std::uint64_t r1 = std::min(da->rows(), r + 64);
+          if (!da->read_rows(r, r1, ra) || !db->read_rows(r, r1, rb)) break;
+          for (std::size_t i = 0; i < ra.size(); ++i) {
+            mx = std::max(mx, std::fabs(static_cast<double>(ra[i]) - rb[i]));
+            mabs = std::max(mabs, std::fabs(static_cast<double>(ra[i])));
+          }
         }
+        md.max_abs_diff = mx;
+        md.max_abs = mabs;
       }
-      md.max_abs_diff = mx;
-      md.max_abs = mabs;
-    }
+      return ok_status();
+    });
+    if (!guarded) md.note = "unreadable: " + guarded.error().detail;
     d.modules.push_back(std::move(md));
   }
   return d;

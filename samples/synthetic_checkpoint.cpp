@@ -1,5 +1,5 @@
-//===- bench/synthetic_checkpoint.cpp ------------------------------------===//
-#include "bench/synthetic_checkpoint.h"
+//===- samples/synthetic_checkpoint.cpp ------------------------------------===//
+#include "samples/synthetic_checkpoint.h"
 
 #include <cmath>
 #include <cstring>
@@ -9,10 +9,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "formats/atomic_file.h"
 #include "formats/checkpoint_writer.h"
+#include "formats/sharded_writer.h"
 #include "formats/float_codec.h"
 
-namespace qkit::bench {
+namespace qkit::samples {
 namespace {
 
 // Pseudo-random int8 weights, streamed in 1 MiB chunks (never all zero or constant).
@@ -28,9 +33,56 @@ Status fill_i8(ByteSink& sink, std::uint64_t n, std::uint64_t seed) {
   return ok_status();
 }
 
+
+// Shards whose int8 weights are holes: the header and the small tensors are
+// written at their offsets and the file is extended with ftruncate.
+bool write_sparse(const std::filesystem::path& dir, const CheckpointContent& content, const SyntheticShape& s,
+                  int shards) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::vector<TensorSource> sources;
+  for (const OutputTensor& t : content.tensors) sources.push_back(t.source);
+  auto groups = plan_shards(sources, s.bytes / static_cast<std::uint64_t>(shards) + (1 << 20));
+  ShardIndex index;
+  std::uint64_t total = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    std::string name = shard_file_name("quant_model_weights", g + 1, groups.size());
+    std::vector<TensorSource> part;
+    for (std::size_t i : groups[g]) part.push_back(sources[i]);
+    auto layout = plan_safetensors(part, std::nullopt);
+    if (!layout) return false;
+    int fd = ::open((dir / name).c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) return false;
+    std::uint64_t n = layout->header.size();
+    unsigned char len[8];
+    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
+    bool ok = ::pwrite(fd, len, 8, 0) == 8 &&
+              ::pwrite(fd, layout->header.data(), n, 8) == static_cast<ssize_t>(n);
+    std::uint64_t off = 8 + n;
+    for (std::size_t i : layout->order) {
+      const TensorSource& t = part[i];
+      if (!t.bytes.empty()) ok &= ::pwrite(fd, t.bytes.data(), t.bytes.size(), static_cast<off_t>(off)) ==
+                                  static_cast<ssize_t>(t.bytes.size());
+      off += layout->nbytes[i];
+      index.weight_map[t.name] = name;
+      total += layout->nbytes[i];
+    }
+    ok &= ::ftruncate(fd, static_cast<off_t>(layout->file_size())) == 0;
+    ::close(fd);
+    if (!ok) return false;
+  }
+  index.total_size = total;
+  return write_shard_index(dir / "quant_model_weights.safetensors.index.json", index).ok() &&
+         write_description(dir / "quant_model_description.json", content.description, JsonStyle{4, true, false}).ok() &&
+         [&] {
+           auto out = AtomicFileWriter::create(dir / "config.json");
+           return out && out->write(std::string_view(*content.config_json)) && out->commit();
+         }();
+}
+
 }  // namespace
 
-Result<SyntheticShape> write_synthetic_checkpoint(const std::filesystem::path& dir, double gib, int shards) {
+Result<SyntheticShape> write_synthetic_checkpoint(const std::filesystem::path& dir, double gib, int shards, bool sparse) {
   SyntheticShape s;
   s.layers = 86;  // 86 layers x 23 tensors + 3 = 1,981 tensors
   const double per_layer = gib * (1ull << 30) / static_cast<double>(s.layers) / 7.0;
@@ -95,6 +147,8 @@ Result<SyntheticShape> write_synthetic_checkpoint(const std::filesystem::path& d
     for (auto d : t.source.shape) n *= d;
     s.bytes += n * dtype_bits(t.source.dtype) / 8;
   }
+  if (sparse) return write_sparse(dir, content, s, shards) ? Result<SyntheticShape>(s)
+                                                          : Result<SyntheticShape>(Error(Errc::io_write, "sparse write failed").in_file(dir.string()));
   LayoutOptions o;
   o.layout = Layout::MsModelSlimV1;
   o.max_shard_bytes = (s.bytes + static_cast<std::uint64_t>(shards) - 1) / static_cast<std::uint64_t>(shards) + (1 << 20);
@@ -103,4 +157,4 @@ Result<SyntheticShape> write_synthetic_checkpoint(const std::filesystem::path& d
   return s;
 }
 
-}  // namespace qkit::bench
+}  // namespace qkit::samples
