@@ -87,32 +87,32 @@ Bytes encode(const std::vector<double>& v, Dtype d) {
   for (std::size_t i = 0; i < v.size(); ++i) {
     switch (d) {
       case Dtype::F32: {
-        float f = static_cast<float>(v[i]);
+        float f = narrow_to_float(v[i]);
         std::memcpy(b.data() + 4 * i, &f, 4);
         break;
       }
       case Dtype::BF16: {
-        std::uint16_t h = f32_to_bf16(static_cast<float>(v[i]));
+        std::uint16_t h = f32_to_bf16(narrow_to_float(v[i]));
         std::memcpy(b.data() + 2 * i, &h, 2);
         break;
       }
       case Dtype::F16: {
-        std::uint16_t h = f32_to_f16(static_cast<float>(v[i]));
+        std::uint16_t h = f32_to_f16(narrow_to_float(v[i]));
         std::memcpy(b.data() + 2 * i, &h, 2);
         break;
       }
-      case Dtype::I32: {
-        std::int32_t x = static_cast<std::int32_t>(v[i]);
+      case Dtype::I32: {  // callers check the range (out_values refuses otherwise)
+        std::int32_t x = static_cast<std::int32_t>(to_integer(v[i], INT32_MIN, INT32_MAX).value_or(0));
         std::memcpy(b.data() + 4 * i, &x, 4);
         break;
       }
       case Dtype::I8: {
-        std::int8_t x = static_cast<std::int8_t>(v[i]);
+        std::int8_t x = static_cast<std::int8_t>(to_integer(v[i], -128, 127).value_or(0));
         std::memcpy(b.data() + i, &x, 1);
         break;
       }
       case Dtype::I64: {  // deq_scale: float32 bit pattern
-        std::int64_t x = deq_scale_to_i64(static_cast<float>(v[i]));
+        std::int64_t x = deq_scale_to_i64(narrow_to_float(v[i]));
         std::memcpy(b.data() + 8 * i, &x, 8);
         break;
       }
@@ -125,9 +125,9 @@ Bytes encode(const std::vector<double>& v, Dtype d) {
 
 double decode_one(double v, Dtype d) {
   switch (d) {
-    case Dtype::BF16: return bf16_to_f32(f32_to_bf16(static_cast<float>(v)));
-    case Dtype::F16: return f16_to_f32(f32_to_f16(static_cast<float>(v)));
-    case Dtype::F32: return static_cast<float>(v);
+    case Dtype::BF16: return bf16_to_f32(f32_to_bf16(narrow_to_float(v)));
+    case Dtype::F16: return f16_to_f32(f32_to_f16(narrow_to_float(v)));
+    case Dtype::F32: return narrow_to_float(v);
     default: return v;
   }
 }
@@ -275,6 +275,15 @@ class Planner {
   }
   void out_values(const std::string& name, Dtype d, Shape shape, const std::vector<double>& v, const std::string& tag,
                   std::string from, std::string transform) {
+    // Integer outputs must hold integers in range: corrupt inputs are refused, not wrapped.
+    if (d == Dtype::I32 || d == Dtype::I8) {
+      const double lo = d == Dtype::I8 ? -128.0 : INT32_MIN, hi = d == Dtype::I8 ? 127.0 : INT32_MAX;
+      for (double x : v)
+        if (!to_integer(x, lo, hi)) {
+          refuse(name, "value " + sci(x) + " does not fit " + std::string(dtype_name(d)));
+          return;
+        }
+    }
     out_bytes(name, d, std::move(shape), encode(v, d), tag, std::move(from), std::move(transform));
   }
   void out_int4(const std::string& name, const TensorRef& src, std::optional<Int4Layout> from_layout, Int4Layout to,

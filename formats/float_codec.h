@@ -9,6 +9,8 @@
 
 #include <bit>
 #include <cstdint>
+#include <limits>
+#include <optional>
 
 namespace qkit {
 
@@ -22,6 +24,22 @@ inline std::uint16_t f32_to_bf16(float f) {
 }
 
 float f16_to_f32(std::uint16_t h);
+
+// double -> float without undefined behaviour: values beyond float's range
+// become +-infinity (as IEEE rounding would), NaN stays NaN. Values read
+// from untrusted tensors go through this, never through a bare cast.
+inline float narrow_to_float(double v) {
+  constexpr double kMax = 3.4028234663852886e38;
+  if (v > kMax) return std::numeric_limits<float>::infinity();
+  if (v < -kMax) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(v);
+}
+
+// double -> integer when it is an integer in [lo, hi]; nullopt otherwise.
+inline std::optional<std::int64_t> to_integer(double v, double lo, double hi) {
+  if (!(v >= lo && v <= hi) || v != static_cast<double>(static_cast<std::int64_t>(v))) return std::nullopt;
+  return static_cast<std::int64_t>(v);
+}
 std::uint16_t f32_to_f16(float f);
 
 }  // namespace qkit

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "formats/codecs.h"
+#include "formats/float_codec.h"
 
 namespace qkit::inspect {
 namespace {
@@ -21,7 +22,7 @@ std::optional<std::vector<float>> floats(const Checkpoint& c, const TensorRef* t
     } else {
       auto v = element_as_double(t->info->dtype, bytes, i);
       if (!v) return std::nullopt;
-      out[i] = static_cast<float>(*v);
+      out[i] = narrow_to_float(*v);
     }
   }
   return out;

@@ -447,9 +447,9 @@ void check_numerics(Context& ctx) {
           if (!qb[r] || !deq[r] || *deq[r] == 0) continue;
           const double corr = zp * static_cast<double>(ws.row_sums[r]);
           // Golden-Stick's precision-aligned form: round(cast_md(c * deq) / deq), c = -corr.
-          const float scaled = static_cast<float>(-corr * *deq[r]);
+          const float scaled = narrow_to_float(-corr * *deq[r]);
           const float cast = md == Dtype::F16 ? f16_to_f32(f32_to_f16(scaled)) : bf16_to_f32(f32_to_bf16(scaled));
-          const double aligned = std::nearbyint(static_cast<double>(cast) / static_cast<double>(static_cast<float>(*deq[r])));
+          const double aligned = std::nearbyint(static_cast<double>(cast) / static_cast<double>(narrow_to_float(*deq[r])));
           double want, tol;
           if (ms) {
             double bterm = (bias.size() == qb.size() && bias[r]) ? *bias[r] / *deq[r] : 0.0;

@@ -1,8 +1,10 @@
 //===- tests/fuzz/seeds.cpp - write the seed corpus for the fuzz targets -===//
-// usage: qkit-fuzz-seeds OUT_DIR  (writes OUT_DIR/safetensors/* and OUT_DIR/index/*)
+// usage: qkit-fuzz-seeds OUT_DIR  (writes OUT_DIR/<target>/* for every fuzz target)
 #include <filesystem>
 #include <iostream>
 
+#include "samples/catalog.h"
+#include "tests/fuzz/dir_archive.h"
 #include "tests/malformed_files.h"
 #include "tests/test_util.h"
 
@@ -23,5 +25,20 @@ int main(int argc, char** argv) {
   };
   int i = 0;
   for (const char* t : indexes) qkit::test::write_file(out / "index" / ("seed" + std::to_string(i++)), t);
+  // Descriptions, configs and whole directories from the bundled samples.
+  for (const char* d : {"description", "config", "checkpoint"}) std::filesystem::create_directories(out / d);
+  qkit::test::TempDir tmp;
+  for (const auto& s : qkit::samples::sample_catalog()) {
+    if (!s.bundled) continue;
+    std::filesystem::path dir = tmp / s.name;
+    if (!qkit::samples::write_sample(dir, s)) return 1;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      std::string n = e.path().filename().string();
+      if (n.find("description") != std::string::npos)
+        qkit::test::write_file(out / "description" / s.name, qkit::test::read_file(e.path()));
+    }
+    qkit::test::write_file(out / "config" / s.name, qkit::test::read_file(dir / "config.json"));
+    qkit::test::write_file(out / "checkpoint" / s.name, qkit::fuzz::pack_directory(dir));
+  }
   return 0;
 }
