@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
 QKIT_WITH_FUZZ=1 scripts/install-deps.sh
-build=build-fuzz
-CXX=clang++ cmake -S . -B "$build" -DQKIT_FUZZ=ON -DQKIT_SANITIZE=ON -DQKIT_BUILD_BENCH=OFF \
+build=build-san  # shared with scripts/sanitize.sh
+CXX=clang++ cmake -S . -B "$build" -DQKIT_SANITIZE=ON -DQKIT_FUZZ=ON -DQKIT_BUILD_BENCH=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=(safetensors index description config checkpoint)
 cmake --build "$build" -j "$(nproc)" --target qkit-fuzz-seeds "${targets[@]/#/fuzz_}"
