@@ -41,10 +41,6 @@ namespace fs = std::filesystem;
 using Bytes = std::vector<std::byte>;
 using Shape = std::vector<std::uint64_t>;
 
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
 // "model.layers.10.x" sorts after "model.layers.9.x".
 bool natural_less(const std::string& a, const std::string& b) {
   std::size_t i = 0, j = 0;
@@ -557,7 +553,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       out_values(P + "weight_scale", sd, {n, 1}, scale, T, ws->info->name, "[1,n]->[n,1], " + widen);
       out_values(P + "weight_offset", sd, {n, 1}, off, T, wo->info->name, "[1,n]->[n,1], F32");
       // scale_bias = 8 * sum_k(q * scale), in 16 chunks for row-parallel layers.
-      bool row_parallel = ends_with(m.prefix, "o_proj") || ends_with(m.prefix, "down_proj");
+      bool row_parallel = std::string_view(m.prefix).ends_with("o_proj") || std::string_view(m.prefix).ends_with("down_proj");
       unsigned chunks = row_parallel ? 16 : 1;
       Int4Source src{reinterpret_cast<const std::int8_t*>(c_.data(*w).data()), n, k, Int4Layout::TransposedPackedN};
       QuantizedWeight qw;

@@ -20,11 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(0, p.size()) == p; }
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
 struct ShardName {
   std::string prefix;
   std::uint64_t index = 0, count = 0;
@@ -33,7 +28,7 @@ struct ShardName {
 // "<prefix>-<i>-of-<n>.safetensors" (5+ digits each; msModelSlim drops the
 // padding above 99999 shards).
 std::optional<ShardName> parse_shard_name(std::string_view name) {
-  if (!ends_with(name, ".safetensors")) return std::nullopt;
+  if (!std::string_view(name).ends_with(".safetensors")) return std::nullopt;
   std::string_view stem = name.substr(0, name.size() - 12);
   auto of = stem.rfind("-of-");
   if (of == std::string_view::npos) return std::nullopt;
@@ -58,7 +53,7 @@ std::string weight_prefix(std::string_view name) {
 }
 
 bool is_rank_dir(std::string_view n) {
-  if (!starts_with(n, "rank_") || n.size() == 5) return false;
+  if (!std::string_view(n).starts_with("rank_") || n.size() == 5) return false;
   return std::all_of(n.begin() + 5, n.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
@@ -189,7 +184,7 @@ void Checkpoint::detect(const fs::path& dir) {
     std::error_code e2;
     if (it->is_directory(e2)) {
       if (is_rank_dir(n)) rank_dirs.push_back(n);
-      else if (starts_with(n, "part") && n.find("-of-") != std::string::npos) part_dirs.push_back(n);
+      else if (std::string_view(n).starts_with("part") && n.find("-of-") != std::string::npos) part_dirs.push_back(n);
     } else if (it->is_regular_file(e2)) {
       files.push_back(n);
     }
@@ -211,8 +206,8 @@ void Checkpoint::detect(const fs::path& dir) {
     if (is_ms_description_name(n)) ms_descs.push_back(n);
     else if (n == kGsDescriptionName) has_gs_desc = true;
     else if (is_index_file_name(n)) indexes.push_back(n);
-    else if (ends_with(n, ".safetensors") && n.size() > 12) {
-      if (ends_with(n, "-of-00000.safetensors")) {
+    else if (std::string_view(n).ends_with(".safetensors") && n.size() > 12) {
+      if (std::string_view(n).ends_with("-of-00000.safetensors")) {
         note(Severity::Warning, Error(Errc::ckpt_interrupted_save, "temporary shard name of an interrupted msModelSlim "
                                                               "save ('-of-00000'): the checkpoint is incomplete")
                                     .in_file((dir / n).string()));
@@ -234,7 +229,7 @@ void Checkpoint::detect(const fs::path& dir) {
     }
   }
   auto count_prefix = [&](std::string_view p) {
-    return std::count_if(weights.begin(), weights.end(), [&](const std::string& w) { return starts_with(w, p); });
+    return std::count_if(weights.begin(), weights.end(), [&](const std::string& w) { return std::string_view(w).starts_with(p); });
   };
 
   // 1. Which family's description is there?
@@ -308,7 +303,7 @@ void Checkpoint::detect(const fs::path& dir) {
     // Weight files of the family, and their common prefix.
     std::vector<std::string> ms_weights;
     for (const std::string& w : weights)
-      if (starts_with(w, "quant_model_weight")) ms_weights.push_back(w);
+      if (std::string_view(w).starts_with("quant_model_weight")) ms_weights.push_back(w);
     std::set<std::string> prefixes;
     for (const std::string& w : ms_weights) prefixes.insert(weight_prefix(w));
     if (prefixes.size() > 1)
@@ -368,7 +363,7 @@ void Checkpoint::detect(const fs::path& dir) {
       // A distributed MindIE-SD run leaves its weights per rank (merging is not implemented there).
       for (const std::string& r : rank_dirs)
         for (auto it = fs::directory_iterator(dir / r, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-          if (ends_with(it->path().filename().string(), ".safetensors"))
+          if (it->path().filename().string().ends_with(".safetensors"))
             shard_names.push_back(r + "/" + it->path().filename().string());
       std::sort(shard_names.begin(), shard_names.end());
       rank_count_ = rank_dirs.size();
@@ -388,13 +383,13 @@ void Checkpoint::detect(const fs::path& dir) {
     }
     std::vector<std::string> gs_weights;
     for (const std::string& w : weights)
-      if (starts_with(w, "quant-model-")) gs_weights.push_back(w);
+      if (std::string_view(w).starts_with("quant-model-")) gs_weights.push_back(w);
     if (gs_weights.empty() && !rank_dirs.empty()) {
       layout_ = Layout::GoldenStickPerRank;
       rank_count_ = rank_dirs.size();
       for (const std::string& r : rank_dirs)
         for (auto it = fs::directory_iterator(dir / r, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-          if (ends_with(it->path().filename().string(), ".safetensors"))
+          if (it->path().filename().string().ends_with(".safetensors"))
             shard_names.push_back(r + "/" + it->path().filename().string());
       std::sort(shard_names.begin(), shard_names.end(), [](const std::string& a, const std::string& b) {
         return rank_number(a.substr(0, a.find('/'))) != rank_number(b.substr(0, b.find('/')))
@@ -544,7 +539,7 @@ void Checkpoint::build_modules() {
   for (const auto& [name, tag] : *types) {
     auto parsed = parse_quant_type(tag);
     if (!parsed) {
-      if (tag != "FLOAT" && ends_with(name, ".weight")) {
+      if (tag != "FLOAT" && std::string_view(name).ends_with(".weight")) {
         // Unknown type on a weight: still a module, so it is shown and checked.
         auto p = strip(name, 1);
         if (p) by_prefix.emplace(p->first, Module{p->first, QuantScope::Linear, tag, std::nullopt, {}});
@@ -552,7 +547,7 @@ void Checkpoint::build_modules() {
       continue;
     }
     QuantScope scope = quant_type_info(parsed->type).scope;
-    if (scope == QuantScope::Linear && ends_with(name, ".weight")) {
+    if (scope == QuantScope::Linear && std::string_view(name).ends_with(".weight")) {
       auto p = strip(name, 1);
       if (p) by_prefix.emplace(p->first, Module{p->first, QuantScope::Linear, tag, parsed, {}});
     } else if (scope == QuantScope::Attention) {

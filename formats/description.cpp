@@ -12,10 +12,6 @@ namespace {
 using ojson = nlohmann::ordered_json;
 constexpr std::uint64_t kMaxDescriptionBytes = 256ull << 20;
 
-bool ends_with(std::string_view s, std::string_view suf) {
-  return s.size() >= suf.size() && s.substr(s.size() - suf.size()) == suf;
-}
-
 }  // namespace
 
 JsonStyle detect_json_style(std::string_view text) {
@@ -105,7 +101,7 @@ MsDescription ms_description_from_json(ojson doc, const std::string& file) {
       if (!v.is_boolean()) warn(key, "a boolean");
     } else if (key.find('.') == std::string::npos) {
       d.extra_keys.push_back(key);  // script-added (w_bit, is_dynamic, ...) or unknown: kept, not a tensor
-    } else if (ends_with(key, ".quant_type") && v.is_string()) {
+    } else if (std::string_view(key).ends_with(".quant_type") && v.is_string()) {
       d.layer_quant_types.emplace(key, v.get<std::string>());
     } else if (v.is_string()) {
       d.tensor_types.emplace(key, v.get<std::string>());
@@ -180,7 +176,7 @@ Status write_description(const std::filesystem::path& path, const ojson& doc, co
 bool is_ms_description_name(std::string_view n) {
   if (n == kMsDescriptionName) return true;
   constexpr std::string_view prefix = "quant_model_description_";
-  return n.size() > prefix.size() + 5 && n.substr(0, prefix.size()) == prefix && ends_with(n, ".json");
+  return n.size() > prefix.size() + 5 && n.substr(0, prefix.size()) == prefix && std::string_view(n).ends_with(".json");
 }
 
 std::string ms_description_type_suffix(std::string_view n) {

@@ -53,9 +53,6 @@ constexpr bool ordered() {
 }
 static_assert(ordered(), "kTypes must follow the QuantType enum order");
 
-bool ends_with(std::string_view s, std::string_view suf) {
-  return s.size() > suf.size() && s.substr(s.size() - suf.size()) == suf;
-}
 
 }  // namespace
 
@@ -76,7 +73,7 @@ std::optional<ParsedQuantType> parse_quant_type(std::string_view s) {
                {"_FLATQUANT", "", QuantModifier::FlatQuant},
                {"_SVD", "", QuantModifier::Svd}};
   for (const auto& r : rules) {
-    if (!ends_with(s, r.suffix)) continue;
+    if (s.size() <= r.suffix.size() || !s.ends_with(r.suffix)) continue;
     std::string base(s.substr(0, s.size() - r.suffix.size()));
     base += r.replacement;
     for (const auto& i : kTypes)

@@ -16,10 +16,6 @@ using ojson = nlohmann::ordered_json;
 
 constexpr std::uint64_t kMaxIndexBytes = 256ull << 20;
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 Error schema(const std::string& file, std::string detail) {
   return Error(Errc::json_schema, std::move(detail)).in_file(file);
 }
@@ -41,7 +37,7 @@ std::vector<std::string> ShardIndex::shards() const {
 }
 
 bool is_index_file_name(std::string_view name) {
-  return name.size() > kIndexSuffix.size() && ends_with(name, kIndexSuffix);
+  return name.size() > kIndexSuffix.size() && std::string_view(name).ends_with(kIndexSuffix);
 }
 
 std::string index_prefix(std::string_view name) {

@@ -20,10 +20,6 @@ namespace {
 
 constexpr std::uint64_t kChunk = 8ull << 20;
 
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
 // "model.layers.12.self_attn.q_proj" -> ("12", "q") ; nullopt when not in a layer.
 struct LayerCell {
   std::string layer, column;
@@ -272,7 +268,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   for (const Module& m : c.modules()) note_cell(m.prefix, m.scope, m.tag);
   for (const TensorRef& t : c.tensors()) {  // float linears appear as "-"
     const std::string& name = t.info->name;
-    if (!ends_with(name, "_proj.weight") || module_tensors.count(name)) continue;
+    if (!std::string_view(name).ends_with("_proj.weight") || module_tensors.count(name)) continue;
     note_cell(name.substr(0, name.size() - 7), QuantScope::Linear, "FLOAT");
   }
   for (const char* col : {"q", "k", "v", "qkv", "o", "gate", "up", "gate_up", "down", "experts", "other", "fa", "kv"})
@@ -303,7 +299,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
         if (o.stats) {
           const Module* m = nullptr;
           bool integer_weight = false;
-          if (auto it = module_of.find(row.ref->info->name); it != module_of.end() && ends_with(row.ref->info->name, ".weight")) {
+          if (auto it = module_of.find(row.ref->info->name); it != module_of.end() && std::string_view(row.ref->info->name).ends_with(".weight")) {
             m = it->second;
             integer_weight = row.ref->info->dtype == Dtype::I8 || row.ref->info->dtype == Dtype::U8;  // 256 bins at most
           }

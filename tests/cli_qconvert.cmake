@@ -5,14 +5,7 @@ file(MAKE_DIRECTORY "${WORK}")
 set(ms "${SRC}/samples/tiny-llama-w8a8-dynamic-msmodelslim")
 set(gs "${SRC}/samples/tiny-qwen-w8a8-golden-stick")
 
-function(expect_rc rc)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE got OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT got EQUAL rc)
-    message(FATAL_ERROR "expected exit ${rc}, got ${got}: ${ARGN}\n${out}\n${err}")
-  endif()
-  set(OUT "${out}" PARENT_SCOPE)
-  set(ERR "${err}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake")
 
 # 0: converted, and qvalidate passes on the result.
 expect_rc(0 "${QCONVERT}" --from msmodelslim --to mindspore "${ms}" "${WORK}/gs")

@@ -4,14 +4,7 @@ file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 set(good "${SRC}/samples/tiny-llama-w8a8-dynamic-msmodelslim")
 
-function(expect_rc rc)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE got OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT got EQUAL rc)
-    message(FATAL_ERROR "expected exit ${rc}, got ${got}: ${ARGN}\n${out}\n${err}")
-  endif()
-  set(OUT "${out}" PARENT_SCOPE)
-  set(ERR "${err}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake")
 
 # 0: a good checkpoint; text report, no colour when not a terminal.
 expect_rc(0 "${QVALIDATE}" "${good}")

@@ -26,9 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using convert::ConvertOptions;
 
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
 using convert::Flavour;
 
 fs::path sample(const test::TempDir& d, const std::string& name) {
@@ -289,7 +286,7 @@ void expect_round_trip(const std::string& name, Family other, std::optional<Flav
     EXPECT_TRUE(x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0) << name << ": " << t.info->name;
     // Tags come back too, except Golden-Stick's known mislabel of a W8A8_DYNAMIC
     // layer's bias as W4A8_DYNAMIC, which conversion corrects.
-    if (!(ends_with(t.info->name, ".bias") && a.tag_of(t.info->name) == "W4A8_DYNAMIC")) {
+    if (!(std::string_view(t.info->name).ends_with(".bias") && a.tag_of(t.info->name) == "W4A8_DYNAMIC")) {
       EXPECT_EQ(a.tag_of(t.info->name), a2.tag_of(t.info->name)) << t.info->name;
     }
   }
@@ -356,10 +353,10 @@ TEST(RoundTrip, CurrentMsModelSlimKeepsWeightsAndRuntimeScales) {
   for (const TensorRef& t : a.tensors()) {
     const TensorRef* u = a2.find(t.info->name);
     ASSERT_NE(u, nullptr);
-    if (ends_with(t.info->name, ".weight")) {
+    if (std::string_view(t.info->name).ends_with(".weight")) {
       auto x = a.data(t), y = a2.data(*u);
       EXPECT_EQ(std::memcmp(x.data(), y.data(), x.size()), 0) << t.info->name;
-    } else if (ends_with(t.info->name, "weight_scale")) {
+    } else if (std::string_view(t.info->name).ends_with("weight_scale")) {
       auto x = as_param(vals(a, &t), Dtype::BF16), y = vals(a2, u);
       EXPECT_EQ(x, y) << t.info->name;
     }

@@ -12,10 +12,6 @@
 namespace qkit::validate {
 namespace {
 
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
 // Which rule a checkpoint diagnostic belongs to ("" = reported elsewhere).
 std::string_view rule_for(Errc code) {
   switch (code) {
@@ -47,8 +43,8 @@ std::string_view rule_for(Errc code) {
 
 // QuaRot rotation tensors msModelSlim writes without a description entry.
 bool undescribed_by_design(std::string_view name) {
-  return ends_with(name, ".heads_rotation") || ends_with(name, ".kronecker_rotation_m") ||
-         ends_with(name, ".kronecker_rotation_n") || name == "rot.weight";
+  return std::string_view(name).ends_with(".heads_rotation") || std::string_view(name).ends_with(".kronecker_rotation_m") ||
+         std::string_view(name).ends_with(".kronecker_rotation_n") || name == "rot.weight";
 }
 
 }  // namespace
@@ -62,8 +58,8 @@ void check_container(Context& ctx) {
     Severity sev = d.severity;
     if (rule.empty()) {
       // Whose file is it? Shards, the index, the description or config.json.
-      if (ends_with(e.file, ".safetensors")) rule = "container.shard-unreadable";
-      else if (ends_with(e.file, "config.json")) rule = "container.config";
+      if (std::string_view(e.file).ends_with(".safetensors")) rule = "container.shard-unreadable";
+      else if (std::string_view(e.file).ends_with("config.json")) rule = "container.config";
       else if (is_index_file_name(std::filesystem::path(e.file).filename().string())) rule = "container.index-mismatch";
       else if (!c.description_name().empty() && e.file == desc_path)
         rule = e.code == Errc::json_schema ? "description.reserved-key" : "description.unreadable";
@@ -113,7 +109,7 @@ void check_description(Context& ctx) {
                   desc, name);
       continue;
     }
-    if (quant_type_info(p->type).scope == QuantScope::Linear && ends_with(name, ".weight"))
+    if (quant_type_info(p->type).scope == QuantScope::Linear && std::string_view(name).ends_with(".weight"))
       linear_types.insert(std::string(quant_type_name(p->type)));
   }
   if (fam == Family::MsModelSlim && c.ms_description()) {

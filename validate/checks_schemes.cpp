@@ -14,10 +14,6 @@
 namespace qkit::validate {
 namespace {
 
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
 // Does the module store per-group scales? Its weight_scale rule must allow a
 // G-shaped form, and the stored scale must not be the per-channel one.
 bool uses_groups(const Scheme& s, const Module& m) {
@@ -155,7 +151,7 @@ void check_groups(Context& ctx) {
   std::map<std::string, std::map<std::string, std::vector<std::string>>> groups;  // group -> tag -> members
   for (const TensorRef& t : c.tensors()) {
     const std::string& name = t.info->name;
-    if (!ends_with(name, ".weight")) continue;
+    if (!std::string_view(name).ends_with(".weight")) continue;
     std::string prefix = name.substr(0, name.size() - 7);
     std::string g = fused_group(prefix);
     std::string_view tag = c.tag_of(name);

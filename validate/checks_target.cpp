@@ -15,10 +15,6 @@ namespace {
 
 using Q = QuantType;
 
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
-
 // Linear quant types each runtime registers (consumers.md §1.4, §2, §3, §5).
 bool supported(Target t, Q type, bool moe, std::string& why) {
   switch (t) {
@@ -88,8 +84,8 @@ bool description_name_ok(Target t, const std::string& name, bool& old_format) {
       return ok.count(name) > 0;
     }
     case Target::VllmMindSpore:
-      return ends_with(name, "quantization_description.json") || ends_with(name, "quant_model_description.json") ||
-             ends_with(name, "quant_model_description_w8a8sc.json");
+      return std::string_view(name).ends_with("quantization_description.json") || std::string_view(name).ends_with("quant_model_description.json") ||
+             std::string_view(name).ends_with("quant_model_description_w8a8sc.json");
     case Target::MindFormers:
       return name.find("quantization_description") != std::string::npos ||
              name.find("quant_model_description") != std::string::npos;
@@ -192,7 +188,7 @@ void check_targets(Context& ctx) {
     if (fam == Family::MsModelSlim && ms) {
       const auto& types = ms->tensor_types;
       if (cfg->tie_word_embeddings == false && !types.count("lm_head.weight") &&
-          std::none_of(types.begin(), types.end(), [](const auto& kv) { return ends_with(kv.first, "lm_head.weight"); }))
+          std::none_of(types.begin(), types.end(), [](const auto& kv) { return std::string_view(kv.first).ends_with("lm_head.weight"); }))
         ctx.out.add("target.coverage", Severity::Error, "untied embeddings but no lm_head.weight in the description", desc,
                     "lm_head.weight");
       if (cfg->num_hidden_layers) {
