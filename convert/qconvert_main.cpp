@@ -15,6 +15,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "formats/version.h"
+
 #include "convert/converter.h"
 #include "validate/report.h"
 #include "validate/validator.h"
@@ -106,7 +108,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (vm.count("version")) {
-    std::cout << "qconvert " << QKIT_VERSION << "\n";
+    std::cout << qkit::version_line("qconvert") << "\n";
     return kExitOk;
   }
   auto paths = vm.count("paths") ? vm["paths"].as<std::vector<std::string>>() : std::vector<std::string>{};

@@ -11,6 +11,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "formats/version.h"
+
 #include "inspect/inspector.h"
 #include "inspect/render.h"
 #include "validate/validator.h"
@@ -77,7 +79,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (vm.count("version")) {
-    std::cout << "qinspect " << QKIT_VERSION << "\n";
+    std::cout << qkit::version_line("qinspect") << "\n";
     return kExitOk;
   }
   std::vector<std::string> paths = vm.count("paths") ? vm["paths"].as<std::vector<std::string>>() : std::vector<std::string>{};

@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev zlib1g-dev
   libboost-program-options-dev libboost-iostreams-dev
   libgtest-dev libbenchmark-dev
+  dpkg-dev git
 )
 # Optional: clang for the libFuzzer targets (scripts/fuzz.sh).
 if [[ "${QKIT_WITH_FUZZ:-0}" == 1 ]]; then

@@ -14,6 +14,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "formats/version.h"
+
 #include "formats/atomic_file.h"
 #include "validate/report.h"
 #include "validate/validator.h"
@@ -80,7 +82,7 @@ int main(int argc, char** argv) {
     return kExitPass;
   }
   if (vm.count("version")) {
-    std::cout << "qvalidate " << QKIT_VERSION << "\n";
+    std::cout << qkit::version_line("qvalidate") << "\n";
     return kExitPass;
   }
   if (vm.count("list-rules")) {
