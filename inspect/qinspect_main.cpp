@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
       "regex", po::value<std::string>(), "only tensors whose name matches this regular expression")(
       "stats", "per-tensor statistics (reads tensor bytes): min, max, mean, std, zeros, NaN/Inf, histograms")(
       "checksum", "per-tensor CRC-32 (zlib) of the bytes")("no-layer-map", "omit the layer map")(
+      "quiet", "print only the first summary line (layout) and problems")(
       "diff", "compare two checkpoints: qinspect --diff A B")(
       "threads,j", po::value<unsigned>()->default_value(0), "threads for --stats/--checksum (0: all cores)");
   po::options_description hidden;
@@ -135,7 +136,14 @@ int main(int argc, char** argv) {
   if (vm.count("json")) {
     std::cout << inspect::render_json(c, *r, problems);
   } else {
-    std::cout << inspect::render_summary(c, *r, problems);
+    std::string summary = inspect::render_summary(c, *r, problems);
+    if (vm.count("quiet")) {
+      std::cout << summary.substr(0, summary.find('\n') + 1);
+      for (const validate::Finding& f : problems)
+        std::cout << "  " << severity_name(f.severity) << ": " << f.rule << ": " << escape_for_display(f.message) << "\n";
+      return c.tensors().empty() ? kExitUnreadable : kExitOk;
+    }
+    std::cout << summary;
     if (!vm.count("no-layer-map")) std::cout << inspect::render_layer_map(*r);
     if (vm.count("tensors") || o.stats || o.checksum || !o.filter.empty()) std::cout << inspect::render_tensors(c, *r);
   }

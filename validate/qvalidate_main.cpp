@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
       "drop findings of RULE; RULE=REASON records why (repeatable)")(
       "list-rules", "print every rule id with a one-line explanation")(
       "threads,j", po::value<unsigned>()->default_value(0), "threads for the numeric pass (0: all cores)")(
-      "verbose,v", "also list info findings")("no-color", "never colour the text report");
+      "verbose,v", "also list info findings")("quiet", "text report: only the final PASS/FAIL line")(
+      "no-color", "never colour the text report");
   po::options_description hidden;
   hidden.add_options()("path", po::value<std::string>());
   po::options_description all;
@@ -138,6 +139,11 @@ int main(int argc, char** argv) {
     st.color = !vm.count("no-color") && !vm.count("output") && std::getenv("NO_COLOR") == nullptr &&
                ::isatty(STDOUT_FILENO);
     text = render_text(r, st);
+    if (vm.count("quiet")) {  // the last line is the summary
+      std::size_t end = text.find_last_not_of('\n');
+      std::size_t start = text.rfind('\n', end);
+      text = text.substr(start == std::string::npos ? 0 : start + 1);
+    }
   }
   if (vm.count("output")) {
     auto out = AtomicFileWriter::create(vm["output"].as<std::string>());
