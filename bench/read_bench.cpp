@@ -20,6 +20,7 @@
 #include "bench/bench_util.h"
 #include "formats/safetensors.h"
 #include "formats/safetensors_writer.h"
+#include "samples/synthetic_checkpoint.h"
 
 namespace {
 
@@ -30,19 +31,6 @@ fs::path g_file;
 std::uint64_t g_bytes = 0;
 std::size_t g_tensors = 0;
 
-// Fills the file chunk by chunk: the generator never holds a tensor.
-Status fill(ByteSink& sink, std::uint64_t n, std::uint64_t seed) {
-  std::vector<std::uint64_t> chunk(1 << 17);  // 1 MiB
-  std::uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
-  while (n > 0) {
-    for (auto& w : chunk) w = (x = x * 6364136223846793005ULL + 1442695040888963407ULL);
-    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, chunk.size() * 8));
-    if (auto st = sink.write(std::as_bytes(std::span(chunk)).first(take)); !st) return st;
-    n -= take;
-  }
-  return ok_status();
-}
-
 bool make_file(const fs::path& path, double gib) {
   const std::size_t kTensors = 2000;
   const std::uint64_t per = static_cast<std::uint64_t>(gib * (1ull << 30) / kTensors) / 2 * 2;  // even: BF16
@@ -50,7 +38,7 @@ bool make_file(const fs::path& path, double gib) {
   for (std::size_t i = 0; i < kTensors; ++i) {
     std::string name = "model.layers." + std::to_string(i / 20) + ".mlp.experts." + std::to_string(i % 20) +
                        ".down_proj.weight";
-    ts.push_back(TensorSource{name, Dtype::BF16, {per / 2}, {}, [per, i](ByteSink& s) { return fill(s, per, i); }});
+    ts.push_back(TensorSource{name, Dtype::BF16, {per / 2}, {}, [per, i](ByteSink& s) { return samples::fill_pseudo_random(s, per, i); }});
   }
   auto r = write_safetensors(path, ts, Metadata{{"format", "pt"}});
   if (!r) {

@@ -20,8 +20,9 @@
 namespace qkit::samples {
 namespace {
 
-// Pseudo-random int8 weights, streamed in 1 MiB chunks (never all zero or constant).
-Status fill_i8(ByteSink& sink, std::uint64_t n, std::uint64_t seed) {
+}  // namespace
+
+Status fill_pseudo_random(ByteSink& sink, std::uint64_t n, std::uint64_t seed) {
   std::vector<std::uint64_t> chunk(1 << 17);
   std::uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 7;
   while (n > 0) {
@@ -32,6 +33,8 @@ Status fill_i8(ByteSink& sink, std::uint64_t n, std::uint64_t seed) {
   }
   return ok_status();
 }
+
+namespace {
 
 
 // Shards whose int8 weights are holes: the header and the small tensors are
@@ -122,7 +125,7 @@ Result<SyntheticShape> write_synthetic_checkpoint(const std::filesystem::path& d
                             "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"}) {
       std::string m = p + lin;
       std::uint64_t sd = seed++;
-      add(m + ".weight", Dtype::I8, {h, h}, {}, [h, sd](ByteSink& sink) { return fill_i8(sink, h * h, sd); },
+      add(m + ".weight", Dtype::I8, {h, h}, {}, [h, sd](ByteSink& sink) { return fill_pseudo_random(sink, h * h, sd); },
           "W8A8_DYNAMIC");
       add(m + ".weight_scale", Dtype::F32, {h, 1}, keep(f32_vec(h, 0.002f)), nullptr, "W8A8_DYNAMIC");
       add(m + ".weight_offset", Dtype::F32, {h, 1}, keep(f32_vec(h, 0.0f)), nullptr, "W8A8_DYNAMIC");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "formats/atomic_file.h"
 #include "formats/error.h"
 
 namespace qkit::samples {
@@ -17,6 +18,9 @@ namespace qkit::samples {
 struct SyntheticShape {
   std::uint64_t layers = 0, hidden = 0, tensors = 0, bytes = 0;
 };
+
+// Streams n pseudo-random bytes (never constant) to sink in 1 MiB chunks.
+Status fill_pseudo_random(ByteSink& sink, std::uint64_t n, std::uint64_t seed);
 
 // ~`gib` GiB of weights in `shards` shards, 23 tensors per layer. With
 // `sparse`, the int8 weights are holes (ftruncate), so tens of GB cost no
