@@ -32,6 +32,7 @@
 #include "formats/codecs.h"
 #include "formats/float_codec.h"
 #include "formats/mapped_file.h"
+#include "formats/tensor_values.h"
 #include "formats/strict_json.h"
 
 namespace qkit::convert {
@@ -63,20 +64,8 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a.size() - i < b.size() - j;
 }
 
-std::vector<double> values(const Checkpoint& c, const TensorRef& t) {
-  std::vector<double> out(t.info->element_count());
-  auto bytes = c.data(t);
-  for (std::uint64_t i = 0; i < out.size(); ++i) {
-    if (t.info->dtype == Dtype::I64 || t.info->dtype == Dtype::U64) {
-      std::int64_t v;
-      std::memcpy(&v, bytes.data() + 8 * i, 8);
-      out[i] = deq_scale_from_i64(v).value_or(NAN);
-    } else {
-      out[i] = element_as_double(t.info->dtype, bytes, i).value_or(NAN);
-    }
-  }
-  return out;
-}
+// Small tensors' values; I64/U64 hold float32 bit patterns (deq_scale, scales).
+std::vector<double> values(const Checkpoint& c, const TensorRef& t) { return tensor_values_or_nan(c, t, true); }
 
 Bytes encode(const std::vector<double>& v, Dtype d) {
   Bytes b(v.size() * dtype_bits(d) / 8);

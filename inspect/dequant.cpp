@@ -6,24 +6,20 @@
 
 #include "formats/codecs.h"
 #include "formats/float_codec.h"
+#include "formats/tensor_values.h"
 
 namespace qkit::inspect {
 namespace {
 
 std::optional<std::vector<float>> floats(const Checkpoint& c, const TensorRef* t) {
-  if (t == nullptr || !c.shard_of(*t).file) return std::nullopt;
-  auto bytes = c.data(*t);
-  std::vector<float> out(t->info->element_count());
-  for (std::uint64_t i = 0; i < out.size(); ++i) {
-    if (t->info->dtype == Dtype::I64 || t->info->dtype == Dtype::U64) {
-      std::int64_t v;
-      std::memcpy(&v, bytes.data() + 8 * i, 8);
-      out[i] = deq_scale_from_i64(v).value_or(NAN);
-    } else {
-      auto v = element_as_double(t->info->dtype, bytes, i);
-      if (!v) return std::nullopt;
-      out[i] = narrow_to_float(*v);
-    }
+  if (t == nullptr) return std::nullopt;
+  auto v = tensor_values(c, *t, true, ~0ull);
+  if (v.empty() && t->info->element_count() != 0) return std::nullopt;
+  std::vector<float> out;
+  out.reserve(v.size());
+  for (const auto& x : v) {
+    if (!x && !(t->info->dtype == Dtype::I64 || t->info->dtype == Dtype::U64)) return std::nullopt;
+    out.push_back(x ? narrow_to_float(*x) : NAN);
   }
   return out;
 }

@@ -23,6 +23,7 @@
 #include "formats/codecs.h"
 #include "formats/float_codec.h"
 #include "formats/mapped_file.h"
+#include "formats/tensor_values.h"
 #include "validate/validator.h"
 
 namespace qkit::validate {
@@ -203,26 +204,11 @@ void scan(const Checkpoint& c, const ScanJob& job, TensorStats& s) {
   s.scanned = true;
 }
 
-// All values of a small tensor as doubles; deq_scale I64 and U64 scales are
-// decoded from their float32 bit patterns. nullopt entries mark undecodable.
+// A small tensor's values; deq_scale (I64) and U64 scales are float32 bit patterns.
 std::vector<std::optional<double>> small_values(const Checkpoint& c, const TensorRef& t, std::string_view suffix) {
-  std::vector<std::optional<double>> out;
-  if (!c.shard_of(t).file || t.info->element_count() > (16u << 20)) return out;
-  auto bytes = c.data(t);
-  const Dtype d = t.info->dtype;
-  const bool bit_pattern = (d == Dtype::I64 && suffix == "deq_scale") || (d == Dtype::U64 && suffix.ends_with("scale"));
-  out.reserve(t.info->element_count());
-  for (std::uint64_t i = 0; i < t.info->element_count(); ++i) {
-    if (bit_pattern) {
-      std::int64_t v;
-      std::memcpy(&v, bytes.data() + 8 * i, 8);
-      auto f = deq_scale_from_i64(v);
-      out.push_back(f ? std::optional<double>(*f) : std::nullopt);
-    } else {
-      out.push_back(element_as_double(d, bytes, i));
-    }
-  }
-  return out;
+  const bool bits = (t.info->dtype == Dtype::I64 && suffix == "deq_scale") ||
+                    (t.info->dtype == Dtype::U64 && suffix.ends_with("scale"));
+  return tensor_values(c, t, bits);
 }
 
 bool is_16bit_float(Dtype d) { return d == Dtype::BF16 || d == Dtype::F16; }
