@@ -238,7 +238,7 @@ class Planner {
     p_.content.tensors.push_back(OutputTensor{
         TensorSource{name, src.info->dtype, src.info->shape, {},
                      [file, info](ByteSink& sink) -> Status {
-                       return guard_mapped_reads(file->path(), [&]() -> Status {
+                       Status st = guard_mapped_reads(file->path(), [&]() -> Status {
                          auto bytes = file->data(*info);
                          const std::uint64_t base = file->file_offset(*info);
                          constexpr std::size_t kStep = 8u << 20;
@@ -249,6 +249,9 @@ class Planner {
                          }
                          return ok_status();
                        });
+                       if (!st && st.error().file == file->path() && st.error().tensor.empty())
+                         return std::move(st).error().for_tensor(info->name);  // the source tensor, in its file
+                       return st;
                      }},
         tag, false});
   }
@@ -736,6 +739,7 @@ std::string_view flavour_name(Flavour f) {
 
 Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& options) {
   Plan p;
+  p.source_root = src.root();
   Planner planner(src, options, p);
   // Planning reads the small tensors (scales, offsets): a shard cut short
   // meanwhile is an error, not a SIGBUS.
@@ -744,9 +748,13 @@ Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& option
   return p;
 }
 
-Status execute_plan(Plan& plan, const fs::path& dst, bool replace,
+Status execute_plan(Plan& plan, const fs::path& dst, ReplacePolicy replace,
                     const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
-  plan.layout.replace = replace;
+  if (!plan.source_root.empty())
+    if (auto st = check_output_apart(plan.source_root, dst); !st) return st;
+  plan.layout.replace = replace != ReplacePolicy::Never;
+  plan.layout.replace_foreign = replace == ReplacePolicy::Anything;
+  plan.layout.mark_output = true;
   if (progress) {
     // Route every tensor through a producer that reports progress in 8 MiB steps.
     auto done = std::make_shared<std::uint64_t>(0);

@@ -29,6 +29,7 @@
 #include "formats/checkpoint.h"
 #include "formats/checkpoint_writer.h"
 #include "formats/error.h"
+#include "formats/output_dir.h"
 
 namespace qkit::convert {
 
@@ -76,6 +77,7 @@ struct Plan {
   bool executable(bool allow_lossy) const { return refused.empty() && (allow_lossy || lossy.empty()); }
 
   // Internals for execution.
+  std::filesystem::path source_root;  // the destination must stay apart from it
   CheckpointContent content;
   LayoutOptions layout;
   std::list<std::vector<std::byte>> storage;
@@ -85,10 +87,17 @@ struct Plan {
 // transforms need; never the big weights).
 Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& options);
 
-// Writes the planned checkpoint at dst (atomically). `progress` gets the
-// bytes written so far and the total.
-Status execute_plan(Plan& plan, const std::filesystem::path& dst, bool replace,
+// Writes the planned checkpoint at dst: refuses a dst that is, contains or
+// lies inside the source (Errc::out_overlaps_input), replaces an existing
+// dst only as `replace` allows, and swaps the result in atomically with a
+// marker listing the files written (formats/output_dir.h). `progress` gets
+// the bytes written so far and the total.
+Status execute_plan(Plan& plan, const std::filesystem::path& dst, ReplacePolicy replace,
                     const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
+// The same with `replace` meaning ReplacePolicy::QkitOutput (--force).
+inline Status execute_plan(Plan& plan, const std::filesystem::path& dst, bool replace) {
+  return execute_plan(plan, dst, replace ? ReplacePolicy::QkitOutput : ReplacePolicy::Never);
+}
 
 // The plan as text, one output tensor per line, then the verdicts.
 std::string render_plan(const Plan& plan);

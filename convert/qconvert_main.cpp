@@ -28,8 +28,19 @@ using namespace qkit;
 namespace {
 
 constexpr int kExitOk = 0;
-constexpr int kExitInexact = 1;  // cannot be converted exactly (or the result fails qvalidate)
-constexpr int kExitUsage = 2;    // usage error or unreadable input
+constexpr int kExitFail = 1;   // the work failed: not exact, result fails qvalidate, I/O error, disk full, busy
+constexpr int kExitUsage = 2;  // usage error, SRC is not a checkpoint, or DST may not be written
+
+// Errors that mean "the command asked for something qkit will not do" rather
+// than "the work failed".
+bool is_usage_error(Errc code) {
+  return code == Errc::out_overlaps_input || code == Errc::out_exists || code == Errc::out_not_ours ||
+         code == Errc::invalid_argument;
+}
+// Errors of Checkpoint::open that mean SRC is not a checkpoint at all.
+bool is_not_a_checkpoint(Errc code) {
+  return code == Errc::io_open || code == Errc::not_regular_file || code == Errc::ckpt_not_checkpoint;
+}
 
 std::optional<Family> parse_family(const std::string& s) {
   if (s == "msmodelslim" || s == "modelslim") return Family::MsModelSlim;
@@ -64,8 +75,10 @@ void usage(std::ostream& os, const po::options_description& opts) {
      << opts
      << "\nexit codes:\n"
         "  0  converted (and the result passes qvalidate)\n"
-        "  1  not convertible exactly (--allow-lossy not given), or the result fails qvalidate\n"
-        "  2  usage error, unreadable SRC, or DST exists without --force\n"
+        "  1  the conversion failed: not exact (--allow-lossy not given), the result fails qvalidate,\n"
+        "     an I/O error or a full disk, or another run is writing DST\n"
+        "  2  usage error; SRC is not a checkpoint; DST is, contains or lies inside SRC; DST exists\n"
+        "     without --force, or holds files qkit did not write without --force=DST\n"
         "\nexamples:\n"
         "  qconvert --from msmodelslim --to mindspore ckpt-ms/ ckpt-gs/\n"
         "  qconvert --from mindspore --to msmodelslim --target vllm-ascend ckpt-gs/ ckpt-ms/\n"
@@ -86,7 +99,7 @@ int main(int argc, char** argv) {
       "runtime the result is validated for: any, vllm-ascend, mindie, vllm-mindspore, mindformers")(
       "shard-size", po::value<std::string>()->default_value("4G"), "largest shard (K, M, G suffixes)")(
       "dry-run,n", "print the plan (every output tensor, its source and transform) and stop")(
-      "force", "replace an existing DST")("allow-lossy", "convert layers that cannot be exact, reporting the bound")(
+      "force", "replace an existing DST that qkit wrote; --force=DST replaces any directory DST")("allow-lossy", "convert layers that cannot be exact, reporting the bound")(
       "keep-quantization-config", "keep config.json quantization_config in msModelSlim output")(
       "no-validate", "do not run qvalidate on the result")("quiet", "no progress bar or summary");
   po::options_description hidden;
@@ -95,9 +108,18 @@ int main(int argc, char** argv) {
   all.add(opts).add(hidden);
   po::positional_options_description pos;
   pos.add("paths", -1);
+  // --force=DST is taken out before boost sees it: an optional value would
+  // make boost swallow the SRC that follows a plain --force.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::optional<std::string> force_named;
+  std::erase_if(args, [&](const std::string& a) {
+    if (!a.starts_with("--force=")) return false;
+    force_named = a.substr(8);
+    return true;
+  });
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "qconvert: " << e.what() << "\n";
@@ -154,7 +176,7 @@ int main(int argc, char** argv) {
   auto c = Checkpoint::open(src);
   if (!c) {
     std::cerr << "qconvert: " << c.error().to_string() << "\n";
-    return kExitUsage;
+    return is_not_a_checkpoint(c.error().code) ? kExitUsage : kExitFail;
   }
   const std::string from_s = vm["from"].as<std::string>();
   if (from_s != "auto") {
@@ -169,35 +191,38 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  // The destination: never inside the source, never over an existing one unless asked.
-  std::error_code ec;
-  fs::path csrc = fs::weakly_canonical(fs::is_directory(src) ? src : src.parent_path(), ec);
-  fs::path cdst = fs::weakly_canonical(dst, ec);
-  auto inside = [](const fs::path& dir, const fs::path& p) {
-    auto d = dir.begin(), q = p.begin();
-    for (; d != dir.end(); ++d, ++q)
-      if (q == p.end() || *d != *q) return false;
-    return true;
-  };
-  if (inside(csrc, cdst)) {
-    std::cerr << "qconvert: DST " << dst.string() << " is inside SRC; choose a directory outside it\n";
-    return kExitUsage;
+  // The destination: never overlapping the source, never over somebody
+  // else's files unless named explicitly (formats/output_dir.h).
+  if (auto st = check_output_apart(src, dst); !st) {
+    std::cerr << "qconvert: " << st.error().to_string() << "\n";
+    return is_usage_error(st.error().code) ? kExitUsage : kExitFail;
+  }
+  ReplacePolicy policy = vm.count("force") ? ReplacePolicy::QkitOutput : ReplacePolicy::Never;
+  if (force_named) {
+    std::error_code ec;
+    if (force_named->empty() ||
+        fs::weakly_canonical(fs::absolute(*force_named), ec) != fs::weakly_canonical(fs::absolute(dst), ec)) {
+      std::cerr << "qconvert: --force=" << *force_named << " does not name DST (" << dst.string() << "); see --help\n";
+      return kExitUsage;
+    }
+    policy = ReplacePolicy::Anything;
   }
   const bool dry = vm.count("dry-run") > 0;
-  if (!dry && fs::exists(dst, ec) && !vm.count("force")) {
-    std::cerr << "qconvert: " << dst.string() << " exists (use --force to replace it)\n";
-    return kExitUsage;
-  }
+  if (!dry)
+    if (auto st = check_replaceable(dst, policy); !st) {
+      std::cerr << "qconvert: " << st.error().to_string() << "\n";
+      return is_usage_error(st.error().code) ? kExitUsage : kExitFail;
+    }
 
   auto plan = convert::plan_conversion(*c, o);
   if (!plan) {
     std::cerr << "qconvert: " << plan.error().to_string() << "\n";
-    return kExitUsage;
+    return kExitFail;
   }
   const bool quiet = vm.count("quiet") > 0;
   if (dry) {
     std::cout << convert::render_plan(*plan);
-    return plan->executable(o.allow_lossy) ? kExitOk : kExitInexact;
+    return plan->executable(o.allow_lossy) ? kExitOk : kExitFail;
   }
   if (!plan->executable(o.allow_lossy)) {
     std::cerr << "qconvert: cannot convert " << src.string() << " exactly:\n";
@@ -205,7 +230,7 @@ int main(int argc, char** argv) {
     for (const auto& v : plan->lossy)
       std::cerr << "  inexact: " << escape_for_display(v.prefix) << ": " << v.reason << " (bound: " << v.bound << ")\n";
     if (plan->refused.empty()) std::cerr << "run again with --allow-lossy to convert with these error bounds\n";
-    return kExitInexact;
+    return kExitFail;
   }
   const bool tty = ::isatty(STDERR_FILENO) && !quiet;
   const auto start = std::chrono::steady_clock::now();
@@ -220,12 +245,12 @@ int main(int argc, char** argv) {
                  "##############################", pct, done / 1e6, total / 1e6, rate / 1e6,
                  rate > 0 ? (total - done) / rate : 0.0);
   };
-  auto st = convert::execute_plan(*plan, dst, vm.count("force") > 0,
+  auto st = convert::execute_plan(*plan, dst, policy,
                                   tty ? std::function<void(std::uint64_t, std::uint64_t)>(progress) : nullptr);
   if (tty) std::fprintf(stderr, "\n");
   if (!st) {
     std::cerr << "qconvert: " << st.error().to_string() << "\n";
-    return kExitUsage;
+    return is_usage_error(st.error().code) ? kExitUsage : kExitFail;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!quiet) {
@@ -240,14 +265,14 @@ int main(int argc, char** argv) {
   auto out = Checkpoint::open(dst);
   if (!out) {
     std::cerr << "qconvert: cannot reopen the result: " << out.error().to_string() << "\n";
-    return kExitInexact;
+    return kExitFail;
   }
   validate::ValidateOptions vo;
   vo.target = *target;
   auto report = validate::validate(*out, vo);
   if (report.errors) {
     std::cerr << validate::render_text(report, {});
-    return kExitInexact;
+    return kExitFail;
   }
   if (!quiet) std::cout << "qvalidate (" << validate::target_name(*target) << "): PASS, " << report.warnings << " warnings\n";
   return kExitOk;

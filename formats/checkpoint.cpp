@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "formats/checkpoint.h"
 
+#include "formats/output_dir.h"
+
 #include "formats/atomic_file.h"
 
 #include <algorithm>
@@ -164,6 +166,7 @@ void Checkpoint::read_shards(const fs::path& dir, const std::vector<std::string>
     sf.name = n;
     std::error_code ec;
     sf.size = fs::file_size(dir / n, ec);
+    if (ec) sf.size = 0;  // not a file (the open below says why), not 2^64-1
     auto f = SafetensorsFile::open(dir / n, ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes});
     if (f) {
       sf.file = std::make_shared<SafetensorsFile>(std::move(*f));
@@ -213,7 +216,7 @@ void Checkpoint::detect(const fs::path& dir) {
                                     .in_file((dir / n).string()));
       }
       weights.push_back(n);
-    } else if (n != "config.json") {
+    } else if (n != "config.json" && n != kOutputMarkerName) {
       side_files_.push_back(n);
     }
   }
@@ -428,6 +431,20 @@ void Checkpoint::detect(const fs::path& dir) {
     evidence_.push_back("weights: " + join(weights));
   }
 
+  // Shards found by listing the directory get the checks an index's names
+  // get (check_shard_index): plain names, no symlink leaving the directory.
+  if (!index_) {
+    std::vector<std::string> safe;
+    for (const std::string& n : shard_names) {
+      fs::path rel(n);
+      Status st = ok_status();
+      if (rel.has_parent_path()) st = check_shard_name(dir, rel.parent_path().string());  // rank_<r>
+      if (st) st = check_shard_name(dir / rel.parent_path(), rel.filename().string());
+      if (st) safe.push_back(n);
+      else note(Severity::Error, std::move(st).error().in_file((dir / n).string()));
+    }
+    shard_names = std::move(safe);
+  }
   read_shards(dir, shard_names);
   for (const ShardFile& s : shards_)
     if (s.file && s.file->header().metadata.count("format") && s.file->header().metadata.at("format") == "ms") {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "formats/atomic_file.h"
+#include "formats/output_dir.h"
 #include "formats/sharded_writer.h"
 
 namespace qkit {
@@ -45,71 +46,14 @@ JsonStyle description_style(Layout layout) {
   }
 }
 
-std::vector<fs::path> remove_stale_temporaries(const fs::path& dst) {
-  std::vector<fs::path> removed;
-  fs::path parent = dst.parent_path().empty() ? fs::path(".") : dst.parent_path();
-  const std::string prefix = "." + dst.filename().string() + std::string(kTempMarker);
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(parent, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    std::string n = it->path().filename().string();
-    if (n.compare(0, prefix.size(), prefix) != 0) continue;
-    std::error_code e2;
-    fs::remove_all(it->path(), e2);
-    if (!e2) removed.push_back(it->path());
-  }
-  return removed;
-}
-
-Result<fs::path> make_temp_dir_beside(const fs::path& dst) {
-  fs::path parent = dst.parent_path().empty() ? fs::path(".") : dst.parent_path();
-  std::string tmpl = (parent / ("." + dst.filename().string() + std::string(kTempMarker) + "XXXXXX")).string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr)
-    return Error(Errc::io_open, std::string("cannot create a temporary directory: ") + std::strerror(errno))
-        .in_file(parent.string());
-  return fs::path(buf.data());
-}
-
-Status commit_dir(const fs::path& tmp, const fs::path& dst, bool replace) {
-  std::error_code ec;
-  fs::path parent = dst.parent_path().empty() ? fs::path(".") : dst.parent_path();
-  if (fs::exists(dst, ec)) {
-    if (!replace) return Error(Errc::io_rename, "destination exists (use --force to replace it)").in_file(dst.string());
-    // Move the old one aside first so the final name always holds a whole checkpoint.
-    fs::path old = parent / ("." + dst.filename().string() + std::string(kTempMarker) + "old");
-    fs::remove_all(old, ec);
-    fs::rename(dst, old, ec);
-    if (ec) return Error(Errc::io_rename, "cannot move the old destination aside: " + ec.message()).in_file(dst.string());
-    fs::rename(tmp, dst, ec);
-    if (ec) {
-      std::error_code ec2;
-      fs::rename(old, dst, ec2);
-      return Error(Errc::io_rename, "cannot move the new checkpoint into place: " + ec.message()).in_file(dst.string());
-    }
-    fs::remove_all(old, ec);
-  } else {
-    fs::rename(tmp, dst, ec);
-    if (ec) return Error(Errc::io_rename, "cannot move the new checkpoint into place: " + ec.message()).in_file(dst.string());
-  }
-  return sync_directory(parent);
-}
-
 Status write_checkpoint(const fs::path& dst, const CheckpointContent& content, const LayoutOptions& o) {
   std::error_code ec;
-  if (fs::exists(dst, ec) && !o.replace && !fs::is_empty(dst, ec))
-    return Error(Errc::io_rename, "destination exists and is not empty").in_file(dst.string());
-  remove_stale_temporaries(dst);  // leftovers of a run that was killed
-  auto tmp = make_temp_dir_beside(dst);
-  if (!tmp) return std::move(tmp).error();
-  struct Cleanup {
-    fs::path p;
-    bool armed = true;
-    ~Cleanup() {
-      std::error_code e;
-      if (armed) fs::remove_all(p, e);
-    }
-  } cleanup{*tmp};
+  // Locked, beside dst, removed on every early return; see output_dir.h.
+  auto out = OutputDirectory::begin(dst, o.replace ? (o.replace_foreign ? ReplacePolicy::Anything
+                                                                        : ReplacePolicy::QkitOutput)
+                                                   : ReplacePolicy::Never);
+  if (!out) return std::move(out).error();
+  const fs::path* tmp = &out->path();
 
   std::vector<TensorSource> sources;
   sources.reserve(content.tensors.size());
@@ -195,10 +139,14 @@ Status write_checkpoint(const fs::path& dst, const CheckpointContent& content, c
     if (auto st = write_text(*tmp / "config.json", *content.config_json); !st) return st;
   for (const fs::path& f : content.copy_files)
     if (auto st = copy_bytes(f, *tmp / f.filename()); !st) return st;
-  if (auto st = sync_directory(*tmp); !st) return st;
-  if (auto st = commit_dir(*tmp, dst, o.replace); !st) return st;
-  cleanup.armed = false;
-  return ok_status();
+  if (o.mark_output) {
+    for (auto it = fs::recursive_directory_iterator(*tmp, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+      if (it->is_regular_file()) out->record(fs::relative(it->path(), *tmp).generic_string());
+    if (ec) return Error(Errc::io_read, "cannot list the written files: " + ec.message()).in_file(tmp->string());
+    if (auto st = out->write_marker(); !st) return st;
+  }
+  return out->commit();
 }
 
 }  // namespace qkit

@@ -17,9 +17,10 @@
 //   golden-stick-per-rank  rank_<r>/quant.safetensors + quantization_description.json
 //   hf-float            model.safetensors or model-i-of-N + model.safetensors.index.json
 //
-// The whole directory is built under a temporary name beside the
-// destination and renamed into place at the end: an interrupted run leaves
-// no half-written checkpoint under the final name.
+// The whole directory is built in a locked temporary directory beside the
+// destination and swapped into place in one step at the end (output_dir.h):
+// an interrupted run leaves the old or the new checkpoint under the final
+// name, never a half-written one.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -57,24 +58,18 @@ struct LayoutOptions {
   std::string type_suffix;          // "<t>" for v0 / mindie names: lower-case model_quant_type
   std::uint64_t max_shard_bytes = 4ull << 30;  // both producers' default: 4 GiB
   bool single_file = false;         // unsharded names where the layout has them
-  bool replace = false;             // replace an existing destination
+  bool replace = false;             // replace an existing destination qkit wrote (its marker lists every file)
+  bool replace_foreign = false;     // with replace: replace any existing directory
+  bool mark_output = false;         // write the marker (kOutputMarkerName) listing the files written
 };
 
 // The description style the layout's producer uses.
 JsonStyle description_style(Layout layout);
 
 // Writes the checkpoint at `dst` atomically. Refuses a non-empty existing
-// `dst` unless options.replace.
+// `dst` unless options.replace (and, for a directory qkit did not write,
+// options.replace_foreign).
 Status write_checkpoint(const std::filesystem::path& dst, const CheckpointContent& content,
                         const LayoutOptions& options);
-
-// Removes ".<name>.qkit-tmp-*" entries beside `dst` that a killed run left
-// behind (write_checkpoint calls it first); returns what it removed.
-std::vector<std::filesystem::path> remove_stale_temporaries(const std::filesystem::path& dst);
-
-// Creates ".<name>.qkit-tmp-XXXXXX" beside `dst` (for callers that assemble
-// a directory themselves) and moves it into place.
-Result<std::filesystem::path> make_temp_dir_beside(const std::filesystem::path& dst);
-Status commit_dir(const std::filesystem::path& tmp, const std::filesystem::path& dst, bool replace);
 
 }  // namespace qkit

@@ -85,6 +85,11 @@ namespace qkit {
   X(ckpt_naming, "ckpt-naming", "file names differ from the producer's convention")            \
   X(ckpt_dtype_inferred, "ckpt-dtype-inferred", "no torch_dtype in config.json; inferred")      \
   X(ckpt_config_missing, "ckpt-config-missing", "the checkpoint has no config.json")           \
+  /* output directory */                                                                       \
+  X(out_overlaps_input, "out-overlaps-input", "the output is, contains or lies inside the input") \
+  X(out_exists, "out-exists", "the output exists and replacing it was not asked for")           \
+  X(out_not_ours, "out-not-ours", "the output holds files qkit did not write")                  \
+  X(out_busy, "out-busy", "another run is writing the same output")                            \
   /* generic */                                                                                \
   X(invalid_argument, "invalid-argument", "an argument is out of range")                       \
   X(internal, "internal", "internal error (please report)")

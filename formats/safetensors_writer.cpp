@@ -116,7 +116,13 @@ Status stream_safetensors(ByteSink& sink, const std::vector<TensorSource>& tenso
     const TensorSource& t = tensors[i];
     if (t.produce) {
       CountingSink counting(sink);
-      if (auto st = t.produce(counting); !st) return std::move(st).error().for_tensor(t.name);
+      if (auto st = t.produce(counting); !st) {
+        // A producer's own error (e.g. its source shard shrank) keeps the
+        // source file and tensor it names; otherwise name the output tensor.
+        Error e = std::move(st).error();
+        if (e.tensor.empty()) e.tensor = t.name;
+        return e;
+      }
       if (counting.count != layout.nbytes[i])
         return Error(Errc::data_size_mismatch, "producer wrote " + std::to_string(counting.count) +
                                                    " bytes, shape needs " + std::to_string(layout.nbytes[i]))

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include <filesystem>
+#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -146,6 +147,10 @@ int main(int argc, char** argv) {
     std::cout << summary;
     if (!vm.count("no-layer-map")) std::cout << inspect::render_layer_map(*r);
     if (vm.count("tensors") || o.stats || o.checksum || !o.filter.empty()) std::cout << inspect::render_tensors(c, *r);
+  }
+  if (!std::cout.flush()) {  // a full disk under a redirect is a failure, not a silent truncation
+    std::cerr << "qinspect: cannot write to standard output: " << std::strerror(errno) << "\n";
+    return kExitUnreadable;
   }
   return c.tensors().empty() ? kExitUnreadable : kExitOk;
 }

@@ -609,6 +609,7 @@ BuiltSample build_sample(const SampleSpec& spec) {
   o.single_file = spec.max_shard_bytes == 0 && spec.layout != Layout::MsModelSlimV1 &&
                   spec.layout != Layout::GoldenStick && spec.layout != Layout::MindIeSd;
   o.replace = true;
+  o.replace_foreign = true;  // a generator owns the folder it regenerates
   return out;
 }
 

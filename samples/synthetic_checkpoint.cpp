@@ -156,6 +156,7 @@ Result<SyntheticShape> write_synthetic_checkpoint(const std::filesystem::path& d
   o.layout = Layout::MsModelSlimV1;
   o.max_shard_bytes = (s.bytes + static_cast<std::uint64_t>(shards) - 1) / static_cast<std::uint64_t>(shards) + (1 << 20);
   o.replace = true;
+  o.replace_foreign = true;  // a generator owns the folder it regenerates
   if (auto st = write_checkpoint(dir, content, o); !st) return std::move(st).error();
   return s;
 }

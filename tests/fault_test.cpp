@@ -40,17 +40,7 @@ fs::path sample(const test::TempDir& d, const std::string& name) {
   return d / name;
 }
 
-// CRC-32 of every file under a directory, to prove a source untouched.
-std::map<std::string, std::uint32_t> fingerprint(const fs::path& dir) {
-  std::map<std::string, std::uint32_t> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir))
-    if (e.is_regular_file()) {
-      std::string s = test::read_file(e.path());
-      out[fs::relative(e.path(), dir).string()] =
-          static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
-    }
-  return out;
-}
+using test::fingerprint;
 
 std::vector<std::string> temporaries(const fs::path& dir) {
   std::vector<std::string> out;

@@ -2,12 +2,14 @@
 #pragma once
 
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -64,6 +66,19 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// CRC-32 of every file under a directory (relative name -> CRC), to prove a
+// directory untouched or equal to another.
+inline std::map<std::string, std::uint32_t> fingerprint(const std::filesystem::path& dir) {
+  std::map<std::string, std::uint32_t> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) {
+      std::string s = read_file(e.path());
+      out[std::filesystem::relative(e.path(), dir).string()] =
+          static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+    }
+  return out;
+}
 
 // Names of every entry in a directory (to prove no temporary file is left).
 inline std::vector<std::string> list_dir(const std::filesystem::path& dir) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -146,13 +147,21 @@ int main(int argc, char** argv) {
     }
   }
   if (vm.count("output")) {
+    // A report that cannot be written is a failure of the work (exit 1),
+    // named with its file and cause, never a silent pass.
     auto out = AtomicFileWriter::create(vm["output"].as<std::string>());
-    if (!out || !out->write(std::string_view(text)) || !out->commit()) {
-      std::cerr << "qvalidate: cannot write " << vm["output"].as<std::string>() << "\n";
-      return kExitUsage;
+    Status st = out ? out->write(std::string_view(text)) : Status(out.error());
+    if (st) st = out->commit();
+    if (!st) {
+      std::cerr << "qvalidate: cannot write the report: " << st.error().to_string() << "\n";
+      return kExitFail;
     }
   } else {
     std::cout << text;
+    if (!std::cout.flush()) {
+      std::cerr << "qvalidate: cannot write to standard output: " << std::strerror(errno) << "\n";
+      return kExitFail;
+    }
   }
   return r.errors == 0 ? kExitPass : kExitFail;
 }
