@@ -19,6 +19,8 @@
 //===----------------------------------------------------------------------===//
 #include "convert/converter.h"
 
+#include "formats/naming.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -198,19 +200,9 @@ Status write_int4(ByteSink& sink, const Int4Source& s, Int4Layout target) {
   return flush();
 }
 
-// The preceding norm whose output a linear reads (for folding smoothing).
-std::optional<std::string> feeding_norm(const std::string& prefix) {
-  auto dot = prefix.rfind('.');
-  if (dot == std::string::npos) return std::nullopt;
-  std::string parent = prefix.substr(0, dot), proj = prefix.substr(dot + 1);
-  auto pdot = parent.rfind('.');
-  if (pdot == std::string::npos) return std::nullopt;
-  std::string layer = parent.substr(0, pdot), block = parent.substr(pdot + 1);
-  if (block == "self_attn" && (proj == "q_proj" || proj == "k_proj" || proj == "v_proj"))
-    return layer + ".input_layernorm.weight";
-  if (block == "mlp" && (proj == "gate_proj" || proj == "up_proj")) return layer + ".post_attention_layernorm.weight";
-  return std::nullopt;
-}
+// The preceding norm whose output a linear reads (for folding smoothing):
+// the naming table's fed_by_norm column.
+std::optional<std::string> feeding_norm(const std::string& prefix) { return feeding_norm_weight(prefix); }
 
 class Planner {
  public:

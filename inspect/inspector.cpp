@@ -13,6 +13,7 @@
 
 #include "formats/codecs.h"
 #include "formats/mapped_file.h"
+#include "formats/naming.h"
 #include "inspect/dequant.h"
 
 namespace qkit::inspect {
@@ -20,32 +21,41 @@ namespace {
 
 constexpr std::uint64_t kChunk = 8ull << 20;
 
-// "model.layers.12.self_attn.q_proj" -> ("12", "q") ; nullopt when not in a layer.
+// "model.layers.12.self_attn.q_proj" -> ("12", "q"); MTP and vision layers
+// get their own rows ("mtp.0", "vision.3"); nullopt when not in a layer.
+// Names are taken apart by the naming table (formats/naming.h).
 struct LayerCell {
   std::string layer, column;
+  LayerKind kind = LayerKind::Decoder;
+  std::uint64_t number = 0;
 };
 std::optional<LayerCell> layer_cell(const std::string& prefix, QuantScope scope, std::string_view tag) {
-  auto pos = prefix.find("layers.");
-  if (pos == std::string::npos) return std::nullopt;
-  std::size_t a = pos + 7, b = a;
-  while (b < prefix.size() && std::isdigit(static_cast<unsigned char>(prefix[b]))) ++b;
-  if (b == a) return std::nullopt;
-  LayerCell cell{prefix.substr(a, b - a), ""};
+  const ModuleName name = parse_module_name(prefix);
+  if (name.kind == LayerKind::None || !name.layer) return std::nullopt;
+  LayerCell cell;
+  cell.kind = name.kind;
+  cell.number = *name.layer;
+  cell.layer = name.kind == LayerKind::Decoder ? std::to_string(*name.layer)
+                                               : std::string(layer_kind_name(name.kind)) + "." + std::to_string(*name.layer);
   if (scope == QuantScope::Attention) {
     cell.column = tag == "C8" ? "kv" : "fa";
     return cell;
   }
-  if (prefix.find(".experts.") != std::string::npos) {
-    cell.column = "experts";
-    return cell;
-  }
-  std::string last = prefix.substr(prefix.rfind('.') + 1);
-  static const std::map<std::string, std::string> cols = {{"q_proj", "q"},       {"k_proj", "k"},     {"v_proj", "v"},
-                                                          {"o_proj", "o"},       {"gate_proj", "gate"}, {"up_proj", "up"},
-                                                          {"down_proj", "down"}, {"qkv_proj", "qkv"}, {"gate_up_proj", "gate_up"}};
-  auto it = cols.find(last);
-  cell.column = it == cols.end() ? "other" : it->second;
+  cell.column = std::string(layer_map_column(name));
   return cell;
+}
+
+// The layer map's columns in display order: the naming table's order, then
+// the columns that are not module kinds.
+const std::vector<std::string>& column_order() {
+  static const std::vector<std::string> order = [] {
+    std::vector<std::string> o;
+    for (const ModuleRow& row : module_rows())
+      if (std::find(o.begin(), o.end(), row.column) == o.end()) o.emplace_back(row.column);
+    for (const char* extra : {"experts", "shared", "other", "fa", "kv"}) o.emplace_back(extra);
+    return o;
+  }();
+  return order;
 }
 
 const std::vector<std::pair<std::string, std::string>>& codes() {
@@ -257,36 +267,36 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
     r.quantized_bits_per_weight = 8.0 * static_cast<double>(quantized_bytes) / static_cast<double>(quantized_weights);
 
   // Layer map.
-  std::map<std::string, std::map<std::string, std::set<std::string>>> cells;  // layer -> column -> tags
+  // Rows sorted decoder layers first, then MTP, then vision, each by number.
+  using RowKey = std::pair<std::pair<LayerKind, std::uint64_t>, std::string>;
+  std::map<RowKey, std::map<std::string, std::set<std::string>>> cells;  // row -> column -> tags
   std::set<std::string> used_columns;
   auto note_cell = [&](const std::string& prefix, QuantScope scope, const std::string& tag) {
     if (auto cell = layer_cell(prefix, scope, tag)) {
-      cells[cell->layer][cell->column].insert(tag);
+      cells[RowKey{{cell->kind, cell->number}, cell->layer}][cell->column].insert(tag);
       used_columns.insert(cell->column);
     }
   };
   for (const Module& m : c.modules()) note_cell(m.prefix, m.scope, m.tag);
   for (const TensorRef& t : c.tensors()) {  // float linears appear as "-"
     const std::string& name = t.info->name;
-    if (!std::string_view(name).ends_with("_proj.weight") || module_tensors.count(name)) continue;
-    note_cell(name.substr(0, name.size() - 7), QuantScope::Linear, "FLOAT");
+    if (!std::string_view(name).ends_with(".weight") || module_tensors.count(name)) continue;
+    const std::string prefix = name.substr(0, name.size() - 7);
+    const ModuleName mn = parse_module_name(prefix);
+    if (!mn.row || mn.row->parallel == Parallel::None) continue;  // norms, router, embeddings
+    note_cell(prefix, QuantScope::Linear, "FLOAT");
   }
-  for (const char* col : {"q", "k", "v", "qkv", "o", "gate", "up", "gate_up", "down", "experts", "other", "fa", "kv"})
+  for (const std::string& col : column_order())
     if (used_columns.count(col)) r.layer_map.columns.push_back(col);
-  std::vector<std::string> layers;
-  for (const auto& [l, cols] : cells) layers.push_back(l);
-  std::sort(layers.begin(), layers.end(), [](const std::string& a, const std::string& b) {
-    return a.size() != b.size() ? a.size() < b.size() : a < b;
-  });
-  for (const std::string& l : layers) {
+  for (const auto& [key, by_column] : cells) {
     std::vector<std::string> row;
     for (const std::string& col : r.layer_map.columns) {
-      auto it = cells[l].find(col);
-      if (it == cells[l].end()) row.push_back(".");
+      auto it = by_column.find(col);
+      if (it == by_column.end()) row.push_back(".");
       else if (it->second.size() == 1) row.push_back(layer_map_code(*it->second.begin()));
       else row.push_back("mix");
     }
-    r.layer_map.rows.emplace_back(l, std::move(row));
+    r.layer_map.rows.emplace_back(key.second, std::move(row));
   }
 
   // Bytes: checksums and statistics, on all cores.

@@ -1,6 +1,8 @@
 //===- samples/catalog.cpp - quantize toy models the way each tool does --===//
 #include "samples/catalog.h"
 
+#include "formats/naming.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -83,8 +85,7 @@ InputGroup input_group(const std::string& prefix) {
            : proj == "down_proj"                                    ? "mlp_out"
                                                                     : "mlp_in";
   g.key = parent + "#" + g.kind;
-  auto lpos = prefix.find("layers.");
-  if (lpos != std::string::npos) g.layer = std::atoi(prefix.c_str() + lpos + 7);
+  if (auto l = parse_module_name(prefix).layer) g.layer = static_cast<int>(*l);
   return g;
 }
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "formats/naming.h"
 #include "validate/validator.h"
 
 namespace qkit::validate {
@@ -41,17 +42,9 @@ const std::set<std::string_view>& quant_suffixes() {
   return s;
 }
 
-// Fused groups: q/k/v, gate/up, MLA q_a/kv_a, and all experts of one MoE layer.
-std::string fused_group(const std::string& prefix) {
-  auto dot = prefix.rfind('.');
-  if (dot == std::string::npos) return {};
-  std::string parent = prefix.substr(0, dot), proj = prefix.substr(dot + 1);
-  if (auto e = prefix.find(".experts."); e != std::string::npos) return prefix.substr(0, e) + ".experts.*";
-  if (proj == "q_proj" || proj == "k_proj" || proj == "v_proj") return parent + ".{q,k,v}_proj";
-  if (proj == "gate_proj" || proj == "up_proj") return parent + ".{gate,up}_proj";
-  if (proj == "q_a_proj" || proj == "kv_a_proj_with_mqa") return parent + ".{q_a_proj,kv_a_proj_with_mqa}";
-  return {};
-}
+// Fused groups (q/k/v, gate/up, MLA q_a/kv_a, linear-attention in_proj
+// pairs, all experts of one MoE layer) come from the naming table.
+std::string fused_group(const std::string& prefix) { return fused_group_key(prefix); }
 
 std::vector<TensorFacts> facts_of(const Checkpoint& c, const Module& m) {
   std::vector<TensorFacts> facts;
