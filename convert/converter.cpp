@@ -434,7 +434,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
                   *qb = mp.get("quant_bias"), *bias = mp.get("bias");
   // The current saver writes scales, offsets and biases as F32; the legacy
   // savers keep the calibration dtype (the model dtype).
-  const Dtype sd = p_.flavour == Flavour::MsV1 ? Dtype::F32 : md_;
+  const Dtype sd = layout_row(p_.flavour).scales_f32 ? Dtype::F32 : md_;
   const std::string widen = sd == Dtype::F32 ? "widen" : "keep dtype";
   switch (t) {
     case QuantType::W8A8: {
@@ -513,7 +513,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
     case QuantType::W4A16: {
       auto scale = values(c_, *ws), off = values(c_, *wo);
       const bool grouped = ws->info->shape.size() == 2;
-      if (p_.flavour == Flavour::MsV1)
+      if (p_.flavour == Layout::MsModelSlimV1)
         return refuse(m.prefix, "msModelSlim's current saver writes no W4A16; convert with --flavour v0");
       std::uint64_t G = grouped ? ws->info->shape[0] : 1;
       if (grouped) group_sizes_.insert(k / G);
@@ -564,8 +564,8 @@ Status Planner::run() {
   from_ = *c_.family();
   p_.from = from_;
   p_.to = o_.to;
-  p_.flavour = o_.flavour.value_or(o_.to == Family::GoldenStick ? Flavour::Gs : Flavour::MsV1);
-  if ((o_.to == Family::GoldenStick) != (p_.flavour == Flavour::Gs))
+  p_.flavour = o_.flavour.value_or(o_.to == Family::GoldenStick ? Layout::GoldenStick : Layout::MsModelSlimV1);
+  if (layout_row(p_.flavour).family != o_.to || flavour_name(p_.flavour).empty())
     return Error(Errc::invalid_argument, "flavour " + std::string(flavour_name(p_.flavour)) + " is not a " +
                                              std::string(family_name(o_.to)) + " layout");
   if (from_ == o_.to) return Error(Errc::invalid_argument, "source and target are both " + std::string(family_name(from_)));
@@ -657,38 +657,14 @@ void Planner::write_description_and_config() {
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
   lo.type_suffix = lower;
   const std::uint64_t gs = group_sizes_.empty() ? 0 : *group_sizes_.begin();
-  auto tensors = [&] {
-    for (const OutputTensor& t : p_.content.tensors) d[t.source.name] = t.tag;
-  };
-  switch (p_.flavour) {
-    case Flavour::Gs:
-      lo.layout = Layout::GoldenStick;
-      tensors();
-      break;
-    case Flavour::MsV1:
-      lo.layout = Layout::MsModelSlimV1;
-      tensors();
-      d["version"] = "1.0.0";
-      d["model_quant_type"] = model_type;
-      d["metadata"] = ojson::object();
-      d["group_size"] = gs;
-      d["optional"] = ojson::object();
-      break;
-    case Flavour::MsV0:
-      lo.layout = Layout::MsModelSlimV0;
-      lo.single_file = o_.max_shard_bytes >= p_.output_bytes;
-      d["version"] = "1.0.0";
-      d["model_quant_type"] = model_type;
-      if (gs) d["group_size"] = gs;
-      tensors();
-      break;
-    case Flavour::MsMindIE:
-      lo.layout = Layout::MsModelSlimMindIE;
-      d["model_quant_type"] = model_type;
-      if (gs) d["group_size"] = gs;
-      tensors();
-      break;
-  }
+  const LayoutRow& row = layout_row(p_.flavour);
+  lo.layout = p_.flavour;
+  // The legacy savers write one file when it fits.
+  lo.single_file = p_.flavour == Layout::MsModelSlimV0 && o_.max_shard_bytes >= p_.output_bytes;
+  std::vector<std::pair<std::string, std::string>> tags;
+  tags.reserve(p_.content.tensors.size());
+  for (const OutputTensor& t : p_.content.tensors) tags.emplace_back(t.source.name, t.tag);
+  d = build_description(row, tags, model_type, gs, ojson::object());
   p_.content.description = std::move(d);
   // config.json: carried over; msModelSlim output drops quantization_config
   // (vLLM-Ascend would read it instead of the description), MindIE's naming
@@ -705,7 +681,7 @@ void Planner::write_description_and_config() {
           p_.notes.push_back("config.json: quantization_config removed (vLLM-Ascend would read it instead of the description)");
           changed = true;
         }
-        if (p_.flavour == Flavour::MsMindIE) {
+        if (row.config_quantize) {
           (*j)["quantize"] = lower;
           changed = true;
         }
@@ -719,15 +695,7 @@ void Planner::write_description_and_config() {
 
 }  // namespace
 
-std::string_view flavour_name(Flavour f) {
-  switch (f) {
-    case Flavour::MsV1: return "v1";
-    case Flavour::MsV0: return "v0";
-    case Flavour::MsMindIE: return "mindie";
-    case Flavour::Gs: return "golden-stick";
-  }
-  return "?";
-}
+std::string_view flavour_name(Layout l) { return layout_row(l).flavour; }
 
 Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& options) {
   Plan p;

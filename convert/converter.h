@@ -33,17 +33,14 @@
 
 namespace qkit::convert {
 
-enum class Flavour : std::uint8_t {
-  MsV1,      // msModelSlim current saver (vLLM-Ascend; MindIE >= 2.2)
-  MsV0,      // legacy ascendV1 naming (needed for W4A16)
-  MsMindIE,  // legacy MindIE naming, quant_model_description_<t>.json (MindIE <= 2.1)
-  Gs,        // Golden-Stick
-};
-std::string_view flavour_name(Flavour f);
+// The output layout is a row of the layout table (formats/layout_table.h);
+// qconvert's --flavour names it by the row's `flavour` column: v1, v0,
+// mindie (msModelSlim), golden-stick.
+std::string_view flavour_name(Layout l);
 
 struct ConvertOptions {
   Family to = Family::GoldenStick;
-  std::optional<Flavour> flavour;           // default: MsV1 for msModelSlim, Gs for Golden-Stick
+  std::optional<Layout> flavour;            // output layout; default msmodelslim-v1 or golden-stick
   std::uint64_t max_shard_bytes = 4ull << 30;
   bool allow_lossy = false;
   bool keep_quantization_config = false;    // msModelSlim output: keep config.json quantization_config
@@ -68,7 +65,7 @@ struct LayerVerdict {
 
 struct Plan {
   Family from = Family::MsModelSlim, to = Family::GoldenStick;
-  Flavour flavour = Flavour::Gs;
+  Layout flavour = Layout::GoldenStick;   // the output layout
   std::vector<PlannedTensor> tensors;
   std::vector<LayerVerdict> refused;   // cannot be converted (exit 1)
   std::vector<LayerVerdict> lossy;     // converted only with --allow-lossy, error bound reported

@@ -156,13 +156,12 @@ int main(int argc, char** argv) {
   o.max_shard_bytes = *shard;
   if (vm.count("flavour")) {
     std::string f = vm["flavour"].as<std::string>();
-    if (f == "v1") o.flavour = convert::Flavour::MsV1;
-    else if (f == "v0") o.flavour = convert::Flavour::MsV0;
-    else if (f == "mindie") o.flavour = convert::Flavour::MsMindIE;
-    else {
-      std::cerr << "qconvert: unknown --flavour '" << f << "' (v1, v0, mindie)\n";
+    const LayoutRow* row = layout_by_flavour(f);
+    if (!row || row->family != Family::MsModelSlim) {
+      std::cerr << "qconvert: unknown --flavour '" << f << "' (v1, v0, mindie); see --help\n";
       return kExitUsage;
     }
+    o.flavour = row->layout;
     if (*to != Family::MsModelSlim) {
       std::cerr << "qconvert: --flavour applies to msModelSlim output only\n";
       return kExitUsage;

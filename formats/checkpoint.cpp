@@ -74,56 +74,6 @@ std::string join(const std::vector<std::string>& v, std::size_t max = 4) {
 
 }  // namespace
 
-std::string_view layout_name(Layout l) {
-  switch (l) {
-    case Layout::MsModelSlimV1: return "msmodelslim-v1";
-    case Layout::MsModelSlimV0: return "msmodelslim-v0";
-    case Layout::MsModelSlimMindIE: return "msmodelslim-mindie";
-    case Layout::MindIeSd: return "mindie-sd";
-    case Layout::MsModelSlimCompressed: return "msmodelslim-compressed";
-    case Layout::GoldenStick: return "golden-stick";
-    case Layout::GoldenStickPerRank: return "golden-stick-per-rank";
-    case Layout::HfFloat: return "hf-float";
-    case Layout::HfForeignQuantized: return "hf-foreign-quantized";
-    case Layout::SafetensorsFile: return "safetensors-file";
-    case Layout::Unknown: return "unknown";
-  }
-  return "unknown";
-}
-
-std::string_view layout_summary(Layout l) {
-  switch (l) {
-    case Layout::MsModelSlimV1: return "msModelSlim, current (V1) saver";
-    case Layout::MsModelSlimV0: return "msModelSlim, legacy ascendV1 saver";
-    case Layout::MsModelSlimMindIE: return "msModelSlim, legacy MindIE (safe_tensor) naming";
-    case Layout::MindIeSd: return "msModelSlim MindIE-SD writer";
-    case Layout::MsModelSlimCompressed: return "msModelSlim compressed sparse (W8A8SC/W16A16SC)";
-    case Layout::GoldenStick: return "MindSpore Golden-Stick";
-    case Layout::GoldenStickPerRank: return "MindSpore Golden-Stick, one directory per rank";
-    case Layout::HfFloat: return "Hugging Face float checkpoint";
-    case Layout::HfForeignQuantized: return "Hugging Face checkpoint quantized by another tool";
-    case Layout::SafetensorsFile: return "a single safetensors file";
-    case Layout::Unknown: return "not recognised";
-  }
-  return "";
-}
-
-std::optional<Family> layout_family(Layout l) {
-  switch (l) {
-    case Layout::MsModelSlimV1:
-    case Layout::MsModelSlimV0:
-    case Layout::MsModelSlimMindIE:
-    case Layout::MindIeSd:
-    case Layout::MsModelSlimCompressed:
-      return Family::MsModelSlim;
-    case Layout::GoldenStick:
-    case Layout::GoldenStickPerRank:
-      return Family::GoldenStick;
-    default:
-      return std::nullopt;
-  }
-}
-
 std::string_view severity_name(Severity s) {
   switch (s) {
     case Severity::Error: return "error";
@@ -337,7 +287,7 @@ void Checkpoint::detect(const fs::path& dir) {
     }
     if (!prefix.empty()) {
       evidence_.push_back("weights: " + join(ms_weights));
-      if (layout_ == Layout::MsModelSlimV1 && prefix != "quant_model_weights")
+      if (layout_ == Layout::MsModelSlimV1 && prefix != layout_row(Layout::MsModelSlimV1).shard_prefix)
         note(Severity::Warning, Error(Errc::ckpt_naming, "V1 description but weights named '" + prefix +
                                                                   "' (the V1 saver writes quant_model_weights*)")
                                     .in_file(dir.string()));

@@ -26,6 +26,7 @@
 
 #include "formats/description.h"
 #include "formats/error.h"
+#include "formats/layout_table.h"
 #include "formats/model_config.h"
 #include "formats/quant_type.h"
 #include "formats/safetensors.h"
@@ -34,23 +35,7 @@
 
 namespace qkit {
 
-enum class Layout : std::uint8_t {
-  MsModelSlimV1,          // quant_model_weights* + quant_model_description.json with metadata/optional
-  MsModelSlimV0,          // quant_model_weight_<t>* + quant_model_description.json with version (legacy ascendV1)
-  MsModelSlimMindIE,      // quant_model_weight_<t>* + quant_model_description_<t>.json (legacy MindIE naming)
-  MindIeSd,               // quant_model_weight-0000i-of-N (no type) + description without version
-  MsModelSlimCompressed,  // W8A8SC / W16A16SC compressed sparse
-  GoldenStick,            // quant-model-* + model.safetensors.index.json + quantization_description.json
-  GoldenStickPerRank,     // rank_<r>/*.safetensors + quantization_description.json
-  HfFloat,                // model.safetensors or model-0000i-of-N + index, no description
-  HfForeignQuantized,     // Hugging Face layout with quantization_config.quant_method (fp8, awq, ...)
-  SafetensorsFile,        // a single .safetensors file was given
-  Unknown,
-};
-
-std::string_view layout_name(Layout l);     // "msmodelslim-v1", ...
-std::string_view layout_summary(Layout l);  // one line for people
-std::optional<Family> layout_family(Layout l);
+// Layout, layout_name(), layout_summary(), layout_family(): formats/layout_table.h.
 
 enum class Severity : std::uint8_t { Error, Warning, Info };
 std::string_view severity_name(Severity s);

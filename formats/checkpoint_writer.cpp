@@ -33,18 +33,7 @@ Status copy_bytes(const fs::path& from, const fs::path& to) {
 
 }  // namespace
 
-JsonStyle description_style(Layout layout) {
-  switch (layout) {
-    case Layout::MsModelSlimV0:
-    case Layout::MsModelSlimMindIE:
-      return JsonStyle{2, true, false};
-    case Layout::GoldenStick:
-    case Layout::GoldenStickPerRank:
-      return JsonStyle{4, false, false};
-    default:
-      return JsonStyle{4, true, false};
-  }
-}
+JsonStyle description_style(Layout layout) { return layout_row(layout).description_style; }
 
 Status write_checkpoint(const fs::path& dst, const CheckpointContent& content, const LayoutOptions& o) {
   std::error_code ec;
@@ -62,60 +51,26 @@ Status write_checkpoint(const fs::path& dst, const CheckpointContent& content, c
   for (const OutputTensor& t : content.tensors)
     if (t.int4) int4.insert(t.source.name);
 
+  // Names, directories and metadata come from the layout table.
+  const LayoutRow& row = layout_row(o.layout);
+  if (row.shard_prefix.empty() && row.single_file_name.empty())
+    return Error(Errc::invalid_argument, "cannot write layout " + std::string(row.id));
   const std::string t = o.type_suffix;
   ShardedWriteOptions w;
-  w.max_shard_bytes = o.max_shard_bytes;
-  std::string description_name;
+  w.max_shard_bytes = row.always_one_file ? ~0ull : o.max_shard_bytes;
+  w.shard_prefix = expand_layout_name(row.shard_prefix, t);
+  w.index_name = expand_layout_name(row.index_name, t);
+  if ((o.single_file || row.always_one_file) && !row.single_file_name.empty())
+    w.single_file_name = expand_layout_name(row.single_file_name, t);
+  const std::string description_name = expand_layout_name(row.description_name, t);
   fs::path weights_dir = *tmp;
-  switch (o.layout) {
-    case Layout::MsModelSlimV1:
-      w.shard_prefix = "quant_model_weights";
-      w.index_name = "quant_model_weights.safetensors.index.json";
-      if (o.single_file) w.single_file_name = "quant_model_weights.safetensors";
-      description_name = "quant_model_description.json";
-      break;
-    case Layout::MsModelSlimV0:
-      w.shard_prefix = "quant_model_weight_" + t;
-      w.index_name = w.shard_prefix + ".safetensors.index.json";
-      if (o.single_file) w.single_file_name = w.shard_prefix + ".safetensors";
-      description_name = "quant_model_description.json";
-      break;
-    case Layout::MsModelSlimMindIE:
-    case Layout::MsModelSlimCompressed:
-      w.shard_prefix = "quant_model_weight_" + t;
-      w.index_name = w.shard_prefix + ".safetensors.index.json";
-      w.single_file_name = w.shard_prefix + ".safetensors";
-      w.max_shard_bytes = ~0ull;
-      description_name = "quant_model_description_" + t + ".json";
-      break;
-    case Layout::MindIeSd:
-      w.shard_prefix = "quant_model_weight";
-      w.index_name = "quant_model_weight.safetensors.index.json";
-      if (o.single_file) w.single_file_name = "quant_model_weight_" + t + ".safetensors";
-      description_name = t.empty() ? "quant_model_description.json" : "quant_model_description_" + t + ".json";
-      break;
-    case Layout::GoldenStick:
-      w.shard_prefix = "quant-model";
-      w.index_name = "model.safetensors.index.json";
-      description_name = std::string(kGsDescriptionName);
-      break;
-    case Layout::GoldenStickPerRank:
-      weights_dir = *tmp / "rank_0";
-      fs::create_directories(weights_dir, ec);
-      w.single_file_name = "quant.safetensors";
-      w.max_shard_bytes = ~0ull;
-      description_name = std::string(kGsDescriptionName);
-      break;
-    case Layout::HfFloat:
-    case Layout::HfForeignQuantized:
-      w.shard_prefix = "model";
-      w.index_name = "model.safetensors.index.json";
-      if (o.single_file) w.single_file_name = "model.safetensors";
-      break;
-    default:
-      return Error(Errc::invalid_argument, "cannot write layout " + std::string(layout_name(o.layout)));
+  if (!row.weights_dir.empty()) {
+    weights_dir = *tmp / std::string(row.weights_dir);
+    fs::create_directories(weights_dir, ec);
+    if (ec) return Error(Errc::io_write, "cannot create " + std::string(row.weights_dir) + ": " + ec.message())
+                   .in_file(weights_dir.string());
   }
-  const bool golden_stick = o.layout == Layout::GoldenStick || o.layout == Layout::GoldenStickPerRank;
+  const bool golden_stick = row.ms_metadata;
   if (golden_stick) {
     // MindSpore's writer: {"format": "ms"} plus an "Int4" entry per packed tensor.
     w.shard_metadata = [&](std::span<const std::size_t> idx) -> std::optional<Metadata> {

@@ -442,50 +442,16 @@ void Builder::attention_extras(const std::string& a) {
 // The description document, keys in the order each writer emits them.
 nlohmann::ordered_json Builder::description() const {
   using ojson = nlohmann::ordered_json;
-  ojson d = ojson::object();
-  auto tensors = [&] {
-    for (const OutputTensor& t : content_.tensors) d[t.source.name] = t.tag;
-  };
-  auto kv_fa = [&] {
-    if (spec_.kv_c8) {
-      d["kv_cache_type"] = "C8";
-      d["kv_quant_type"] = "C8";
-    }
-    if (spec_.fa_quant) d["fa_quant_type"] = "FAQuant";
-  };
-  switch (spec_.layout) {
-    case Layout::MsModelSlimV1:  // tensors, kv/fa, then version, model_quant_type, metadata, group_size, optional
-      tensors();
-      kv_fa();
-      d["version"] = "1.0.0";
-      d["model_quant_type"] = tag_;
-      d["metadata"] = ojson::object();
-      d["group_size"] = spec_.group_size;
-      d["optional"] = ojson::object();
-      break;
-    case Layout::MsModelSlimV0:  // version, model_quant_type, kv/fa, group_size (> 0), tensors
-      d["version"] = "1.0.0";
-      d["model_quant_type"] = tag_;
-      kv_fa();
-      if (spec_.group_size) d["group_size"] = spec_.group_size;
-      tensors();
-      break;
-    case Layout::MsModelSlimMindIE:
-    case Layout::MsModelSlimCompressed:
-      d["model_quant_type"] = tag_;
-      kv_fa();
-      if (spec_.group_size) d["group_size"] = spec_.group_size;
-      tensors();
-      break;
-    case Layout::MindIeSd:  // never writes group_size
-      d["model_quant_type"] = tag_;
-      kv_fa();
-      tensors();
-      break;
-    default:  // Golden-Stick: one entry per tensor and nothing else
-      tensors();
-      break;
+  // Key order and which keys each producer writes: the layout table.
+  ojson kvfa = ojson::object();
+  if (spec_.kv_c8) {
+    kvfa["kv_cache_type"] = "C8";
+    kvfa["kv_quant_type"] = "C8";
   }
+  if (spec_.fa_quant) kvfa["fa_quant_type"] = "FAQuant";
+  std::vector<std::pair<std::string, std::string>> tags;
+  for (const OutputTensor& t : content_.tensors) tags.emplace_back(t.source.name, t.tag);
+  ojson d = build_description(layout_row(spec_.layout), tags, tag_, spec_.group_size, kvfa);
   return d;
 }
 

@@ -26,7 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using convert::ConvertOptions;
 
-using convert::Flavour;
 
 fs::path sample(const test::TempDir& d, const std::string& name) {
   EXPECT_TRUE(samples::write_sample(d / name, *samples::find_sample(name)).ok()) << name;
@@ -173,7 +172,7 @@ std::optional<std::string> feeding_norm(const std::string& prefix) {
 struct Pair {
   const char* sample;
   Family to;
-  std::optional<Flavour> flavour;
+  std::optional<Layout> flavour;
   bool lossy;  // needs --allow-lossy (bias folding): outputs agree within deq/2 per output
 };
 
@@ -250,7 +249,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Pair{"tiny-qwen-w8a8-dynamic-golden-stick", Family::MsModelSlim, std::nullopt, false},
                       Pair{"tiny-llama-w8a16-golden-stick", Family::MsModelSlim, std::nullopt, false},
                       Pair{"tiny-llama-w8a16-pergroup-golden-stick", Family::MsModelSlim, std::nullopt, false},
-                      Pair{"tiny-llama-w4a16-golden-stick", Family::MsModelSlim, Flavour::MsV0, false},
+                      Pair{"tiny-llama-w4a16-golden-stick", Family::MsModelSlim, Layout::MsModelSlimV0, false},
                       Pair{"tiny-qwen-w8a8-smooth-norm-fed-golden-stick", Family::MsModelSlim, std::nullopt, true}),
     [](const auto& info) {
       std::string n = info.param.sample;
@@ -260,7 +259,7 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 // A -> B -> A gives A's tensors back, bit for bit.
-void expect_round_trip(const std::string& name, Family other, std::optional<Flavour> back_flavour) {
+void expect_round_trip(const std::string& name, Family other, std::optional<Layout> back_flavour) {
   test::TempDir d;
   Checkpoint a = open(sample(d, name));
   ConvertOptions to_b;
@@ -302,7 +301,7 @@ TEST(RoundTrip, LegacyMsModelSlimThroughGoldenStickIsBitExact) {
   // msModelSlim's legacy savers keep scales in the model dtype, which
   // Golden-Stick stores as it is: nothing is narrowed on the way.
   test::TempDir d;
-  expect_round_trip("tiny-llama-w4a16-pergroup-msmodelslim-v0", Family::GoldenStick, Flavour::MsV0);
+  expect_round_trip("tiny-llama-w4a16-pergroup-msmodelslim-v0", Family::GoldenStick, Layout::MsModelSlimV0);
 }
 
 TEST(RoundTrip, W4A16ThroughMsModelSlimV0IsBitExact) {
@@ -310,7 +309,7 @@ TEST(RoundTrip, W4A16ThroughMsModelSlimV0IsBitExact) {
   Checkpoint a = open(sample(d, "tiny-llama-w4a16-golden-stick"));
   ConvertOptions o;
   o.to = Family::MsModelSlim;
-  o.flavour = Flavour::MsV0;
+  o.flavour = Layout::MsModelSlimV0;
   auto p = convert::plan_conversion(a, o);
   ASSERT_TRUE(p.ok() && p->executable(false));
   ASSERT_TRUE(convert::execute_plan(*p, d / "ms", false).ok());
@@ -365,7 +364,7 @@ TEST(RoundTrip, CurrentMsModelSlimKeepsWeightsAndRuntimeScales) {
 
 // --- refusals and plans -----------------------------------------------------------
 
-std::string plan_text(const test::TempDir& d, const std::string& name, Family to, std::optional<Flavour> f = {},
+std::string plan_text(const test::TempDir& d, const std::string& name, Family to, std::optional<Layout> f = {},
                       bool* executable = nullptr) {
   Checkpoint c = open(sample(d, name));
   ConvertOptions o;
@@ -456,7 +455,7 @@ TEST(Execute, ConfigAndSideFilesAreCarriedOver) {
   EXPECT_EQ(out_cfg.find("quantization_config"), std::string::npos) << "vLLM-Ascend would read it instead of the description";
   EXPECT_NE(out_cfg.find("\"hidden_size\": 64"), std::string::npos);
   // MindIE's legacy naming needs "quantize".
-  o.flavour = Flavour::MsMindIE;
+  o.flavour = Layout::MsModelSlimMindIE;
   auto pm = convert::plan_conversion(c, o);
   ASSERT_TRUE(pm.ok() && pm->executable(false));
   ASSERT_TRUE(convert::execute_plan(*pm, d / "mindie", false).ok());
