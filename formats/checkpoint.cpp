@@ -120,10 +120,10 @@ void Checkpoint::read_shards(const fs::path& dir, const std::vector<std::string>
     auto f = SafetensorsFile::open(dir / n, ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes});
     if (f) {
       sf.file = std::make_shared<SafetensorsFile>(std::move(*f));
-      for (const Error& w : sf.file->header().warnings) note(Severity::Warning, w);
+      for (const Error& w : sf.file->header().warnings) note(Severity::Warning, w, DiagSubject::Shard);
     } else {
       sf.error = std::move(f).error();
-      note(Severity::Error, *sf.error);
+      note(Severity::Error, *sf.error, DiagSubject::Shard);
     }
     shards_.push_back(std::move(sf));
   }
@@ -176,9 +176,9 @@ void Checkpoint::detect(const fs::path& dir) {
     auto cfg = read_model_config(dir / "config.json");
     if (cfg) {
       config_ = std::move(*cfg);
-      for (const Error& w : config_->warnings) note(Severity::Warning, w);
+      for (const Error& w : config_->warnings) note(Severity::Warning, w, DiagSubject::Config);
     } else {
-      note(Severity::Error, std::move(cfg).error());
+      note(Severity::Error, std::move(cfg).error(), DiagSubject::Config);
     }
   }
   auto count_prefix = [&](std::string_view p) {
@@ -215,10 +215,10 @@ void Checkpoint::detect(const fs::path& dir) {
   auto use_index = [&](const std::string& name) -> bool {
     auto idx = read_shard_index(dir / name);
     if (!idx) {
-      note(Severity::Error, std::move(idx).error());
+      note(Severity::Error, std::move(idx).error(), DiagSubject::Index);
       return false;
     }
-    for (const Error& w : idx->warnings) note(Severity::Warning, w);
+    for (const Error& w : idx->warnings) note(Severity::Warning, w, DiagSubject::Index);
     index_ = std::move(*idx);
     index_name_ = name;
     for (const std::string& s : index_->shards())
@@ -248,9 +248,9 @@ void Checkpoint::detect(const fs::path& dir) {
       auto d = read_ms_description(dir / description_name_);
       if (d) {
         ms_description_ = std::move(*d);
-        for (const Error& w : ms_description_->warnings) note(Severity::Warning, w);
+        for (const Error& w : ms_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
       } else {
-        note(Severity::Error, std::move(d).error());
+        note(Severity::Error, std::move(d).error(), DiagSubject::Description);
       }
     }
     // Weight files of the family, and their common prefix.
@@ -328,9 +328,9 @@ void Checkpoint::detect(const fs::path& dir) {
       auto d = read_gs_description(dir / description_name_);
       if (d) {
         gs_description_ = std::move(*d);
-        for (const Error& w : gs_description_->warnings) note(Severity::Warning, w);
+        for (const Error& w : gs_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
       } else {
-        note(Severity::Error, std::move(d).error());
+        note(Severity::Error, std::move(d).error(), DiagSubject::Description);
       }
       evidence_.push_back("quantization_description.json (Golden-Stick's flat description)");
     }
@@ -391,7 +391,7 @@ void Checkpoint::detect(const fs::path& dir) {
       if (rel.has_parent_path()) st = check_shard_name(dir, rel.parent_path().string());  // rank_<r>
       if (st) st = check_shard_name(dir / rel.parent_path(), rel.filename().string());
       if (st) safe.push_back(n);
-      else note(Severity::Error, std::move(st).error().in_file((dir / n).string()));
+      else note(Severity::Error, std::move(st).error().in_file((dir / n).string()), DiagSubject::Shard);
     }
     shard_names = std::move(safe);
   }
@@ -407,7 +407,7 @@ void Checkpoint::detect(const fs::path& dir) {
     for (const ShardFile& s : shards_)
       if (s.file) opened.emplace(s.name, s.file.get());
     for (Error& e : check_shard_index(dir, (dir / index_name_).string(), *index_, &opened))
-      note(Severity::Error, std::move(e));
+      note(Severity::Error, std::move(e), DiagSubject::Index);
   }
 }
 

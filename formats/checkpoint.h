@@ -40,9 +40,14 @@ namespace qkit {
 enum class Severity : std::uint8_t { Error, Warning, Info };
 std::string_view severity_name(Severity s);
 
+// The kind of file a diagnostic is about, for callers that map diagnostics
+// to their own categories (qvalidate's rules) without guessing from names.
+enum class DiagSubject : std::uint8_t { Directory, Shard, Index, Description, Config };
+
 struct Diagnostic {
   Severity severity;
   Error error;
+  DiagSubject subject = DiagSubject::Directory;
 };
 
 struct ShardFile {
@@ -125,7 +130,9 @@ class Checkpoint {
   void read_shards(const std::filesystem::path& dir, const std::vector<std::string>& names);
   void build_tensor_view();
   void build_modules();
-  void note(Severity s, Error e) { diagnostics_.push_back({s, std::move(e)}); }
+  void note(Severity s, Error e, DiagSubject about = DiagSubject::Directory) {
+    diagnostics_.push_back({s, std::move(e), about});
+  }
 
   std::filesystem::path root_;
   OpenOptions options_;

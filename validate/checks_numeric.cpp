@@ -288,7 +288,7 @@ void check_numerics(Context& ctx) {
 
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     if (faults[i]) {
-      ctx.out.add("container.shard-unreadable", Severity::Error, faults[i]->detail, faults[i]->file, tensors[i].info->name);
+      ctx.out.add(Rule::ContainerShardUnreadable, faults[i]->detail, faults[i]->file, tensors[i].info->name);
       stats[i] = TensorStats{};
       continue;
     }
@@ -302,15 +302,12 @@ void check_numerics(Context& ctx) {
     ctx.bytes_scanned += t.info->nbytes();
     std::string file = (c.root() / c.shard_of(t).name).string();
     if (s.nan || s.inf)
-      ctx.out.add("numeric.nan-inf", Severity::Error,
-                  std::to_string(s.nan) + " NaN and " + std::to_string(s.inf) + " Inf values", file, t.info->name);
+      ctx.out.add(Rule::NumericNanInf, std::to_string(s.nan) + " NaN and " + std::to_string(s.inf) + " Inf values", file, t.info->name);
     if (s.int4_out_of_range)
-      ctx.out.add("numeric.int4-range", Severity::Error,
-                  std::to_string(s.int4_out_of_range) + " values outside [-8, 7] in an unpacked int4 weight", file,
+      ctx.out.add(Rule::NumericInt4Range, std::to_string(s.int4_out_of_range) + " values outside [-8, 7] in an unpacked int4 weight", file,
                   t.info->name);
     if (jobs[i].want_range && s.any && t.info->element_count() > 1 && s.min == s.max)
-      ctx.out.add("numeric.degenerate-weight", Severity::Warning,
-                  s.min == 0 ? "all values are zero" : "all values equal " + std::to_string(s.min), file, t.info->name);
+      ctx.out.add(Rule::NumericDegenerateWeight, s.min == 0 ? "all values are zero" : "all values equal " + std::to_string(s.min), file, t.info->name);
   }
 
   // Pass 2: the module formulas.
@@ -333,7 +330,7 @@ void check_numerics(Context& ctx) {
       if (ref->info->dtype == Dtype::U8 && is_scale) {  // E8M0 block scales: 255 is NaN
         auto v = small_values(c, *ref, suffix);
         auto bad = std::count_if(v.begin(), v.end(), [](const auto& x) { return x && *x == 255; });
-        if (bad) ctx.out.add("numeric.scale", Severity::Error, std::to_string(bad) + " E8M0 scales are NaN (255)",
+        if (bad) ctx.out.add(Rule::NumericScale, std::to_string(bad) + " E8M0 scales are NaN (255)",
                              file_of(ref), name);
         continue;
       }
@@ -349,12 +346,10 @@ void check_numerics(Context& ctx) {
           }
         }
         if (undecodable)
-          ctx.out.add("numeric.scale", Severity::Error,
-                      std::to_string(undecodable) + " values are not float32 bit patterns (high word not zero)",
+          ctx.out.add(Rule::NumericScale, std::to_string(undecodable) + " values are not float32 bit patterns (high word not zero)",
                       file_of(ref), name);
         if (bad)
-          ctx.out.add("numeric.scale", Severity::Error,
-                      std::to_string(bad) + " of " + std::to_string(v.size()) + " scales are not finite and positive "
+          ctx.out.add(Rule::NumericScale, std::to_string(bad) + " of " + std::to_string(v.size()) + " scales are not finite and positive "
                       "(first at index " + std::to_string(first) + ": " + (v[first] ? std::to_string(*v[first]) : "?") + ")",
                       file_of(ref), name);
       } else {
@@ -365,11 +360,9 @@ void check_numerics(Context& ctx) {
           else if (*x != 0) ++nonzero;
         }
         if (bad)
-          ctx.out.add("numeric.offset", Severity::Error,
-                      std::to_string(bad) + " offsets are not integers in [-128, 127]", file_of(ref), name);
+          ctx.out.add(Rule::NumericOffset, std::to_string(bad) + " offsets are not integers in [-128, 127]", file_of(ref), name);
         else if (rule && rule->zero && nonzero)
-          ctx.out.add("numeric.offset", Severity::Error,
-                      std::to_string(nonzero) + " non-zero offsets where " + std::string(scheme.id) +
+          ctx.out.add(Rule::NumericOffset, std::to_string(nonzero) + " non-zero offsets where " + std::string(scheme.id) +
                           " is symmetric (must be all zeros)",
                       file_of(ref), name);
       }
@@ -406,8 +399,7 @@ void check_numerics(Context& ctx) {
           }
         }
         if (bad)
-          ctx.out.add("numeric.deq-scale", Severity::Error,
-                      std::to_string(bad) + " of " + std::to_string(deq.size()) +
+          ctx.out.add(Rule::NumericDeqScale, std::to_string(bad) + " of " + std::to_string(deq.size()) +
                           " deq_scale values differ from input_scale x weight_scale (first at row " +
                           std::to_string(first) + ": " + std::to_string(*deq[first]) + ")",
                       file_of(deq_t), deq_t->info->name);
@@ -459,8 +451,7 @@ void check_numerics(Context& ctx) {
         // quant_bias (checkpoints converted from msModelSlim do): a warning.
         const bool maybe_folded = !ms && (b_t == nullptr);
         if (bad)
-          ctx.out.add("numeric.quant-bias", maybe_folded ? Severity::Warning : Severity::Error,
-                      std::to_string(bad) + " of " + std::to_string(qb.size()) + " quant_bias values disagree with " +
+          ctx.out.add(Rule::NumericQuantBias, maybe_folded ? Severity::Warning : Severity::Error, std::to_string(bad) + " of " + std::to_string(qb.size()) + " quant_bias values disagree with " +
                           (ms ? "round(bias/deq_scale - input_offset*sum_k(weight))"
                               : "-input_offset*sum_k(weight), precision-aligned as Golden-Stick stores it") +
                           " (first at row " + std::to_string(first) + ": " + std::to_string(*qb[first]) +

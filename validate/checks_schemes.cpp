@@ -67,8 +67,7 @@ void check_schemes(Context& ctx) {
     if (!m.type) continue;  // description.unknown-type
     const std::string file = m.tensors.empty() ? std::string() : (c.root() / c.shard_of(*m.tensors[0].second).name).string();
     if (schemes_for(*fam, m.type->type).empty()) {
-      ctx.out.add("scheme.no-scheme", Severity::Error,
-                  std::string(family_name(*fam)) + " does not write " + m.tag + " modules", file, m.prefix);
+      ctx.out.add(Rule::SchemeNoScheme, std::string(family_name(*fam)) + " does not write " + m.tag + " modules", file, m.prefix);
       continue;
     }
     SchemeMatch sm = match_scheme(*fam, m.type->type, m.tag, facts_of(c, m), sctx);
@@ -78,34 +77,31 @@ void check_schemes(Context& ctx) {
       std::string where = " (" + std::string(sm.scheme->id) + ")";
       switch (x.kind) {
         case MismatchKind::Missing:
-          ctx.out.add("scheme.missing-tensor", Severity::Error, m.tag + " requires " + x.suffix + where, file, name);
+          ctx.out.add(Rule::SchemeMissingTensor, m.tag + " requires " + x.suffix + where, file, name);
           break;
         case MismatchKind::Dtype:
           if (x.suffix == "deq_scale")
-            ctx.out.add("scheme.deq-scale-dtype", Severity::Error,
-                        "deq_scale is " + x.actual + "; a " +
+            ctx.out.add(Rule::SchemeDeqScaleDtype, "deq_scale is " + x.actual + "; a " +
                             std::string(c.model_dtype() ? dtype_name(*c.model_dtype()) : "?") +
                             " model needs " + x.expected + where,
                         file, name);
           else
-            ctx.out.add("scheme.dtype", Severity::Error, "dtype " + x.actual + ", expected " + x.expected + where, file,
+            ctx.out.add(Rule::SchemeDtype, "dtype " + x.actual + ", expected " + x.expected + where, file,
                         name);
           break;
         case MismatchKind::Shape:
-          ctx.out.add("scheme.shape", Severity::Error, "shape " + x.actual + ", expected " + x.expected + where, file,
+          ctx.out.add(Rule::SchemeShape, "shape " + x.actual + ", expected " + x.expected + where, file,
                       name);
           break;
         case MismatchKind::Unexpected:
-          ctx.out.add("scheme.unexpected-tensor", Severity::Error,
-                      "a " + m.tag + " module has no '" + x.suffix + "' tensor" + where, file, name);
+          ctx.out.add(Rule::SchemeUnexpectedTensor, "a " + m.tag + " module has no '" + x.suffix + "' tensor" + where, file, name);
           break;
         case MismatchKind::Tag:
-          ctx.out.add("scheme.tag", Severity::Warning, "tagged " + x.actual + ", expected " + x.expected + where,
+          ctx.out.add(Rule::SchemeTag, "tagged " + x.actual + ", expected " + x.expected + where,
                       (c.root() / c.description_name()).string(), name);
           break;
         case MismatchKind::Int4Marker:
-          ctx.out.add("scheme.int4-marker", Severity::Error,
-                      "packed int4 weight without the __metadata__ \"Int4\" marker (MindSpore reads it as int8)", file,
+          ctx.out.add(Rule::SchemeInt4Marker, "packed int4 weight without the __metadata__ \"Int4\" marker (MindSpore reads it as int8)", file,
                       name);
           break;
       }
@@ -113,11 +109,9 @@ void check_schemes(Context& ctx) {
     // Per-group layouts need a group size that divides k.
     if (*fam == Family::MsModelSlim && uses_groups(*sm.scheme, m)) {
       if (!sctx.group_size)
-        ctx.out.add("scheme.group-size", Severity::Error,
-                    "per-group " + m.tag + " tensors but the description has no positive group_size", file, m.prefix);
+        ctx.out.add(Rule::SchemeGroupSize, "per-group " + m.tag + " tensors but the description has no positive group_size", file, m.prefix);
       else if (sm.vars.k && *sm.vars.k % *sctx.group_size != 0)
-        ctx.out.add("scheme.group-size", Severity::Error,
-                    "group_size " + std::to_string(*sctx.group_size) + " does not divide k = " + std::to_string(*sm.vars.k),
+        ctx.out.add(Rule::SchemeGroupSize, "group_size " + std::to_string(*sctx.group_size) + " does not divide k = " + std::to_string(*sm.vars.k),
                     file, m.prefix);
     }
   }
@@ -129,8 +123,7 @@ void check_schemes(Context& ctx) {
     if (dot == std::string::npos || !quant_suffixes().count(std::string_view(name).substr(dot + 1))) continue;
     std::string weight = name.substr(0, dot) + ".weight";
     std::string_view wtag = c.tag_of(weight);
-    ctx.out.add("scheme.orphan-tensor", Severity::Error,
-                c.find(weight) == nullptr ? "no " + weight + " beside it"
+    ctx.out.add(Rule::SchemeOrphanTensor, c.find(weight) == nullptr ? "no " + weight + " beside it"
                                           : weight + " is described as " + std::string(wtag.empty() ? "nothing" : wtag) +
                                                 ", so no quantized module owns this tensor",
                 (c.root() / c.shard_of(t).name).string(), name);
@@ -157,7 +150,7 @@ void check_groups(Context& ctx) {
     std::string detail;
     for (const auto& [tag, members] : by_tag)
       detail += (detail.empty() ? "" : "; ") + tag + ": " + members.front() + (members.size() > 1 ? " (+" + std::to_string(members.size() - 1) + ")" : "");
-    ctx.out.add("group.fused-type", Severity::Error, "fused members differ: " + detail, desc, g);
+    ctx.out.add(Rule::GroupFusedType, "fused members differ: " + detail, desc, g);
   }
   // All tensors of one module share its tag (vllm-mindspore's inner_conflict).
   const Severity mod_sev = ctx.o.target == Target::VllmMindSpore ? Severity::Error : Severity::Info;
@@ -166,8 +159,7 @@ void check_groups(Context& ctx) {
     for (const auto& [suffix, ref] : m.tensors) {
       std::string_view tag = c.tag_of(ref->info->name);
       if (!tag.empty() && tag != m.tag)
-        ctx.out.add("group.module-type", mod_sev,
-                    std::string(suffix) + " is tagged " + std::string(tag) + " while the module is " + m.tag, desc,
+        ctx.out.add(Rule::GroupModuleType, mod_sev, std::string(suffix) + " is tagged " + std::string(tag) + " while the module is " + m.tag, desc,
                     ref->info->name);
     }
   }
@@ -206,8 +198,7 @@ void check_groups(Context& ctx) {
       }
       for (std::size_t i = 0; i < members.size(); ++i) {
         if (i == ref || !vals[i] || !vals[ref] || same(vals[i], vals[ref])) continue;
-        ctx.out.add("group.fused-activation", Severity::Error,
-                    std::string(suffix) + " of " + members[i]->prefix + " differs from " + members[ref]->prefix +
+        ctx.out.add(Rule::GroupFusedActivation, std::string(suffix) + " of " + members[i]->prefix + " differs from " + members[ref]->prefix +
                         "'s: the runtime fuses them and keeps only one",
                     (c.root() / c.shard_of(*members[i]->tensors[0].second).name).string(),
                     members[i]->prefix + "." + std::string(suffix));

@@ -108,23 +108,20 @@ void check_targets(Context& ctx) {
 
   // Format family.
   if ((t == Target::VllmAscend || t == Target::MindIE) && fam == Family::GoldenStick)
-    ctx.out.add("target.family", Severity::Error,
-                std::string(target_name(t)) + " reads msModelSlim checkpoints; this is Golden-Stick output "
+    ctx.out.add(Rule::TargetFamily, std::string(target_name(t)) + " reads msModelSlim checkpoints; this is Golden-Stick output "
                 "(convert with: qconvert --from mindspore --to msmodelslim)", c.root().string());
 
   // Description file name.
   if (!c.description_name().empty() && t != Target::Any) {
     bool old_format = false;
     if (!description_name_ok(t, c.description_name(), old_format))
-      ctx.out.add("target.description-name", Severity::Error,
-                  std::string(target_name(t)) + " does not find '" + c.description_name() + "'" +
+      ctx.out.add(Rule::TargetDescriptionName, std::string(target_name(t)) + " does not find '" + c.description_name() + "'" +
                       (t == Target::VllmAscend ? " (since v0.17 only quant_model_description.json; earlier versions "
                                                  "matched the same name by suffix)"
                                                : ""),
                   desc);
     else if (old_format)
-      ctx.out.add("target.description-name", Severity::Warning,
-                  "MindIE reads '" + c.description_name() + "' as an old-format name (deprecated after 2026-06-30)", desc);
+      ctx.out.add(Rule::TargetDescriptionName, Severity::Warning, "MindIE reads '" + c.description_name() + "' as an old-format name (deprecated after 2026-06-30)", desc);
   }
 
   // Quant types the runtime loads.
@@ -138,8 +135,7 @@ void check_targets(Context& ctx) {
         auto& e = unsupported[m.tag + (moe ? "" : "")];
         e.first = why;
         if (e.second++ == 0)
-          ctx.out.add("target.unsupported-type", Severity::Error,
-                      m.tag + " (" + m.prefix + "): " + why, desc, m.prefix);
+          ctx.out.add(Rule::TargetUnsupportedType, m.tag + " (" + m.prefix + "): " + why, desc, m.prefix);
       }
     }
   }
@@ -147,23 +143,20 @@ void check_targets(Context& ctx) {
   // config.json.
   if (const auto& cfg = c.config()) {
     if (cfg->quant_method)
-      ctx.out.add("target.quantization-config", t == Target::Any ? Severity::Warning : Severity::Error,
-                  "config.json quantization_config.quant_method = '" + *cfg->quant_method +
+      ctx.out.add(Rule::TargetQuantizationConfig, t == Target::Any ? Severity::Warning : Severity::Error, "config.json quantization_config.quant_method = '" + *cfg->quant_method +
                       "' routes this model to another quantization backend",
                   cfg_file);
     else if (cfg->has_quantization_config && t == Target::VllmAscend)
-      ctx.out.add("target.quantization-config", Severity::Error,
-                  "config.json has quantization_config: vLLM-Ascend hands it to the quantizer instead of reading " +
+      ctx.out.add(Rule::TargetQuantizationConfig, "config.json has quantization_config: vLLM-Ascend hands it to the quantizer instead of reading " +
                       c.description_name() + " (KeyError on the first layer); remove it",
                   cfg_file);
     if (t == Target::MindIE && fam == Family::MsModelSlim) {
       static const std::set<std::string> allowed = {"w8a8", "w8a8s", "w8a8sc", "w8a16", "w4a16", "w8a8_dynamic",
                                                     "w8a8_pdmix", "w4a8_dynamic", "w8a8_mix", "w16a16s", "w16a16sc"};
       if (!cfg->quantize)
-        ctx.out.add("target.mindie-config", Severity::Error,
-                    "config.json has no \"quantize\"; MindIE fails with 'linear type not matched'", cfg_file);
+        ctx.out.add(Rule::TargetMindieConfig, "config.json has no \"quantize\"; MindIE fails with 'linear type not matched'", cfg_file);
       else if (!allowed.count(*cfg->quantize))
-        ctx.out.add("target.mindie-config", Severity::Error, "quantize '" + *cfg->quantize + "' is not one MindIE accepts",
+        ctx.out.add(Rule::TargetMindieConfig, "quantize '" + *cfg->quantize + "' is not one MindIE accepts",
                     cfg_file);
       if (cfg->has_quantization_config && cfg->quantization_config.is_object()) {
         const auto& qc = cfg->quantization_config;
@@ -171,17 +164,15 @@ void check_targets(Context& ctx) {
           bool ok = g->is_number_integer() &&
                     std::set<std::int64_t>{0, 64, 128, 256}.count(g->get<std::int64_t>()) > 0;
           if (!ok)
-            ctx.out.add("target.mindie-config", Severity::Error,
-                        "quantization_config.group_size " + g->dump() + " is not one of 0, 64, 128, 256 (MindIE 2.1 "
+            ctx.out.add(Rule::TargetMindieConfig, "quantization_config.group_size " + g->dump() + " is not one of 0, 64, 128, 256 (MindIE 2.1 "
                         "accepts 0, 64, 128)",
                         cfg_file);
         }
         if (auto k = qc.find("kv_quant_type"); k != qc.end() && !k->is_null() && *k != "C8")
-          ctx.out.add("target.mindie-config", Severity::Error, "kv_quant_type " + k->dump() + " must be null or \"C8\"",
+          ctx.out.add(Rule::TargetMindieConfig, "kv_quant_type " + k->dump() + " must be null or \"C8\"",
                       cfg_file);
         if (auto r = qc.find("reduce_quant_type"); r != qc.end() && !r->is_null() && *r != "per_channel")
-          ctx.out.add("target.mindie-config", Severity::Error,
-                      "reduce_quant_type " + r->dump() + " must be null or \"per_channel\"", cfg_file);
+          ctx.out.add(Rule::TargetMindieConfig, "reduce_quant_type " + r->dump() + " must be null or \"per_channel\"", cfg_file);
       }
     }
     // Coverage: lm_head when untied, every decoder layer, MTP layers.
@@ -189,7 +180,7 @@ void check_targets(Context& ctx) {
       const auto& types = ms->tensor_types;
       if (cfg->tie_word_embeddings == false && !types.count("lm_head.weight") &&
           std::none_of(types.begin(), types.end(), [](const auto& kv) { return std::string_view(kv.first).ends_with("lm_head.weight"); }))
-        ctx.out.add("target.coverage", Severity::Error, "untied embeddings but no lm_head.weight in the description", desc,
+        ctx.out.add(Rule::TargetCoverage, "untied embeddings but no lm_head.weight in the description", desc,
                     "lm_head.weight");
       if (cfg->num_hidden_layers) {
         std::uint64_t extra = cfg->num_nextn_predict_layers.value_or(0);
@@ -198,8 +189,7 @@ void check_targets(Context& ctx) {
           auto it = types.lower_bound(p);
           if (it == types.end() || it->first.compare(0, p.size(), p) != 0) {
             bool mtp = l >= *cfg->num_hidden_layers;
-            ctx.out.add("target.coverage", mtp || t != Target::Any ? Severity::Error : Severity::Warning,
-                        std::string(mtp ? "MTP layer " : "layer ") + std::to_string(l) +
+            ctx.out.add(Rule::TargetCoverage, mtp || t != Target::Any ? Severity::Error : Severity::Warning, std::string(mtp ? "MTP layer " : "layer ") + std::to_string(l) +
                             " has no description entries (vLLM-Ascend: KeyError 'model.layers." + std::to_string(l) +
                             "...'; add FLOAT entries for unquantized layers)",
                         desc, p + "*");
@@ -224,25 +214,21 @@ void check_targets(Context& ctx) {
     auto kv_key = [&](const char* key, const std::optional<std::string>& v, Target reader) {
       bool set = v && *v == "C8";
       if (has_c8 && !set)
-        ctx.out.add("target.kv-cache-key", t == reader ? Severity::Error : Severity::Warning,
-                    std::string("KV-cache int8 tensors present but ") + key + " is not \"C8\" (" +
+        ctx.out.add(Rule::TargetKvCacheKey, t == reader ? Severity::Error : Severity::Warning, std::string("KV-cache int8 tensors present but ") + key + " is not \"C8\" (" +
                         std::string(target_name(reader)) + " then ignores them)",
                     desc);
       if (!has_c8 && set)
-        ctx.out.add("target.kv-cache-key", Severity::Error,
-                    std::string(key) + " is \"C8\" but no layer has k_proj.kv_cache_scale", desc);
+        ctx.out.add(Rule::TargetKvCacheKey, std::string(key) + " is \"C8\" but no layer has k_proj.kv_cache_scale", desc);
     };
     kv_key("kv_cache_type", ms->kv_cache_type, Target::VllmAscend);
     kv_key("kv_quant_type", ms->kv_quant_type, Target::MindIE);
     if (has_fa && !ms->fa_quant_type)
-      ctx.out.add("target.fa-quant-key", Severity::Error, "FA quant tensors present but fa_quant_type is missing", desc);
+      ctx.out.add(Rule::TargetFaQuantKey, "FA quant tensors present but fa_quant_type is missing", desc);
     if (has_fa && t == Target::VllmAscend) {
       if (ms->fa_quant_type && *ms->fa_quant_type != "FAKQuant")
-        ctx.out.add("target.fa-quant-key", Severity::Error,
-                    "vLLM-Ascend registers fa_quant_type \"FAKQuant\"; \"" + *ms->fa_quant_type + "\" is not found", desc);
+        ctx.out.add(Rule::TargetFaQuantKey, "vLLM-Ascend registers fa_quant_type \"FAKQuant\"; \"" + *ms->fa_quant_type + "\" is not found", desc);
       if (has_fa3)
-        ctx.out.add("target.fa-quant-key", Severity::Error,
-                    "vLLM-Ascend finds FA layers by 'fa_k.scale'; fa3_* tensors are not found", desc);
+        ctx.out.add(Rule::TargetFaQuantKey, "vLLM-Ascend finds FA layers by 'fa_k.scale'; fa3_* tensors are not found", desc);
     }
   }
 
@@ -257,13 +243,11 @@ void check_targets(Context& ctx) {
                      m.type->type != Q::W4A8_MXFP;
     }
     if (t == Target::VllmAscend && w4a8 && gs > 0)
-      ctx.out.add("target.group-size", Severity::Error,
-                  "vLLM-Ascend HEAD rejects per-group W4A8_DYNAMIC (group_size " + std::to_string(gs) +
+      ctx.out.add(Rule::TargetGroupSize, "vLLM-Ascend HEAD rejects per-group W4A8_DYNAMIC (group_size " + std::to_string(gs) +
                       "); v0.13 read weight_scale_second instead",
                   desc);
     else if (int4_groups && gs > 0 && gs != 64 && gs != 128)
-      ctx.out.add("target.group-size", Severity::Error,
-                  "int4 kernels take group_size 64 or 128, not " + std::to_string(gs) +
+      ctx.out.add(Rule::TargetGroupSize, "int4 kernels take group_size 64 or 128, not " + std::to_string(gs) +
                       " ('antiquantGroupSize should be 128 or 64')",
                   desc);
   }

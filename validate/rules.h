@@ -1,10 +1,14 @@
 //===- validate/rules.h - qvalidate's rules: one registry ----------------===//
 //
-// Every rule has a stable id ("<family>.<name>"), the family it reports
-// under (one JUnit test case per family), the severity it usually has, and
-// one line saying what it catches and why it matters. Checks emit findings
-// under these ids; --list-rules, the JUnit report and docs/rules.md are
-// produced from this table.
+// Every rule is a value of the Rule enum (checked by the compiler) with one
+// row in the table of rules.cpp: its stable id ("<family>.<name>"), the
+// family it reports under, its default severity (a check passes another
+// one only where a runtime or version changes it), whether it reads tensor
+// values, and one line saying what it catches and why it matters. A second
+// table there maps each library error code (formats/error.h), and failing
+// that the kind of file a checkpoint diagnostic is about, to its rule.
+// Checks emit findings by Rule; --list-rules, the JUnit report and
+// docs/rules.md are produced from the table.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -22,7 +26,56 @@ enum class Target : std::uint8_t { Any, VllmAscend, MindIE, VllmMindSpore, MindF
 std::string_view target_name(Target t);  // "any", "vllm-ascend", ...
 std::optional<Target> parse_target(std::string_view s);
 
+enum class Rule : std::uint8_t {
+  ContainerShardUnreadable,
+  ContainerUnknownDtype,
+  ContainerIndexMismatch,
+  ContainerIndexTotalSize,
+  ContainerPathEscape,
+  ContainerStaleIndex,
+  ContainerUnindexedShard,
+  ContainerInterruptedSave,
+  ContainerConfig,
+  ContainerDescriptionCount,
+  DescriptionUnreadable,
+  DescriptionReservedKey,
+  DescriptionUndescribedTensor,
+  DescriptionMissingTensor,
+  DescriptionUnknownType,
+  DescriptionModelQuantType,
+  SchemeMissingTensor,
+  SchemeDtype,
+  SchemeDeqScaleDtype,
+  SchemeShape,
+  SchemeUnexpectedTensor,
+  SchemeInt4Marker,
+  SchemeTag,
+  SchemeNoScheme,
+  SchemeOrphanTensor,
+  SchemeGroupSize,
+  GroupFusedType,
+  GroupFusedActivation,
+  GroupModuleType,
+  NumericNanInf,
+  NumericScale,
+  NumericOffset,
+  NumericDeqScale,
+  NumericQuantBias,
+  NumericInt4Range,
+  NumericDegenerateWeight,
+  TargetFamily,
+  TargetUnsupportedType,
+  TargetDescriptionName,
+  TargetQuantizationConfig,
+  TargetMindieConfig,
+  TargetCoverage,
+  TargetKvCacheKey,
+  TargetFaQuantKey,
+  TargetGroupSize,
+};
+
 struct RuleInfo {
+  Rule rule;
   std::string_view id;
   std::string_view family;     // container, description, scheme, group, numeric, target
   Severity severity;           // the usual severity (some checks raise or lower it per target)
@@ -31,7 +84,17 @@ struct RuleInfo {
 };
 
 std::span<const RuleInfo> all_rules();
+const RuleInfo& rule_info(Rule r);
 const RuleInfo* find_rule(std::string_view id);
+
+// The rule a checkpoint diagnostic is reported under, and the severity it
+// is reported with (the rule's, or less where the mapping says so);
+// nullopt when another diagnostic already reports its cause.
+struct DiagnosticVerdict {
+  Rule rule;
+  Severity severity;
+};
+std::optional<DiagnosticVerdict> rule_for_diagnostic(const Diagnostic& d);
 std::span<const std::string_view> rule_families();
 
 }  // namespace qkit::validate

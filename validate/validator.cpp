@@ -5,8 +5,12 @@
 
 namespace qkit::validate {
 
-void Sink::add(std::string_view rule, Severity s, std::string message, std::string file, std::string tensor) {
-  findings_.push_back(Finding{std::string(rule), s, std::move(message), rel(file), std::move(tensor)});
+void Sink::add(Rule rule, std::string message, std::string file, std::string tensor) {
+  add(rule, rule_info(rule).severity, std::move(message), std::move(file), std::move(tensor));
+}
+
+void Sink::add(Rule rule, Severity s, std::string message, std::string file, std::string tensor) {
+  findings_.push_back(Finding{std::string(rule_info(rule).id), s, std::move(message), rel(file), std::move(tensor)});
 }
 
 std::string Sink::rel(const std::string& path) const {

@@ -56,7 +56,11 @@ Report validate(const Checkpoint& checkpoint, const ValidateOptions& options);
 class Sink {
  public:
   explicit Sink(const Checkpoint& c) : c_(c) {}
-  void add(std::string_view rule, Severity s, std::string message, std::string file = {}, std::string tensor = {});
+  // A finding with the rule's default severity (validate/rules.cpp).
+  void add(Rule rule, std::string message, std::string file = {}, std::string tensor = {});
+  // The same where the check knows better (a runtime, a version, a
+  // diagnostic that is only a warning).
+  void add(Rule rule, Severity s, std::string message, std::string file = {}, std::string tensor = {});
   // File name relative to the checkpoint root.
   std::string rel(const std::string& path) const;
   std::vector<Finding>& findings() { return findings_; }
