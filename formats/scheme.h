@@ -46,6 +46,46 @@ enum class Presence : std::uint8_t {
 };
 std::string_view presence_name(Presence p);
 
+// What a tensor of a quantized module means, whatever its family calls it.
+// Code asks for "the deq-scale tensor of this module" (Module::tensor(Role)),
+// never for a suffix string; formats/roles.cpp maps suffixes to roles.
+enum class Role : std::uint8_t {
+  Weight,              // the quantized (or float) weight
+  WeightScale,         // per-channel / per-group weight scale
+  WeightOffset,        // weight zero point
+  WeightScaleSecond,   // second stage of two-stage W4A8 (int8 -> int4 per group)
+  WeightOffsetSecond,
+  WeightDualScale,     // MX FP4 dual-scale second scale
+  ScaleBias,           // W4A8_DYNAMIC correction term: 8 * sum of the dequantized weight per k-chunk
+  GmmBias,             // stacked-expert W4A8 correction term
+  InputScale,          // static activation scale (per tensor or per input channel)
+  InputOffset,         // static activation zero point
+  QuantBias,           // int32 bias folded into the integer matmul
+  DeqScale,            // input_scale * weight_scale, applied to the int32 accumulator
+  Bias,                // the float bias
+  SmoothScale,         // SmoothQuant / OSL smoothing vector (redundant for inference)
+  TransformLeft,       // FlatQuant Kronecker factors
+  TransformRight,
+  ClipRatio,           // FlatQuant activation clipping
+  SparseIndex,         // compressed-sparse index
+  SparseInfo,          // compressed-sparse tiling info
+  KvKScale,            // KV-cache int8 (C8)
+  KvKOffset,
+  KvVScale,
+  KvVOffset,
+  FaQScale,            // FlashAttention quantization (FAQuant; fa_* and fa3_* names)
+  FaQOffset,
+  FaKScale,
+  FaKOffset,
+  FaVScale,
+  FaVOffset,
+  Unknown,             // a suffix no scheme defines
+};
+inline constexpr std::size_t kRoleCount = static_cast<std::size_t>(Role::Unknown) + 1;
+std::string_view role_name(Role r);              // "weight scale"
+Role role_of_suffix(std::string_view suffix);    // "weight_scale" -> WeightScale; Unknown if none
+std::string_view suffix_of(Role r);              // the name both families use ("fa_q.scale" for FaQScale)
+
 struct TensorRule {
   std::string_view suffix;     // relative to the module prefix, e.g. "weight", "fa_q.scale"
   Presence presence;
@@ -55,7 +95,64 @@ struct TensorRule {
   bool int4_marker;            // Golden-Stick: __metadata__ marks it "Int4"
   std::string_view note;
   bool zero = false;           // values must all be 0 (symmetric quantization's offsets)
+
+  Role role() const { return role_of_suffix(suffix); }
 };
+
+// Scheme ids as an enum the compiler checks; the strings are the table's
+// stable ids (printed, in docs). A test checks both lists agree.
+#define QKIT_SCHEME_IDS(X)                                                                          \
+  X(MsFloat, "ms.FLOAT") X(MsW8A8, "ms.W8A8") X(MsW8A8Mix, "ms.W8A8_MIX")                            \
+  X(MsW8A8Dynamic, "ms.W8A8_DYNAMIC") X(MsW8A8DynamicPerGroup, "ms.W8A8_DYNAMIC.per-group")        \
+  X(MsW8A16, "ms.W8A16") X(MsW8A16PerGroup, "ms.W8A16.per-group")                                  \
+  X(MsW4A16PerChannel, "ms.W4A16.per-channel") X(MsW4A16PerGroup, "ms.W4A16.per-group")            \
+  X(MsW4A16Unpacked, "ms.W4A16.unpacked") X(MsW4A8Dynamic, "ms.W4A8_DYNAMIC")                      \
+  X(MsW4A8DynamicTwoStage, "ms.W4A8_DYNAMIC.two-stage") X(MsW4A4Dynamic, "ms.W4A4_DYNAMIC")        \
+  X(MsW4A4FlatQuantDynamic, "ms.W4A4_FLATQUANT_DYNAMIC") X(MsW8A8S, "ms.W8A8S")                   \
+  X(MsW8A8SC, "ms.W8A8SC") X(MsW16A16S, "ms.W16A16S") X(MsW16A16SC, "ms.W16A16SC")                 \
+  X(MsWfp8Afp8Dynamic, "ms.WFP8AFP8_DYNAMIC") X(MsW8A8Mxfp8, "ms.W8A8_MXFP8")                      \
+  X(MsW4A8Mxfp, "ms.W4A8_MXFP") X(MsW4A4Mxfp4, "ms.W4A4_MXFP4")                                    \
+  X(MsW4A4Mxfp4DualScale, "ms.W4A4_MXFP4_DUALSCALE") X(MsNF4, "ms.NF4")                            \
+  X(MsW8A8Timestep, "ms.W8A8_TIMESTEP") X(MsFaQuant, "ms.FAQuant") X(MsFaQuantFa3, "ms.FAQuant.fa3") \
+  X(MsC8, "ms.C8") X(GsFloat, "gs.FLOAT") X(GsW8A8Smoothed, "gs.W8A8.smoothed")                    \
+  X(GsW8A8Plain, "gs.W8A8.plain") X(GsW8A8Dynamic, "gs.W8A8_DYNAMIC") X(GsW8A16, "gs.W8A16")        \
+  X(GsW8A16PerGroup, "gs.W8A16.per-group") X(GsW4A16, "gs.W4A16")                                  \
+  X(GsW4A16PerGroup, "gs.W4A16.per-group") X(GsW4A8Dynamic, "gs.W4A8_DYNAMIC")                     \
+  X(GsW4A8DynamicMoe, "gs.W4A8_DYNAMIC.moe")
+
+enum class SchemeId : std::uint8_t {
+#define QKIT_X(e, s) e,
+  QKIT_SCHEME_IDS(QKIT_X)
+#undef QKIT_X
+};
+std::string_view scheme_id_name(SchemeId id);
+
+// What a scheme computes, as typed facts (formats/roles.cpp), so code
+// branches on "dynamic per-token activations", not on type names.
+enum class ActQuant : std::uint8_t { None, StaticPerTensor, StaticPerChannel, DynamicPerToken, MixedPD, Other };
+enum class WeightGrouping : std::uint8_t { None, PerChannel, PerGroup, TwoStage, Block };
+enum class DequantFormula : std::uint8_t {
+  Float,            // y = x W^T
+  IntScaleOffset,   // W = (q - offset) * scale
+  DeqScale,         // y = (x_q W_q^T + quant_bias) * deq_scale
+  Fp8Scale,         // W = fp8 * scale
+  MxBlock,          // W = value * 2^(E8M0 block exponent)
+  Other,
+};
+enum class QuantBiasConvention : std::uint8_t {
+  None,
+  MsFoldsBiasAndOffset,   // round(bias/deq_scale - input_offset * sum_k W_q)
+  GsPrecisionAligned,     // Golden-Stick's bias/deq_scale with the offset term (see consumers.md)
+};
+enum class DeqScaleEncoding : std::uint8_t { None, F32OrI64Bits };  // F32 for bf16 models, I64 fp32 bits otherwise
+struct SchemeTraits {
+  ActQuant act = ActQuant::None;
+  WeightGrouping grouping = WeightGrouping::None;
+  DequantFormula formula = DequantFormula::Float;
+  QuantBiasConvention quant_bias = QuantBiasConvention::None;
+  DeqScaleEncoding deq_scale = DeqScaleEncoding::None;
+};
+std::string_view act_quant_name(ActQuant a);
 
 struct Scheme {
   std::string_view id;         // stable: "ms.W8A8", "gs.W4A16.per-group", ...
@@ -69,6 +166,10 @@ struct Scheme {
   std::optional<Int4Layout> int4_layout;  // how the weight is packed, if packed int4
 
   const TensorRule* rule(std::string_view suffix) const;
+  const TensorRule* rule(Role role) const;
+  SchemeId key() const;                 // the enum for `id`
+  bool is(SchemeId k) const { return key() == k; }
+  const SchemeTraits& traits() const;   // formats/roles.cpp
 };
 
 std::span<const Scheme> all_schemes();

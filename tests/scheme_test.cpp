@@ -261,3 +261,52 @@ TEST(Match, AttentionSchemesUseTheHeadCounts) {
 
 }  // namespace
 }  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// The SchemeId enum and the table's ids are the same list.
+TEST(SchemeIds, EnumAndTableAgree) {
+  std::set<std::string> table, listed;
+  for (const Scheme& s : all_schemes()) {
+    table.insert(std::string(s.id));
+    EXPECT_EQ(scheme_id_name(s.key()), s.id) << s.id << " has no SchemeId";
+  }
+#define QKIT_X(e, s) listed.insert(s);
+  QKIT_SCHEME_IDS(QKIT_X)
+#undef QKIT_X
+  EXPECT_EQ(table, listed);
+}
+
+// Every tensor rule has a role, and roles mean the same in both families
+// (hand-written: the names both producers use, msmodelslim-format.md §3,
+// golden-stick-format.md §4).
+TEST(SchemeRoles, EveryRuleHasARoleAndCanonicalSuffixesAreTheProducers) {
+  for (const Scheme& s : all_schemes())
+    for (const TensorRule& r : s.tensors) EXPECT_NE(r.role(), Role::Unknown) << s.id << " " << r.suffix;
+  EXPECT_EQ(suffix_of(Role::DeqScale), "deq_scale");
+  EXPECT_EQ(suffix_of(Role::QuantBias), "quant_bias");
+  EXPECT_EQ(suffix_of(Role::InputOffset), "input_offset");
+  EXPECT_EQ(suffix_of(Role::FaKScale), "fa_k.scale");
+  EXPECT_EQ(role_of_suffix("fa3_k.scale"), Role::FaKScale);
+  EXPECT_EQ(role_of_suffix("k_proj.kv_cache_offset"), Role::KvKOffset);
+  EXPECT_EQ(role_of_suffix("weight_scale_second"), Role::WeightScaleSecond);
+  EXPECT_EQ(role_of_suffix("nonsense"), Role::Unknown);
+}
+
+// Traits written by hand from the formats: msModelSlim W8A8 is static
+// per-tensor with deq_scale; W8A8_DYNAMIC per-token; Golden-Stick's
+// smoothed W8A8 has per-channel activation scales.
+TEST(SchemeTraits, KeyFactsPerScheme) {
+  EXPECT_EQ(scheme_by_id("ms.W8A8")->traits().act, ActQuant::StaticPerTensor);
+  EXPECT_EQ(scheme_by_id("ms.W8A8")->traits().formula, DequantFormula::DeqScale);
+  EXPECT_EQ(scheme_by_id("ms.W8A8_DYNAMIC")->traits().act, ActQuant::DynamicPerToken);
+  EXPECT_EQ(scheme_by_id("ms.W8A8_DYNAMIC.per-group")->traits().grouping, WeightGrouping::PerGroup);
+  EXPECT_EQ(scheme_by_id("gs.W8A8.smoothed")->traits().act, ActQuant::StaticPerChannel);
+  EXPECT_EQ(scheme_by_id("ms.W8A8_MIX")->traits().act, ActQuant::MixedPD);
+  EXPECT_EQ(scheme_by_id("ms.W8A16")->traits().act, ActQuant::None);
+  EXPECT_TRUE(scheme_by_id("gs.W8A8.plain")->is(SchemeId::GsW8A8Plain));
+}
+
+}  // namespace
+}  // namespace qkit
