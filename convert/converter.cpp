@@ -200,6 +200,9 @@ Status write_int4(ByteSink& sink, const Int4Source& s, Int4Layout target) {
   return flush();
 }
 
+// The output name of a module tensor: the suffix both families use for the role.
+std::string sfx(Role r) { return std::string(suffix_of(r)); }
+
 // The preceding norm whose output a linear reads (for folding smoothing):
 // the naming table's fed_by_norm column.
 std::optional<std::string> feeding_norm(const std::string& prefix) { return feeding_norm_weight(prefix); }
@@ -214,11 +217,7 @@ class Planner {
     const Module* m = nullptr;
     const SchemeMatch* match = nullptr;
     std::uint64_t n = 0, k = 0;
-    const TensorRef* get(std::string_view suffix) const {
-      for (const auto& [s, r] : m->tensors)
-        if (s == suffix) return r;
-      return nullptr;
-    }
+    const TensorRef* get(Role role) const { return m->tensor(role); }
   };
 
   // Copies stream from the source mapping in 8 MiB steps and release the
@@ -315,12 +314,12 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
   const std::string P = m.prefix + ".";
   const std::uint64_t n = mp.n, k = mp.k;
   const QuantType t = m.type->type;
-  const TensorRef *w = mp.get("weight"), *ws = mp.get("weight_scale"), *wo = mp.get("weight_offset"),
-                  *in_s = mp.get("input_scale"), *in_o = mp.get("input_offset"), *deq = mp.get("deq_scale"),
-                  *qb = mp.get("quant_bias"), *bias = mp.get("bias");
-  auto narrow_note = [&](const TensorRef* src, const char* what) {
+  const TensorRef *w = mp.get(Role::Weight), *ws = mp.get(Role::WeightScale), *wo = mp.get(Role::WeightOffset),
+                  *in_s = mp.get(Role::InputScale), *in_o = mp.get(Role::InputOffset), *deq = mp.get(Role::DeqScale),
+                  *qb = mp.get(Role::QuantBias), *bias = mp.get(Role::Bias);
+  auto narrow_note = [&](const TensorRef* src, Role what) {
     if (src && src->info->dtype != md_)
-      p_.notes.push_back(P + what + ": " + std::string(dtype_name(src->info->dtype)) + " -> " +
+      p_.notes.push_back(P + sfx(what) + ": " + std::string(dtype_name(src->info->dtype)) + " -> " +
                          std::string(dtype_name(md_)) + " (the runtime loads it as a " +
                          std::string(dtype_name(md_)) + " parameter either way)");
   };
@@ -343,16 +342,16 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
         for (std::uint64_t r = 0; r < n; ++r) scale[r] = dq[r] / s[0];
         scale_from = deq->info->name + " / " + in_s->info->name;
       }
-      out_copy(P + "weight", *w, T);
-      out_values(P + "weight_scale", md_, {n}, scale, T, scale_from, ws ? "reshape [n,1]->[n], cast" : "deq_scale / input_scale");
-      out_values(P + "weight_offset", Dtype::I32, {n}, std::vector<double>(n, 0.0), T, wo ? wo->info->name : "-", "zeros (I32)");
-      out_values(P + "input_scale", md_, {k}, std::vector<double>(k, s[0]), T, in_s->info->name, "scalar -> [k]");
-      out_values(P + "input_offset", Dtype::I8, {k}, std::vector<double>(k, off[0]), T, in_o->info->name, "scalar -> [k] I8");
-      narrow_note(in_s, "input_scale");
+      out_copy(P + sfx(Role::Weight), *w, T);
+      out_values(P + sfx(Role::WeightScale), md_, {n}, scale, T, scale_from, ws ? "reshape [n,1]->[n], cast" : "deq_scale / input_scale");
+      out_values(P + sfx(Role::WeightOffset), Dtype::I32, {n}, std::vector<double>(n, 0.0), T, wo ? wo->info->name : "-", "zeros (I32)");
+      out_values(P + sfx(Role::InputScale), md_, {k}, std::vector<double>(k, s[0]), T, in_s->info->name, "scalar -> [k]");
+      out_values(P + sfx(Role::InputOffset), Dtype::I8, {k}, std::vector<double>(k, off[0]), T, in_o->info->name, "scalar -> [k] I8");
+      narrow_note(in_s, Role::InputScale);
       Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
-      if (deq->info->dtype == dd) out_copy(P + "deq_scale", *deq, T);
-      else out_values(P + "deq_scale", dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
-      out_copy(P + "quant_bias", *qb, T);
+      if (deq->info->dtype == dd) out_copy(P + sfx(Role::DeqScale), *deq, T);
+      else out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
+      out_copy(P + sfx(Role::QuantBias), *qb, T);
       if (bias) p_.notes.push_back(P + "bias: stays folded in quant_bias (as msModelSlim computes it); no separate bias");
       break;
     }
@@ -365,26 +364,26 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
         return refuse(m.prefix, "asymmetric weight offsets: per-token dynamic quantization needs symmetric weights");
       for (double x : off)
         if (x != std::floor(x)) return refuse(m.prefix, "non-integral weight offsets cannot be stored as Golden-Stick I32");
-      out_copy(P + "weight", *w, T);
+      out_copy(P + sfx(Role::Weight), *w, T);
       if (grouped) {
         std::uint64_t G = ws->info->shape[1];
         if (t == QuantType::W8A8_DYNAMIC) return refuse(m.prefix, "Golden-Stick has no per-group W8A8_DYNAMIC");
-        out_values(P + "weight_scale", md_, {G, n}, transpose(scale, n, G), T, ws->info->name, "transpose [n,G]->[G,n], cast");
-        out_values(P + "weight_offset", Dtype::I32, {G, n}, transpose(off, n, G), T, wo->info->name, "transpose, I32");
+        out_values(P + sfx(Role::WeightScale), md_, {G, n}, transpose(scale, n, G), T, ws->info->name, "transpose [n,G]->[G,n], cast");
+        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {G, n}, transpose(off, n, G), T, wo->info->name, "transpose, I32");
       } else {
-        out_values(P + "weight_scale", md_, {n}, scale, T, ws->info->name, "reshape [n,1]->[n], cast");
-        out_values(P + "weight_offset", Dtype::I32, {n}, off, T, wo->info->name, "reshape, I32");
+        out_values(P + sfx(Role::WeightScale), md_, {n}, scale, T, ws->info->name, "reshape [n,1]->[n], cast");
+        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {n}, off, T, wo->info->name, "reshape, I32");
       }
-      narrow_note(ws, "weight_scale");
+      narrow_note(ws, Role::WeightScale);
       if (bias) {
-        out_values(P + "bias", md_, {n}, values(c_, *bias), T, bias->info->name, "cast");
-        narrow_note(bias, "bias");
+        out_values(P + sfx(Role::Bias), md_, {n}, values(c_, *bias), T, bias->info->name, "cast");
+        narrow_note(bias, Role::Bias);
       }
       break;
     }
     case QuantType::W4A16:
     case QuantType::W4A8_DYNAMIC: {
-      if (mp.match->scheme->id == "ms.W4A8_DYNAMIC.two-stage")
+      if (mp.match->scheme->is(SchemeId::MsW4A8DynamicTwoStage))
         return refuse(m.prefix, "two-stage W4A8 (int8 then int4 per group) has no Golden-Stick form");
       auto scale = values(c_, *ws), off = values(c_, *wo);
       std::uint64_t G = ws->info->shape.size() == 2 ? ws->info->shape[1] : 1;
@@ -392,7 +391,7 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       std::optional<Int4Layout> from_layout;
       if (mp.match->scheme->int4_layout && w->info->shape == int4_packed_shape(*mp.match->scheme->int4_layout, n, k))
         from_layout = mp.match->scheme->int4_layout;
-      out_int4(P + "weight", *w, from_layout, Int4Layout::TransposedPackedN, n, k, T, true);
+      out_int4(P + sfx(Role::Weight), *w, from_layout, Int4Layout::TransposedPackedN, n, k, T, true);
       Dtype sd = md_;
       if (t == QuantType::W4A8_DYNAMIC) {
         sd = md_ == Dtype::BF16 ? Dtype::BF16 : Dtype::F32;
@@ -402,18 +401,18 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
           lossy(m.prefix, "weight_scale F32 -> " + std::string(dtype_name(sd)) + " (Golden-Stick's W4A8 scale dtype)",
                 "relative change of each weight scale <= " + sci(err) + " (measured), so |dW| <= " + sci(err) + " |W|");
       } else {
-        narrow_note(ws, "weight_scale");
+        narrow_note(ws, Role::WeightScale);
       }
       const bool per_group = G > 1 || t == QuantType::W4A8_DYNAMIC || desc_group_size() > 0;
       if (per_group) {
-        out_values(P + "weight_scale", sd, {G, n}, transpose(scale, n, G), T, ws->info->name, "[n,G]->[G,n], cast");
-        out_values(P + "weight_offset", Dtype::I32, {G, n}, transpose(off, n, G), T, wo->info->name, "[n,G]->[G,n], I32");
+        out_values(P + sfx(Role::WeightScale), sd, {G, n}, transpose(scale, n, G), T, ws->info->name, "[n,G]->[G,n], cast");
+        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {G, n}, transpose(off, n, G), T, wo->info->name, "[n,G]->[G,n], I32");
       } else {
-        out_values(P + "weight_scale", sd, {n}, scale, T, ws->info->name, "[n,1]->[n], cast");
-        out_values(P + "weight_offset", Dtype::I32, {n}, off, T, wo->info->name, "[n,1]->[n], I32");
+        out_values(P + sfx(Role::WeightScale), sd, {n}, scale, T, ws->info->name, "[n,1]->[n], cast");
+        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {n}, off, T, wo->info->name, "[n,1]->[n], I32");
       }
-      if (mp.get("scale_bias")) p_.notes.push_back(P + "scale_bias: dropped (Golden-Stick runtimes recompute it)");
-      if (bias) out_values(P + "bias", md_, {n}, values(c_, *bias), T, bias->info->name, "cast");
+      if (mp.get(Role::ScaleBias)) p_.notes.push_back(P + "scale_bias: dropped (Golden-Stick runtimes recompute it)");
+      if (bias) out_values(P + sfx(Role::Bias), md_, {n}, values(c_, *bias), T, bias->info->name, "cast");
       break;
     }
     default:
@@ -429,9 +428,9 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
   const std::string P = m.prefix + ".";
   const std::uint64_t n = mp.n, k = mp.k;
   const QuantType t = m.type->type;
-  const TensorRef *w = mp.get("weight"), *ws = mp.get("weight_scale"), *wo = mp.get("weight_offset"),
-                  *in_s = mp.get("input_scale"), *in_o = mp.get("input_offset"), *deq = mp.get("deq_scale"),
-                  *qb = mp.get("quant_bias"), *bias = mp.get("bias");
+  const TensorRef *w = mp.get(Role::Weight), *ws = mp.get(Role::WeightScale), *wo = mp.get(Role::WeightOffset),
+                  *in_s = mp.get(Role::InputScale), *in_o = mp.get(Role::InputOffset), *deq = mp.get(Role::DeqScale),
+                  *qb = mp.get(Role::QuantBias), *bias = mp.get(Role::Bias);
   // The current saver writes scales, offsets and biases as F32; the legacy
   // savers keep the calibration dtype (the model dtype).
   const Dtype sd = layout_row(p_.flavour).scales_f32 ? Dtype::F32 : md_;
@@ -442,7 +441,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       if (!std::all_of(off.begin(), off.end(), [&](double x) { return x == off[0]; }))
         return refuse(m.prefix, "input_offset differs across input channels: msModelSlim has one per layer");
       double scale = s[0];
-      const bool plain = mp.match->scheme->id == "gs.W8A8.plain";
+      const bool plain = mp.match->scheme->is(SchemeId::GsW8A8Plain);
       if (plain) {
         scale = 1.0 / s[0];
         lossy(m.prefix, "Golden-Stick's plain W8A8 stores 1/x_scale; msModelSlim divides by x_scale",
@@ -475,39 +474,39 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         lossy(m.prefix, "Golden-Stick adds the float bias after dequantization; msModelSlim folds it into quant_bias",
               "|dy| <= deq_scale/2 per output, at most " + sci(worst));
       }
-      out_copy(P + "weight", *w, T);
+      out_copy(P + sfx(Role::Weight), *w, T);
       if (bias) {
         auto qv = values(c_, *qb), b = values(c_, *bias);
         std::vector<double> folded(n);
         for (std::uint64_t r = 0; r < n; ++r) folded[r] = qv[r] + round_even(b[r] / dq[r]);
-        out_values(P + "quant_bias", Dtype::I32, {n}, folded, T, qb->info->name + " + " + bias->info->name,
+        out_values(P + sfx(Role::QuantBias), Dtype::I32, {n}, folded, T, qb->info->name + " + " + bias->info->name,
                    "fold bias: quant_bias + round(bias / deq_scale)");
       } else {
-        out_copy(P + "quant_bias", *qb, T);
+        out_copy(P + sfx(Role::QuantBias), *qb, T);
       }
-      out_values(P + "input_scale", sd, {1}, {scale}, T, in_s->info->name, plain ? "1 / input_scale" : "[k] -> scalar");
-      out_values(P + "input_offset", sd, {1}, {off[0]}, T, in_o->info->name, "[k] -> scalar");
+      out_values(P + sfx(Role::InputScale), sd, {1}, {scale}, T, in_s->info->name, plain ? "1 / input_scale" : "[k] -> scalar");
+      out_values(P + sfx(Role::InputOffset), sd, {1}, {off[0]}, T, in_o->info->name, "[k] -> scalar");
       Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
-      if (deq->info->dtype == dd) out_copy(P + "deq_scale", *deq, T);
-      else out_values(P + "deq_scale", dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
-      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen + " (kept for reference)");
+      if (deq->info->dtype == dd) out_copy(P + sfx(Role::DeqScale), *deq, T);
+      else out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
+      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen + " (kept for reference)");
       break;
     }
     case QuantType::W8A8_DYNAMIC:
     case QuantType::W8A16: {
       auto scale = values(c_, *ws), off = values(c_, *wo);
       const bool grouped = ws->info->shape.size() == 2;
-      out_copy(P + "weight", *w, T);
+      out_copy(P + sfx(Role::Weight), *w, T);
       if (grouped) {
         std::uint64_t G = ws->info->shape[0];
         group_sizes_.insert(k / G);
-        out_values(P + "weight_scale", sd, {n, G}, transpose(scale, G, n), T, ws->info->name, "[G,n]->[n,G], " + widen);
-        out_values(P + "weight_offset", sd, {n, G}, transpose(off, G, n), T, wo->info->name, "[G,n]->[n,G], F32");
+        out_values(P + sfx(Role::WeightScale), sd, {n, G}, transpose(scale, G, n), T, ws->info->name, "[G,n]->[n,G], " + widen);
+        out_values(P + sfx(Role::WeightOffset), sd, {n, G}, transpose(off, G, n), T, wo->info->name, "[G,n]->[n,G], F32");
       } else {
-        out_values(P + "weight_scale", sd, {n, 1}, scale, T, ws->info->name, "[n]->[n,1], " + widen);
-        out_values(P + "weight_offset", sd, {n, 1}, off, T, wo->info->name, "[n]->[n,1], F32");
+        out_values(P + sfx(Role::WeightScale), sd, {n, 1}, scale, T, ws->info->name, "[n]->[n,1], " + widen);
+        out_values(P + sfx(Role::WeightOffset), sd, {n, 1}, off, T, wo->info->name, "[n]->[n,1], F32");
       }
-      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
+      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
       break;
     }
     case QuantType::W4A16: {
@@ -517,13 +516,13 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         return refuse(m.prefix, "msModelSlim's current saver writes no W4A16; convert with --flavour v0");
       std::uint64_t G = grouped ? ws->info->shape[0] : 1;
       if (grouped) group_sizes_.insert(k / G);
-      out_int4(P + "weight", *w, Int4Layout::TransposedPackedN, grouped ? Int4Layout::PackedN : Int4Layout::PackedK, n, k,
+      out_int4(P + sfx(Role::Weight), *w, Int4Layout::TransposedPackedN, grouped ? Int4Layout::PackedN : Int4Layout::PackedK, n, k,
                T, false);
-      out_values(P + "weight_scale", sd, {n, G}, grouped ? transpose(scale, G, n) : scale, T, ws->info->name,
+      out_values(P + sfx(Role::WeightScale), sd, {n, G}, grouped ? transpose(scale, G, n) : scale, T, ws->info->name,
                  grouped ? "[G,n]->[n,G], " + widen : "[n]->[n,1], " + widen);
-      out_values(P + "weight_offset", sd, {n, G}, grouped ? transpose(off, G, n) : off, T, wo->info->name,
+      out_values(P + sfx(Role::WeightOffset), sd, {n, G}, grouped ? transpose(off, G, n) : off, T, wo->info->name,
                  grouped ? "[G,n]->[n,G]" : "[n]->[n,1]");
-      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
+      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
       break;
     }
     case QuantType::W4A8_DYNAMIC: {
@@ -533,9 +532,9 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
                                     " groups: msModelSlim's W4A8_DYNAMIC is per output channel");
       if (!std::all_of(off.begin(), off.end(), [](double x) { return x == 0; }))
         return refuse(m.prefix, "asymmetric int4 weights: msModelSlim's W4A8_DYNAMIC is symmetric");
-      out_int4(P + "weight", *w, Int4Layout::TransposedPackedN, Int4Layout::PackedN, n, k, T, false);
-      out_values(P + "weight_scale", sd, {n, 1}, scale, T, ws->info->name, "[1,n]->[n,1], " + widen);
-      out_values(P + "weight_offset", sd, {n, 1}, off, T, wo->info->name, "[1,n]->[n,1], F32");
+      out_int4(P + sfx(Role::Weight), *w, Int4Layout::TransposedPackedN, Int4Layout::PackedN, n, k, T, false);
+      out_values(P + sfx(Role::WeightScale), sd, {n, 1}, scale, T, ws->info->name, "[1,n]->[n,1], " + widen);
+      out_values(P + sfx(Role::WeightOffset), sd, {n, 1}, off, T, wo->info->name, "[1,n]->[n,1], F32");
       // scale_bias = 8 * sum_k(q * scale), in 16 chunks for row-parallel layers.
       bool row_parallel = std::string_view(m.prefix).ends_with("o_proj") || std::string_view(m.prefix).ends_with("down_proj");
       unsigned chunks = row_parallel ? 16 : 1;
@@ -548,9 +547,9 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         for (std::uint64_t j = 0; j < k; ++j) qw.q[r * k + j] = src.get(r, j);
       qw.scale.assign(scale.begin(), scale.end());
       auto sb = ms_w4a8_scale_bias(qw, chunks);
-      out_values(P + "scale_bias", Dtype::F32, {n, chunks}, std::vector<double>(sb.begin(), sb.end()), T, w->info->name,
+      out_values(P + sfx(Role::ScaleBias), Dtype::F32, {n, chunks}, std::vector<double>(sb.begin(), sb.end()), T, w->info->name,
                  "8 * sum_k(weight * scale)" + std::string(row_parallel ? " in 16 chunks" : ""));
-      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
+      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
       break;
     }
     default:
@@ -575,9 +574,6 @@ Status Planner::run() {
     if (d.severity == Severity::Error)
       return Error(Errc::invalid_argument, "the source has errors (run qvalidate): " + d.error.to_string());
 
-  const SchemeContext sctx = c_.scheme_context();
-  std::vector<SchemeMatch> matches;
-  matches.reserve(c_.modules().size());
   for (const Module& m : c_.modules()) {
     if (!m.type) {
       refuse(m.prefix, "unknown quant type '" + m.tag + "'");
@@ -590,16 +586,13 @@ Status Planner::run() {
       for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);
       continue;
     }
-    std::vector<TensorFacts> facts;
-    for (const auto& [s, r] : m.tensors)
-      facts.push_back({s, r->info->dtype, r->info->shape, std::string(c_.tag_of(r->info->name)), c_.int4_marked(*r)});
-    matches.push_back(match_scheme(from_, m.type->type, m.tag, facts, sctx));
-    const SchemeMatch& sm = matches.back();
-    if (!sm.ok() || !sm.vars.n || !sm.vars.k) {
+    // The module as the checkpoint bound it (formats/checkpoint.h).
+    if (!m.match || !m.match->ok() || !m.match->vars.n || !m.match->vars.k) {
       refuse(m.prefix, "does not match its " + m.tag + " scheme (run qvalidate)");
       for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);
       continue;
     }
+    const SchemeMatch& sm = *m.match;
     ModuleParts mp{&m, &sm, *sm.vars.n, *sm.vars.k};
     for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);  // converted or refused, never copied
     if (from_ == Family::MsModelSlim) ms_to_gs(mp);

@@ -545,6 +545,25 @@ void Checkpoint::build_modules() {
   }
   std::sort(modules_.begin(), modules_.end(),
             [](const Module& a, const Module& b) { return a.prefix != b.prefix ? a.prefix < b.prefix : a.tag < b.tag; });
+  bind_modules();
+}
+
+// Each module is matched against the scheme table once, with everything
+// the table checks (dtypes, shapes, description tags, Int4 markers), and its
+// tensors are indexed by role.
+void Checkpoint::bind_modules() {
+  const SchemeContext ctx = scheme_context();
+  const auto fam = family();
+  for (Module& m : modules_) {
+    for (const auto& [suffix, ref] : m.tensors)
+      if (Role r = role_of_suffix(suffix); r != Role::Unknown && !m.tensor(r)) m.by_role[static_cast<std::size_t>(r)] = ref;
+    if (!fam || !m.type || schemes_for(*fam, m.type->type).empty()) continue;
+    std::vector<TensorFacts> facts;
+    facts.reserve(m.tensors.size());
+    for (const auto& [suffix, ref] : m.tensors)
+      facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(tag_of(ref->info->name)), int4_marked(*ref)});
+    m.match = match_scheme(*fam, m.type->type, m.tag, facts, ctx);
+  }
 }
 
 }  // namespace qkit

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -70,6 +71,13 @@ struct Module {
   std::string tag;                         // the description's type for it ("W8A8")
   std::optional<ParsedQuantType> type;     // nullopt when the tag is not a known type
   std::vector<std::pair<std::string, const TensorRef*>> tensors;  // suffix -> tensor, sorted by suffix
+
+  // Bound once when the checkpoint is opened; every tool reads these and
+  // nobody matches again.
+  std::optional<SchemeMatch> match;        // the scheme variant that fits best, n/k/... solved; nullopt: no scheme
+  std::array<const TensorRef*, kRoleCount> by_role{};  // each tensor by what it means
+  const TensorRef* tensor(Role r) const { return by_role[static_cast<std::size_t>(r)]; }
+  const Scheme* scheme() const { return match ? match->scheme : nullptr; }
 };
 
 struct OpenOptions {
@@ -130,6 +138,7 @@ class Checkpoint {
   void read_shards(const std::filesystem::path& dir, const std::vector<std::string>& names);
   void build_tensor_view();
   void build_modules();
+  void bind_modules();
   void note(Severity s, Error e, DiagSubject about = DiagSubject::Directory) {
     diagnostics_.push_back({s, std::move(e), about});
   }

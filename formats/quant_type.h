@@ -53,6 +53,7 @@ enum class QuantModifier : std::uint8_t { None, FlatQuant, Svd };
 struct QuantTypeInfo {
   QuantType type;
   std::string_view name;
+  std::string_view layer_map_code;  // qinspect's layer map cell ("8d"); "" when never shown
   QuantScope scope;
   unsigned weight_bits;       // 0 when not applicable
   bool in_msmodelslim;        // msModelSlim writes it

@@ -131,6 +131,27 @@ std::string_view suffix_of(Role role) {
   return {};
 }
 
+bool is_scale_role(Role r) {
+  switch (r) {
+    case Role::WeightScale: case Role::WeightScaleSecond: case Role::WeightDualScale: case Role::InputScale:
+    case Role::DeqScale: case Role::SmoothScale: case Role::KvKScale: case Role::KvVScale: case Role::FaQScale:
+    case Role::FaKScale: case Role::FaVScale:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_offset_role(Role r) {
+  switch (r) {
+    case Role::WeightOffset: case Role::WeightOffsetSecond: case Role::InputOffset: case Role::KvKOffset:
+    case Role::KvVOffset: case Role::FaQOffset: case Role::FaKOffset: case Role::FaVOffset:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string_view role_name(Role role) {
   for (const RoleRow& r : kRoles)
     if (r.role == role) return r.name;

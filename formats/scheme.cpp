@@ -298,8 +298,8 @@ SchemeMatch match_one(const Scheme& s, std::string_view own_tag, std::span<const
     return nullptr;
   };
   // The weight fixes n and k (and E); every other shape is checked against them.
-  if (const TensorRule* w = s.rule("weight")) {
-    if (const TensorFacts* wt = find("weight")) solve_shape_vars(w->shape, wt->shape, m.vars);
+  if (const TensorRule* w = s.rule(Role::Weight)) {
+    if (const TensorFacts* wt = find(w->suffix)) solve_shape_vars(w->shape, wt->shape, m.vars);
   }
   for (const TensorRule& r : s.tensors) {
     const TensorFacts* t = find(r.suffix);

@@ -85,6 +85,8 @@ inline constexpr std::size_t kRoleCount = static_cast<std::size_t>(Role::Unknown
 std::string_view role_name(Role r);              // "weight scale"
 Role role_of_suffix(std::string_view suffix);    // "weight_scale" -> WeightScale; Unknown if none
 std::string_view suffix_of(Role r);              // the name both families use ("fa_q.scale" for FaQScale)
+bool is_scale_role(Role r);                      // holds multipliers that must be finite and positive
+bool is_offset_role(Role r);                     // holds integral zero points
 
 struct TensorRule {
   std::string_view suffix;     // relative to the module prefix, e.g. "weight", "fa_q.scale"

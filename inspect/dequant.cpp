@@ -30,17 +30,11 @@ Result<WeightDequantizer> WeightDequantizer::create(const Checkpoint& c, const M
   auto fail = [&](std::string why) { return Error(Errc::invalid_argument, std::move(why)).for_tensor(m.prefix); };
   auto fam = c.family();
   if (!fam || !m.type || m.scope != QuantScope::Linear) return fail("not a quantized linear");
-  std::vector<TensorFacts> facts;
-  const TensorRef *w = nullptr, *ws = nullptr, *wo = nullptr, *deq = nullptr, *in = nullptr;
-  for (const auto& [s, r] : m.tensors) {
-    facts.push_back({s, r->info->dtype, r->info->shape, "", c.int4_marked(*r)});
-    if (s == "weight") w = r;
-    if (s == "weight_scale") ws = r;
-    if (s == "weight_offset") wo = r;
-    if (s == "deq_scale") deq = r;
-    if (s == "input_scale") in = r;
-  }
-  SchemeMatch sm = match_scheme(*fam, m.type->type, m.tag, facts, c.scheme_context());
+  // The module as the checkpoint bound it: scheme, n/k, tensors by role.
+  const TensorRef *w = m.tensor(Role::Weight), *ws = m.tensor(Role::WeightScale), *wo = m.tensor(Role::WeightOffset),
+                  *deq = m.tensor(Role::DeqScale), *in = m.tensor(Role::InputScale);
+  if (!m.match) return fail("no scheme for " + m.tag);
+  const SchemeMatch& sm = *m.match;
   if (!w || !sm.scheme || !sm.vars.n || !sm.vars.k) return fail("weight shape not understood");
   if (!c.shard_of(*w).file) return fail("weight unreadable");
   WeightDequantizer d;

@@ -58,14 +58,14 @@ const std::vector<std::string>& column_order() {
   return order;
 }
 
+// Layer-map codes live in the quant-type table (formats/quant_type.cpp).
 const std::vector<std::pair<std::string, std::string>>& codes() {
-  static const std::vector<std::pair<std::string, std::string>> c = {
-      {"FLOAT", "-"},        {"W8A8", "8s"},          {"W8A8_MIX", "8m"},         {"W8A8_DYNAMIC", "8d"},
-      {"W8A16", "8w"},       {"W4A16", "4w"},         {"W4A8_DYNAMIC", "4d"},     {"W4A4_DYNAMIC", "44"},
-      {"W4A4_FLATQUANT_DYNAMIC", "4f"}, {"W8A8S", "8S"}, {"W8A8SC", "8C"},        {"W16A16S", "16S"},
-      {"W16A16SC", "16C"},   {"WFP8AFP8_DYNAMIC", "f8"}, {"W8A8_MXFP8", "m8"},   {"W4A8_MXFP", "m48"},
-      {"W4A4_MXFP4", "m4"},  {"W4A4_MXFP4_DUALSCALE", "m4d"}, {"NF4", "nf"},     {"W8A8_TIMESTEP", "8t"},
-      {"C8", "c8"},          {"FAQuant", "fa"}};
+  static const std::vector<std::pair<std::string, std::string>> c = [] {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const QuantTypeInfo& t : all_quant_types())
+      if (!t.layer_map_code.empty()) out.emplace_back(t.name, t.layer_map_code);
+    return out;
+  }();
   return c;
 }
 
@@ -218,18 +218,16 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   for (const Module& m : c.modules()) {
     TypeTotals& tt = r.by_quant_type[m.tag];
     ++tt.modules;
-    std::vector<TensorFacts> facts;
     for (const auto& [suffix, ref] : m.tensors) {
       module_tensors.insert(ref->info->name);
       module_of[ref->info->name] = &m;
       ++tt.tensors;
       tt.bytes += ref->info->nbytes();
-      facts.push_back({suffix, ref->info->dtype, ref->info->shape, "", false});
     }
     if (m.scope == QuantScope::Linear && fam && m.type && !schemes_for(*fam, m.type->type).empty()) {
-      SchemeMatch sm = match_scheme(*fam, m.type->type, m.tag, facts, c.scheme_context());
-      for (const auto& [suffix, ref] : m.tensors)
-        if (suffix == "weight") {
+      static const SchemeMatch kNone{};
+      const SchemeMatch& sm = m.match ? *m.match : kNone;  // bound at open
+      if (const TensorRef* ref = m.tensor(Role::Weight)) {
           std::uint64_t logical = sm.vars.n && sm.vars.k ? *sm.vars.n * *sm.vars.k * sm.vars.E.value_or(1)
                                                          : ref->info->element_count();
           weight_logical[ref->info->name] = logical;

@@ -205,9 +205,9 @@ void scan(const Checkpoint& c, const ScanJob& job, TensorStats& s) {
 }
 
 // A small tensor's values; deq_scale (I64) and U64 scales are float32 bit patterns.
-std::vector<std::optional<double>> small_values(const Checkpoint& c, const TensorRef& t, std::string_view suffix) {
-  const bool bits = (t.info->dtype == Dtype::I64 && suffix == "deq_scale") ||
-                    (t.info->dtype == Dtype::U64 && suffix.ends_with("scale"));
+std::vector<std::optional<double>> small_values(const Checkpoint& c, const TensorRef& t, Role role) {
+  const bool bits = (t.info->dtype == Dtype::I64 && role == Role::DeqScale) ||
+                    (t.info->dtype == Dtype::U64 && is_scale_role(role));
   return tensor_values(c, t, bits);
 }
 
@@ -219,7 +219,6 @@ void check_numerics(Context& ctx) {
   const Checkpoint& c = ctx.c;
   const auto& tensors = c.tensors();
   auto fam = c.family();
-  const SchemeContext sctx = c.scheme_context();
 
   // Which modules need what from pass 1.
   std::map<std::string, std::size_t> index_of;
@@ -231,31 +230,27 @@ void check_numerics(Context& ctx) {
   }
   struct ModuleInfo {
     const Module* m;
-    SchemeMatch match;
+    const SchemeMatch& match;  // bound when the checkpoint was opened
   };
   std::vector<ModuleInfo> modules;
   if (fam) {
     for (const Module& m : c.modules()) {
-      if (!m.type || schemes_for(*fam, m.type->type).empty()) continue;
-      std::vector<TensorFacts> facts;
-      for (const auto& [suffix, ref] : m.tensors)
-        facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(c.tag_of(ref->info->name)), false});
-      ModuleInfo mi{&m, match_scheme(*fam, m.type->type, m.tag, facts, sctx)};
-      for (const auto& [suffix, ref] : m.tensors) {
-        if (suffix != "weight") continue;
+      if (!m.match || !m.match->scheme) continue;
+      ModuleInfo mi{&m, *m.match};
+      if (const TensorRef* ref = m.tensor(Role::Weight)) {
         ScanJob& j = jobs[index_of[ref->info->name]];
         const Scheme& s = *mi.match.scheme;
-        j.want_row_sums = s.rule("quant_bias") != nullptr && ref->info->dtype == Dtype::I8 && ref->info->shape.size() == 2;
+        j.want_row_sums = s.rule(Role::QuantBias) != nullptr && ref->info->dtype == Dtype::I8 && ref->info->shape.size() == 2;
         j.int4_unpacked = quant_type_info(s.type).weight_bits == 4 && !s.int4_layout && ref->info->dtype == Dtype::I8 &&
                           ref->info->shape.size() == 2;
         if (s.int4_layout && mi.match.vars.n && mi.match.vars.k &&
             ref->info->shape == int4_packed_shape(*s.int4_layout, *mi.match.vars.n, *mi.match.vars.k))
           j.int4_unpacked = false;
-        else if (s.id == "ms.W4A8_DYNAMIC.two-stage" && ref->info->shape.size() == 2 && mi.match.vars.k &&
+        else if (s.is(SchemeId::MsW4A8DynamicTwoStage) && ref->info->shape.size() == 2 && mi.match.vars.k &&
                  ref->info->shape[1] == *mi.match.vars.k && mi.match.vars.n && ref->info->shape[0] == *mi.match.vars.n)
           j.int4_unpacked = true;
       }
-      modules.push_back(std::move(mi));
+      modules.push_back(mi);
     }
   }
 
@@ -314,27 +309,24 @@ void check_numerics(Context& ctx) {
   for (const ModuleInfo& mi : modules) {
     const Module& m = *mi.m;
     const Scheme& scheme = *mi.match.scheme;
-    auto get = [&](std::string_view suffix) -> const TensorRef* {
-      for (const auto& [s, ref] : m.tensors)
-        if (s == suffix) return ref;
-      return nullptr;
-    };
+    auto get = [&](Role role) -> const TensorRef* { return m.tensor(role); };
     auto file_of = [&](const TensorRef* t) { return (c.root() / c.shard_of(*t).name).string(); };
     for (const auto& [suffix, ref] : m.tensors) {
       if (!c.shard_of(*ref).file) continue;
       const std::string name = ref->info->name;
       const TensorRule* rule = scheme.rule(suffix);
-      const bool is_scale = suffix.ends_with("scale") && !suffix.ends_with("scale_bias");
-      const bool is_offset = suffix.find("offset") != std::string::npos;
+      const Role role = role_of_suffix(suffix);
+      const bool is_scale = is_scale_role(role);
+      const bool is_offset = is_offset_role(role);
       if (!is_scale && !is_offset) continue;
       if (ref->info->dtype == Dtype::U8 && is_scale) {  // E8M0 block scales: 255 is NaN
-        auto v = small_values(c, *ref, suffix);
+        auto v = small_values(c, *ref, role);
         auto bad = std::count_if(v.begin(), v.end(), [](const auto& x) { return x && *x == 255; });
         if (bad) ctx.out.add(Rule::NumericScale, std::to_string(bad) + " E8M0 scales are NaN (255)",
                              file_of(ref), name);
         continue;
       }
-      auto v = small_values(c, *ref, suffix);
+      auto v = small_values(c, *ref, role);
       if (v.empty()) continue;
       if (is_scale) {
         std::size_t bad = 0, undecodable = 0, first = 0;
@@ -369,16 +361,16 @@ void check_numerics(Context& ctx) {
     }
 
     // deq_scale against input_scale x weight_scale.
-    const TensorRef *deq_t = get("deq_scale"), *in_t = get("input_scale"), *ws_t = get("weight_scale"),
-                    *off_t = get("input_offset"), *qb_t = get("quant_bias"), *w_t = get("weight"), *b_t = get("bias");
+    const TensorRef *deq_t = get(Role::DeqScale), *in_t = get(Role::InputScale), *ws_t = get(Role::WeightScale),
+                    *off_t = get(Role::InputOffset), *qb_t = get(Role::QuantBias), *w_t = get(Role::Weight), *b_t = get(Role::Bias);
     if (deq_t && in_t && ws_t && c.shard_of(*deq_t).file && c.shard_of(*in_t).file && c.shard_of(*ws_t).file) {
-      auto deq = small_values(c, *deq_t, "deq_scale"), in = small_values(c, *in_t, "input_scale"),
-           ws = small_values(c, *ws_t, "weight_scale");
+      auto deq = small_values(c, *deq_t, Role::DeqScale), in = small_values(c, *in_t, Role::InputScale),
+           ws = small_values(c, *ws_t, Role::WeightScale);
       if (!deq.empty() && deq.size() == ws.size() && !in.empty()) {
         const bool coarse = is_16bit_float(in_t->info->dtype) || is_16bit_float(ws_t->info->dtype);
         const double tol = coarse ? std::ldexp(1.0, -7) : 1e-6;
-        const bool gs_smoothed = scheme.id == "gs.W8A8.smoothed";
-        const bool gs_plain = scheme.id == "gs.W8A8.plain";
+        const bool gs_smoothed = scheme.is(SchemeId::GsW8A8Smoothed);
+        const bool gs_plain = scheme.is(SchemeId::GsW8A8Plain);
         std::optional<double> ratio0;
         std::size_t bad = 0, first = 0;
         for (std::size_t i = 0; i < deq.size(); ++i) {
@@ -408,10 +400,10 @@ void check_numerics(Context& ctx) {
     // quant_bias against the weights' row sums, input_offset and bias.
     if (qb_t && deq_t && off_t && w_t && c.shard_of(*qb_t).file && c.shard_of(*off_t).file && c.shard_of(*deq_t).file) {
       const TensorStats& ws = stats[index_of[w_t->info->name]];
-      auto qb = small_values(c, *qb_t, "quant_bias"), off = small_values(c, *off_t, "input_offset"),
-           deq = small_values(c, *deq_t, "deq_scale");
+      auto qb = small_values(c, *qb_t, Role::QuantBias), off = small_values(c, *off_t, Role::InputOffset),
+           deq = small_values(c, *deq_t, Role::DeqScale);
       std::vector<std::optional<double>> bias;
-      if (b_t && c.shard_of(*b_t).file) bias = small_values(c, *b_t, "bias");
+      if (b_t && c.shard_of(*b_t).file) bias = small_values(c, *b_t, Role::Bias);
       const bool ms = *fam == Family::MsModelSlim;
       // Golden-Stick input_offset is per input channel: -sum_k zp[k]*q[n,k]
       // equals -zp*rowsum when all zp are equal, which its producer guarantees.

@@ -18,15 +18,13 @@ namespace {
 // Does the module store per-group scales? Its weight_scale rule must allow a
 // G-shaped form, and the stored scale must not be the per-channel one.
 bool uses_groups(const Scheme& s, const Module& m) {
-  const TensorRule* r = s.rule("weight_scale");
+  const TensorRule* r = s.rule(Role::WeightScale);
   if (r == nullptr || r->shape.find('G') == std::string_view::npos) return false;
-  for (const auto& [suffix, ref] : m.tensors) {
-    if (suffix != "weight_scale") continue;
-    const auto& sh = ref->info->shape;
-    if (s.family == Family::MsModelSlim) return sh.size() == 2 && sh[1] != 1;
-    return sh.size() >= 2;  // Golden-Stick: [G, n] (per-channel is [n])
-  }
-  return false;
+  const TensorRef* ref = m.tensor(Role::WeightScale);
+  if (ref == nullptr) return false;
+  const auto& sh = ref->info->shape;
+  if (s.family == Family::MsModelSlim) return sh.size() == 2 && sh[1] != 1;
+  return sh.size() >= 2;  // Golden-Stick: [G, n] (per-channel is [n])
 }
 
 // The suffixes a quantized linear can have besides weight and bias.
@@ -36,7 +34,7 @@ const std::set<std::string_view>& quant_suffixes() {
     for (const Scheme& sc : all_schemes())
       if (quant_type_info(sc.type).scope == QuantScope::Linear)
         for (const TensorRule& r : sc.tensors)
-          if (r.suffix != "weight" && r.suffix != "bias") out.insert(r.suffix);
+          if (r.role() != Role::Weight && r.role() != Role::Bias) out.insert(r.suffix);
     return out;
   }();
   return s;
@@ -45,14 +43,6 @@ const std::set<std::string_view>& quant_suffixes() {
 // Fused groups (q/k/v, gate/up, MLA q_a/kv_a, linear-attention in_proj
 // pairs, all experts of one MoE layer) come from the naming table.
 std::string fused_group(const std::string& prefix) { return fused_group_key(prefix); }
-
-std::vector<TensorFacts> facts_of(const Checkpoint& c, const Module& m) {
-  std::vector<TensorFacts> facts;
-  for (const auto& [suffix, ref] : m.tensors)
-    facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(c.tag_of(ref->info->name)),
-                     c.int4_marked(*ref)});
-  return facts;
-}
 
 }  // namespace
 
@@ -70,7 +60,7 @@ void check_schemes(Context& ctx) {
       ctx.out.add(Rule::SchemeNoScheme, std::string(family_name(*fam)) + " does not write " + m.tag + " modules", file, m.prefix);
       continue;
     }
-    SchemeMatch sm = match_scheme(*fam, m.type->type, m.tag, facts_of(c, m), sctx);
+    const SchemeMatch& sm = *m.match;  // bound when the checkpoint was opened
     if (!sm.scheme->validated) continue;
     for (const Mismatch& x : sm.mismatches) {
       std::string name = m.prefix + "." + x.suffix;
@@ -80,7 +70,7 @@ void check_schemes(Context& ctx) {
           ctx.out.add(Rule::SchemeMissingTensor, m.tag + " requires " + x.suffix + where, file, name);
           break;
         case MismatchKind::Dtype:
-          if (x.suffix == "deq_scale")
+          if (role_of_suffix(x.suffix) == Role::DeqScale)
             ctx.out.add(Rule::SchemeDeqScaleDtype, "deq_scale is " + x.actual + "; a " +
                             std::string(c.model_dtype() ? dtype_name(*c.model_dtype()) : "?") +
                             " model needs " + x.expected + where,
@@ -166,24 +156,27 @@ void check_groups(Context& ctx) {
   // Static W8A8 members of a fused group share input_scale / input_offset.
   if (ctx.o.quick) return;
   std::map<std::string, std::vector<const Module*>> static_groups;
-  for (const Module& m : c.modules())
-    if (m.type && (m.type->type == QuantType::W8A8 || m.type->type == QuantType::W8A8_MIX ||
-                   m.type->type == QuantType::W8A8S)) {
+  for (const Module& m : c.modules()) {
+    // Members with static activation parameters load one shared input_scale/input_offset.
+    const ActQuant act = m.scheme() ? m.scheme()->traits().act : ActQuant::None;
+    if (m.scope == QuantScope::Linear &&
+        (act == ActQuant::StaticPerTensor || act == ActQuant::StaticPerChannel || act == ActQuant::MixedPD)) {
       std::string g = fused_group(m.prefix);
       if (!g.empty() && g.find(".experts.*") == std::string::npos) static_groups[g].push_back(&m);
     }
-  auto bytes_of = [&](const Module& m, std::string_view suffix) -> std::optional<std::span<const std::byte>> {
-    for (const auto& [s, ref] : m.tensors)
-      if (s == suffix && c.shard_of(*ref).file) return c.data(*ref);
+  }
+  auto bytes_of = [&](const Module& m, Role role) -> std::optional<std::span<const std::byte>> {
+    const TensorRef* ref = m.tensor(role);
+    if (ref && c.shard_of(*ref).file) return c.data(*ref);
     return std::nullopt;
   };
   for (const auto& [g, members] : static_groups) {
     if (members.size() < 2) continue;
-    for (std::string_view suffix : {"input_scale", "input_offset"}) {
+    for (Role role : {Role::InputScale, Role::InputOffset}) {
       // Compare every member with the value most members share, so the
       // finding names the odd one out.
       std::vector<std::optional<std::span<const std::byte>>> vals;
-      for (const Module* m : members) vals.push_back(bytes_of(*m, suffix));
+      for (const Module* m : members) vals.push_back(bytes_of(*m, role));
       auto same = [](const std::optional<std::span<const std::byte>>& a, const std::optional<std::span<const std::byte>>& b) {
         return a && b && a->size() == b->size() && std::memcmp(a->data(), b->data(), a->size()) == 0;
       };
@@ -198,10 +191,10 @@ void check_groups(Context& ctx) {
       }
       for (std::size_t i = 0; i < members.size(); ++i) {
         if (i == ref || !vals[i] || !vals[ref] || same(vals[i], vals[ref])) continue;
-        ctx.out.add(Rule::GroupFusedActivation, std::string(suffix) + " of " + members[i]->prefix + " differs from " + members[ref]->prefix +
+        ctx.out.add(Rule::GroupFusedActivation, std::string(suffix_of(role)) + " of " + members[i]->prefix + " differs from " + members[ref]->prefix +
                         "'s: the runtime fuses them and keeps only one",
                     (c.root() / c.shard_of(*members[i]->tensors[0].second).name).string(),
-                    members[i]->prefix + "." + std::string(suffix));
+                    members[i]->prefix + "." + std::string(suffix_of(role)));
       }
     }
   }
