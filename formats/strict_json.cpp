@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -17,9 +18,88 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-// Thrown from the parser callback to stop at once; never leaves this file.
-struct StopParse {
-  Error error;
+class StrictBuilder {
+ public:
+  using string_t = ojson::string_t;
+  using binary_t = ojson::binary_t;
+  using number_integer_t = ojson::number_integer_t;
+  using number_unsigned_t = ojson::number_unsigned_t;
+  using number_float_t = ojson::number_float_t;
+
+  StrictBuilder(const std::string& file, const JsonLimits& limits) : file_(file), limits_(limits) {}
+
+  ojson root;
+  std::optional<Error> error;
+
+  bool null() { return value(ojson(nullptr)); }
+  bool boolean(bool v) { return value(ojson(v)); }
+  bool number_integer(number_integer_t v) { return value(ojson(v)); }
+  bool number_unsigned(number_unsigned_t v) { return value(ojson(v)); }
+  bool number_float(number_float_t v, const string_t&) { return value(ojson(v)); }
+  bool string(string_t& v) { return value(ojson(std::move(v))); }
+  bool binary(binary_t& v) { return value(ojson::binary(std::move(v))); }
+  bool start_object(std::size_t) { return open(ojson::object()); }
+  bool start_array(std::size_t) { return open(ojson::array()); }
+  bool end_object() {
+    stack_.pop_back();
+    keys_.pop_back();
+    return true;
+  }
+  bool end_array() {
+    stack_.pop_back();
+    return true;
+  }
+  bool key(string_t& k) {
+    if (!keys_.back().insert(k).second)
+      return fail(Error(Errc::duplicate_key, "key '" + escape_for_display(k) + "' appears twice in one object").in_file(file_));
+    key_ = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& ex) {
+    return fail(Error(Errc::json_syntax, ex.what()).in_file(file_).at(byte > 0 ? byte - 1 : 0));
+  }
+
+ private:
+  bool fail(Error e) {
+    if (!error) error = std::move(e);
+    return false;
+  }
+  // Places v in the open container (or as the root) and returns where it went.
+  ojson* place(ojson&& v) {
+    if (stack_.empty()) {
+      root = std::move(v);
+      return &root;
+    }
+    ojson& top = *stack_.back();
+    if (top.is_array()) {
+      auto& arr = top.get_ref<ojson::array_t&>();
+      arr.push_back(std::move(v));
+      return &arr.back();
+    }
+    // ordered_map is a std::vector of pairs: append without the linear key search.
+    auto& obj = top.get_ref<ojson::object_t&>();
+    obj.emplace_back(std::move(key_), std::move(v));
+    return &obj.back().second;
+  }
+  bool value(ojson&& v) {
+    place(std::move(v));
+    return true;
+  }
+  bool open(ojson&& container) {
+    if (stack_.size() >= limits_.max_depth)
+      return fail(Error(Errc::json_too_deep, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels")
+                      .in_file(file_));
+    const bool object = container.is_object();
+    stack_.push_back(place(std::move(container)));
+    if (object) keys_.emplace_back();
+    return true;
+  }
+
+  const std::string& file_;
+  const JsonLimits& limits_;
+  std::vector<ojson*> stack_;
+  std::vector<std::unordered_set<string_t>> keys_;  // one set per open object
+  string_t key_;
 };
 
 }  // namespace
@@ -36,44 +116,14 @@ Result<ojson> parse_json_strict(std::string_view text, const std::string& file, 
   if (std::size_t nul = text.find('\0'); nul != std::string_view::npos)
     return Error(Errc::json_syntax, "NUL byte in JSON text").in_file(file).at(nul);
 
-  std::vector<std::unordered_set<std::string>> keys;  // one set per open object
-  auto callback = [&](int depth, nlohmann::json::parse_event_t ev, ojson& parsed) -> bool {
-    using E = nlohmann::json::parse_event_t;
-    switch (ev) {
-      case E::object_start:
-      case E::array_start:
-        if (static_cast<std::size_t>(depth) >= limits.max_depth)
-          throw StopParse{Error(Errc::json_too_deep, "nesting deeper than " + std::to_string(limits.max_depth) +
-                                                         " levels")
-                              .in_file(file)};
-        if (ev == E::object_start) keys.emplace_back();
-        break;
-      case E::key: {
-        const std::string& k = parsed.get_ref<const std::string&>();
-        if (!keys.empty() && !keys.back().insert(k).second)
-          throw StopParse{Error(Errc::duplicate_key, "key '" + escape_for_display(k) + "' appears twice in one object")
-                              .in_file(file)};
-        break;
-      }
-      case E::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
-  try {
-    return ojson::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true);
-  } catch (StopParse& stop) {
-    return std::move(stop.error);
-  } catch (const nlohmann::json::parse_error& ex) {
-    return Error(Errc::json_syntax, ex.what()).in_file(file).at(ex.byte > 0 ? ex.byte - 1 : 0);
-  } catch (const std::bad_alloc&) {
-    return Error(Errc::json_too_large, "out of memory while parsing").in_file(file);
-  } catch (const std::exception& ex) {
-    return Error(Errc::json_syntax, ex.what()).in_file(file);
-  }
+  // A SAX handler that builds the ordered DOM in O(n): members are appended
+  // (ordered_json's own insert searches linearly for the key, O(n^2) for a
+  // 180,000-entry weight_map), duplicates are caught with a hash set per
+  // open object, and depth is bounded.
+  StrictBuilder b(file, limits);
+  const bool ok = ojson::sax_parse(text.begin(), text.end(), &b, nlohmann::json::input_format_t::json, true, false);
+  if (!ok || b.error) return b.error ? std::move(*b.error) : Error(Errc::json_syntax, "invalid JSON").in_file(file);
+  return std::move(b.root);
 }
 
 Result<std::string> read_small_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
