@@ -14,6 +14,8 @@
 #include "formats/atomic_file.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <charconv>
 #include <set>
 
@@ -111,20 +113,31 @@ Result<Checkpoint> Checkpoint::open(const fs::path& path, const OpenOptions& opt
 }
 
 void Checkpoint::read_shards(const fs::path& dir, const std::vector<std::string>& names) {
-  for (const std::string& n : names) {
-    ShardFile sf;
-    sf.name = n;
-    std::error_code ec;
-    sf.size = fs::file_size(dir / n, ec);
-    if (ec) sf.size = 0;  // not a file (the open below says why), not 2^64-1
-    auto f = SafetensorsFile::open(dir / n, ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes});
-    if (f) {
-      sf.file = std::make_shared<SafetensorsFile>(std::move(*f));
-      for (const Error& w : sf.file->header().warnings) note(Severity::Warning, w, DiagSubject::Shard);
-    } else {
-      sf.error = std::move(f).error();
-      note(Severity::Error, *sf.error, DiagSubject::Shard);
+  // Shard headers are parsed on all cores (each file is independent); the
+  // diagnostics are then noted in shard order, so output is deterministic.
+  std::vector<ShardFile> read(names.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < names.size();) {
+      ShardFile& sf = read[i];
+      sf.name = names[i];
+      std::error_code ec;
+      sf.size = fs::file_size(dir / names[i], ec);
+      if (ec) sf.size = 0;  // not a file (the open below says why), not 2^64-1
+      auto f = SafetensorsFile::open(dir / names[i], ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes});
+      if (f) sf.file = std::make_shared<SafetensorsFile>(std::move(*f));
+      else sf.error = std::move(f).error();
     }
+  };
+  const std::size_t threads = std::min<std::size_t>(names.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (ShardFile& sf : read) {
+    if (sf.file)
+      for (const Error& w : sf.file->header().warnings) note(Severity::Warning, w, DiagSubject::Shard);
+    if (sf.error) note(Severity::Error, *sf.error, DiagSubject::Shard);
     shards_.push_back(std::move(sf));
   }
 }
