@@ -472,11 +472,11 @@ const TensorRef* Checkpoint::find(std::string_view name) const {
 std::span<const std::byte> Checkpoint::data(const TensorRef& t) const { return shards_[t.shard].file->data(*t.info); }
 
 std::string_view Checkpoint::tag_of(std::string_view tensor) const {
-  const std::map<std::string, std::string>* types = ms_description_   ? &ms_description_->tensor_types
+  const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
                                                     : gs_description_ ? &gs_description_->tensor_types
                                                                       : nullptr;
   if (types == nullptr) return {};
-  auto it = types->find(std::string(tensor));
+  auto it = types->find(tensor);
   return it == types->end() ? std::string_view() : std::string_view(it->second);
 }
 
@@ -501,7 +501,7 @@ SchemeContext Checkpoint::scheme_context() const {
 
 void Checkpoint::build_modules() {
   modules_.clear();
-  const std::map<std::string, std::string>* types = ms_description_   ? &ms_description_->tensor_types
+  const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
                                                     : gs_description_ ? &gs_description_->tensor_types
                                                                       : nullptr;
   if (types == nullptr) return;

@@ -45,6 +45,9 @@ JsonStyle detect_json_style(std::string_view text);
 // Serialises like Python's json.dump(obj, indent=..., ensure_ascii=...).
 std::string serialize_json(const nlohmann::ordered_json& j, const JsonStyle& style);
 
+// tensor -> type string; looked up by string_view without a copy.
+using TensorTypes = std::map<std::string, std::string, std::less<>>;
+
 struct MsDescription {
   nlohmann::ordered_json doc = nlohmann::ordered_json::object();  // the file, as read
   JsonStyle style;
@@ -58,7 +61,7 @@ struct MsDescription {
   std::optional<std::string> kv_cache_type, kv_quant_type, fa_quant_type, reduce_quant_type, indexer_quant_type;
   bool kv_quant_type_null = false, fa_quant_type_null = false;  // scripts write null
 
-  std::map<std::string, std::string> tensor_types;       // tensor -> type string
+  TensorTypes tensor_types;                              // tensor -> type string
   std::map<std::string, std::string> layer_quant_types;  // "<attention>.quant_type" -> FA3 strategy
   std::vector<std::string> extra_keys;                   // other top-level keys (script-added, unknown)
   std::vector<Error> warnings;                           // reserved keys of the wrong type, ...
@@ -70,7 +73,7 @@ struct MsDescription {
 struct GsDescription {
   nlohmann::ordered_json doc = nlohmann::ordered_json::object();
   JsonStyle style{4, false, false};                      // Golden-Stick: indent 4, ensure_ascii False
-  std::map<std::string, std::string> tensor_types;
+  TensorTypes tensor_types;
   std::vector<Error> warnings;                           // non-string values, ...
 };
 

@@ -223,7 +223,7 @@ TEST(ExpectedInventory, CatalogSamplesHaveExactlyTheWitnessedTensors) {
     auto c = Checkpoint::open(out);
     ASSERT_TRUE(c.ok()) << file << ": " << c.error().to_string();
 
-    const std::map<std::string, std::string>* types = nullptr;
+    const TensorTypes* types = nullptr;
     if (c->ms_description()) types = &c->ms_description()->tensor_types;
     if (c->gs_description()) types = &c->gs_description()->tensor_types;
 

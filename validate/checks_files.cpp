@@ -42,7 +42,7 @@ void check_description(Context& ctx) {
   const Checkpoint& c = ctx.c;
   auto fam = c.family();
   if (!fam) return;
-  const std::map<std::string, std::string>* types = c.ms_description()   ? &c.ms_description()->tensor_types
+  const TensorTypes* types = c.ms_description()   ? &c.ms_description()->tensor_types
                                                     : c.gs_description() ? &c.gs_description()->tensor_types
                                                                          : nullptr;
   if (types == nullptr) return;  // unreadable or missing: reported above
