@@ -148,22 +148,7 @@ struct Int4Source {
   std::uint64_t n, k;
   std::optional<Int4Layout> layout;  // nullopt: unpacked one value per byte
   std::int8_t get(std::uint64_t r, std::uint64_t c) const {
-    if (!layout) return q[r * k + c];
-    switch (*layout) {
-      case Int4Layout::PackedN: {
-        std::int8_t b = q[(r / 2) * k + c];
-        return (r & 1) ? high_int4(b) : low_int4(b);
-      }
-      case Int4Layout::PackedK: {
-        std::int8_t b = q[r * (k / 2) + c / 2];
-        return (c & 1) ? high_int4(b) : low_int4(b);
-      }
-      case Int4Layout::TransposedPackedN: {
-        std::int8_t b = q[c * (n / 2) + r / 2];
-        return (r & 1) ? high_int4(b) : low_int4(b);
-      }
-    }
-    return 0;
+    return layout ? int4_get(q, *layout, n, k, r, c) : q[r * k + c];
   }
 };
 

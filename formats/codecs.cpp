@@ -30,20 +30,6 @@ std::vector<std::uint64_t> int4_packed_shape(Int4Layout l, std::uint64_t n, std:
 
 namespace {
 
-// Index of the byte holding W[r][c], and whether it is the high nibble.
-struct Slot {
-  std::uint64_t byte;
-  bool high;
-};
-Slot slot(Int4Layout l, std::uint64_t n, std::uint64_t k, std::uint64_t r, std::uint64_t c) {
-  switch (l) {
-    case Int4Layout::PackedN: return {(r / 2) * k + c, (r & 1) != 0};
-    case Int4Layout::PackedK: return {r * (k / 2) + c / 2, (c & 1) != 0};
-    case Int4Layout::TransposedPackedN: return {c * (n / 2) + r / 2, (r & 1) != 0};
-  }
-  return {0, false};
-}
-
 Status check_int4_dims(std::uint64_t n, std::uint64_t k, Int4Layout l, std::uint64_t have, bool packed) {
   bool along_n = l != Int4Layout::PackedK;
   if ((along_n ? n : k) % 2 != 0)
@@ -69,7 +55,7 @@ Result<std::vector<std::int8_t>> pack_int4(std::span<const std::int8_t> w, std::
       if (v < -8 || v > 7)
         return Error(Errc::invalid_argument, "int4 value " + std::to_string(v) + " at [" + std::to_string(r) + "," +
                                                  std::to_string(c) + "] is outside [-8, 7]");
-      Slot s = slot(layout, n, k, r, c);
+      const Int4Slot s = int4_slot(layout, n, k, r, c);  // the one addressing rule (codecs.h)
       auto& b = reinterpret_cast<std::uint8_t&>(out[s.byte]);
       std::uint8_t nib = static_cast<std::uint8_t>(v) & 0x0f;
       b = s.high ? static_cast<std::uint8_t>((b & 0x0f) | (nib << 4)) : static_cast<std::uint8_t>((b & 0xf0) | nib);
@@ -83,7 +69,7 @@ Result<std::vector<std::int8_t>> unpack_int4(std::span<const std::int8_t> packed
   std::vector<std::int8_t> out(n * k);
   for (std::uint64_t r = 0; r < n; ++r)
     for (std::uint64_t c = 0; c < k; ++c) {
-      Slot s = slot(layout, n, k, r, c);
+      const Int4Slot s = int4_slot(layout, n, k, r, c);  // the one addressing rule (codecs.h)
       out[r * k + c] = s.high ? high_int4(packed[s.byte]) : low_int4(packed[s.byte]);
     }
   return out;

@@ -48,6 +48,28 @@ std::string_view int4_layout_name(Int4Layout l);
 // Stored shape of a packed [n, k] weight.
 std::vector<std::uint64_t> int4_packed_shape(Int4Layout l, std::uint64_t n, std::uint64_t k);
 
+// Where W[r][c] sits: the byte index and whether it is the high nibble.
+// The one int4 addressing rule; packers, unpackers, the converter's
+// streaming re-packer and the dequantizer all use it.
+struct Int4Slot {
+  std::uint64_t byte;
+  bool high;
+};
+inline Int4Slot int4_slot(Int4Layout l, std::uint64_t n, std::uint64_t k, std::uint64_t r, std::uint64_t c) {
+  switch (l) {
+    case Int4Layout::PackedN: return {(r / 2) * k + c, (r & 1) != 0};
+    case Int4Layout::PackedK: return {r * (k / 2) + c / 2, (c & 1) != 0};
+    case Int4Layout::TransposedPackedN: return {c * (n / 2) + r / 2, (r & 1) != 0};
+  }
+  return {0, false};
+}
+// The value W[r][c] of a packed tensor.
+inline std::int8_t int4_get(const std::int8_t* packed, Int4Layout l, std::uint64_t n, std::uint64_t k, std::uint64_t r,
+                            std::uint64_t c) {
+  const Int4Slot s = int4_slot(l, n, k, r, c);
+  return s.high ? high_int4(packed[s.byte]) : low_int4(packed[s.byte]);
+}
+
 // Packs W (row-major [n, k], values in [-8, 7]). Errors: odd packed axis,
 // size mismatch, value out of range (names the element index).
 Result<std::vector<std::int8_t>> pack_int4(std::span<const std::int8_t> w, std::uint64_t n, std::uint64_t k,

@@ -109,8 +109,7 @@ Status WeightDequantizer::read_rows(std::uint64_t r0, std::uint64_t r1, std::vec
         case Kind::Int4:
           if (!layout_) v = q[r * k_ + j];
           else if (*layout_ == Int4Layout::TransposedPackedN) v = unpacked_[r * k_ + j];
-          else if (*layout_ == Int4Layout::PackedN) v = (r & 1) ? high_int4(q[(r / 2) * k_ + j]) : low_int4(q[(r / 2) * k_ + j]);
-          else v = (j & 1) ? high_int4(q[r * (k_ / 2) + j / 2]) : low_int4(q[r * (k_ / 2) + j / 2]);
+          else v = int4_get(q, *layout_, n_, k_, r, j);
           break;
         case Kind::MxFp8:
         case Kind::MxFp4: {
