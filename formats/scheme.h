@@ -127,7 +127,12 @@ enum class SchemeId : std::uint8_t {
   QKIT_SCHEME_IDS(QKIT_X)
 #undef QKIT_X
 };
-std::string_view scheme_id_name(SchemeId id);
+inline constexpr std::string_view kSchemeIdNames[] = {
+#define QKIT_X(e, s) s,
+    QKIT_SCHEME_IDS(QKIT_X)
+#undef QKIT_X
+};
+constexpr std::string_view scheme_id_name(SchemeId id) { return kSchemeIdNames[static_cast<std::size_t>(id)]; }
 
 // What a scheme computes, as typed facts (formats/roles.cpp), so code
 // branches on "dynamic per-token activations", not on type names.
@@ -157,7 +162,8 @@ struct SchemeTraits {
 std::string_view act_quant_name(ActQuant a);
 
 struct Scheme {
-  std::string_view id;         // stable: "ms.W8A8", "gs.W4A16.per-group", ...
+  SchemeId key;                // the row's enum value
+  std::string_view id;         // its stable string: "ms.W8A8", "gs.W4A16.per-group", ... (from QKIT_SCHEME_IDS)
   Family family;
   QuantType type;
   std::string_view variant;    // "" when the type has one layout
@@ -166,12 +172,11 @@ struct Scheme {
   std::string_view source;     // where the facts come from
   bool validated;              // false: recognised, tensors not checked
   std::optional<Int4Layout> int4_layout;  // how the weight is packed, if packed int4
+  SchemeTraits traits;         // what it computes
 
   const TensorRule* rule(std::string_view suffix) const;
   const TensorRule* rule(Role role) const;
-  SchemeId key() const;                 // the enum for `id`
-  bool is(SchemeId k) const { return key() == k; }
-  const SchemeTraits& traits() const;   // formats/roles.cpp
+  bool is(SchemeId k) const { return key == k; }
 };
 
 std::span<const Scheme> all_schemes();

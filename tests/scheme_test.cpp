@@ -270,7 +270,7 @@ TEST(SchemeIds, EnumAndTableAgree) {
   std::set<std::string> table, listed;
   for (const Scheme& s : all_schemes()) {
     table.insert(std::string(s.id));
-    EXPECT_EQ(scheme_id_name(s.key()), s.id) << s.id << " has no SchemeId";
+    EXPECT_EQ(scheme_id_name(s.key), s.id) << s.id << " has a row whose enum and id disagree";
   }
 #define QKIT_X(e, s) listed.insert(s);
   QKIT_SCHEME_IDS(QKIT_X)
@@ -298,13 +298,13 @@ TEST(SchemeRoles, EveryRuleHasARoleAndCanonicalSuffixesAreTheProducers) {
 // per-tensor with deq_scale; W8A8_DYNAMIC per-token; Golden-Stick's
 // smoothed W8A8 has per-channel activation scales.
 TEST(SchemeTraits, KeyFactsPerScheme) {
-  EXPECT_EQ(scheme_by_id("ms.W8A8")->traits().act, ActQuant::StaticPerTensor);
-  EXPECT_EQ(scheme_by_id("ms.W8A8")->traits().formula, DequantFormula::DeqScale);
-  EXPECT_EQ(scheme_by_id("ms.W8A8_DYNAMIC")->traits().act, ActQuant::DynamicPerToken);
-  EXPECT_EQ(scheme_by_id("ms.W8A8_DYNAMIC.per-group")->traits().grouping, WeightGrouping::PerGroup);
-  EXPECT_EQ(scheme_by_id("gs.W8A8.smoothed")->traits().act, ActQuant::StaticPerChannel);
-  EXPECT_EQ(scheme_by_id("ms.W8A8_MIX")->traits().act, ActQuant::MixedPD);
-  EXPECT_EQ(scheme_by_id("ms.W8A16")->traits().act, ActQuant::None);
+  EXPECT_EQ(scheme_by_id("ms.W8A8")->traits.act, ActQuant::StaticPerTensor);
+  EXPECT_EQ(scheme_by_id("ms.W8A8")->traits.formula, DequantFormula::DeqScale);
+  EXPECT_EQ(scheme_by_id("ms.W8A8_DYNAMIC")->traits.act, ActQuant::DynamicPerToken);
+  EXPECT_EQ(scheme_by_id("ms.W8A8_DYNAMIC.per-group")->traits.grouping, WeightGrouping::PerGroup);
+  EXPECT_EQ(scheme_by_id("gs.W8A8.smoothed")->traits.act, ActQuant::StaticPerChannel);
+  EXPECT_EQ(scheme_by_id("ms.W8A8_MIX")->traits.act, ActQuant::MixedPD);
+  EXPECT_EQ(scheme_by_id("ms.W8A16")->traits.act, ActQuant::None);
   EXPECT_TRUE(scheme_by_id("gs.W8A8.plain")->is(SchemeId::GsW8A8Plain));
 }
 

@@ -158,7 +158,7 @@ void check_groups(Context& ctx) {
   std::map<std::string, std::vector<const Module*>> static_groups;
   for (const Module& m : c.modules()) {
     // Members with static activation parameters load one shared input_scale/input_offset.
-    const ActQuant act = m.scheme() ? m.scheme()->traits().act : ActQuant::None;
+    const ActQuant act = m.scheme() ? m.scheme()->traits.act : ActQuant::None;
     if (m.scope == QuantScope::Linear &&
         (act == ActQuant::StaticPerTensor || act == ActQuant::StaticPerChannel || act == ActQuant::MixedPD)) {
       std::string g = fused_group(m.prefix);
