@@ -467,3 +467,46 @@ TEST(Report, TextGroupsBySeverityAndColoursOnlyWhenAsked) {
 
 }  // namespace
 }  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// Qwen3-VL / Qwen3.5 checkpoints keep decoder layers under
+// model.language_model.layers.N (the real Qwen3.8-27B inventory in
+// ../shared/real does): coverage must look there, not under model.layers.
+TEST(Coverage, FindsDecoderLayersUnderTheVlPrefix) {
+  test::TempDir d;
+  samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-w8a8-dynamic-msmodelslim"));
+  auto rename = [](const std::string& n) {
+    const std::string from = "model.layers.";
+    return n.starts_with(from) ? "model.language_model.layers." + n.substr(from.size()) : n;
+  };
+  for (OutputTensor& t : b.content.tensors) t.source.name = rename(t.source.name);
+  nlohmann::ordered_json desc = nlohmann::ordered_json::object();
+  for (auto it = b.content.description.begin(); it != b.content.description.end(); ++it) desc[rename(it.key())] = it.value();
+  b.content.description = desc;
+  ASSERT_TRUE(write_checkpoint(d / "vl", b.content, b.options).ok());
+  auto c = Checkpoint::open(d / "vl");
+  ASSERT_TRUE(c.ok());
+  validate::ValidateOptions o;
+  o.target = validate::Target::VllmAscend;
+  o.quick = true;
+  for (const auto& f : validate::validate(*c, o).findings) EXPECT_NE(f.rule, "target.coverage") << f.message;
+
+  // Layer 1 undescribed: named with the prefix the checkpoint uses.
+  nlohmann::ordered_json partial = nlohmann::ordered_json::object();
+  for (auto it = desc.begin(); it != desc.end(); ++it)
+    if (!it.key().starts_with("model.language_model.layers.1.")) partial[it.key()] = it.value();
+  b.content.description = partial;
+  b.options.replace = true;
+  ASSERT_TRUE(write_checkpoint(d / "vl", b.content, b.options).ok());
+  auto c2 = Checkpoint::open(d / "vl");
+  ASSERT_TRUE(c2.ok());
+  bool named = false;
+  for (const auto& f : validate::validate(*c2, o).findings)
+    named |= f.rule == "target.coverage" && f.message.find("model.language_model.layers.1") != std::string::npos;
+  EXPECT_TRUE(named);
+}
+
+}  // namespace
+}  // namespace qkit

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "formats/naming.h"
 #include "validate/validator.h"
 
 namespace qkit::validate {
@@ -183,14 +184,26 @@ void check_targets(Context& ctx) {
         ctx.out.add(Rule::TargetCoverage, "untied embeddings but no lm_head.weight in the description", desc,
                     "lm_head.weight");
       if (cfg->num_hidden_layers) {
+        // Which decoder-layer prefix the weights use (model.layers.N,
+        // model.language_model.layers.N, layers.N, ...): the naming table's.
+        std::map<std::string, std::size_t> prefixes;
+        for (const TensorRef& tr : c.tensors()) {
+          const ModuleName mn = parse_module_name(tr.info->name);
+          if (mn.kind == LayerKind::Decoder && mn.layer)
+            ++prefixes[mn.layer_prefix.substr(0, mn.layer_prefix.size() - std::to_string(*mn.layer).size())];
+        }
+        std::string decoder = "model.layers.";
+        std::size_t most = 0;
+        for (const auto& [p, n] : prefixes)
+          if (n > most) most = n, decoder = p;
         std::uint64_t extra = cfg->num_nextn_predict_layers.value_or(0);
         for (std::uint64_t l = 0; l < *cfg->num_hidden_layers + extra; ++l) {
-          std::string p = "model.layers." + std::to_string(l) + ".";
+          std::string p = decoder + std::to_string(l) + ".";
           auto it = types.lower_bound(p);
           if (it == types.end() || it->first.compare(0, p.size(), p) != 0) {
             bool mtp = l >= *cfg->num_hidden_layers;
             ctx.out.add(Rule::TargetCoverage, mtp || t != Target::Any ? Severity::Error : Severity::Warning, std::string(mtp ? "MTP layer " : "layer ") + std::to_string(l) +
-                            " has no description entries (vLLM-Ascend: KeyError 'model.layers." + std::to_string(l) +
+                            " has no description entries (vLLM-Ascend: KeyError '" + decoder + std::to_string(l) +
                             "...'; add FLOAT entries for unquantized layers)",
                         desc, p + "*");
             if (!mtp) break;  // one finding for a wholesale naming mismatch is enough
