@@ -252,27 +252,35 @@ int main(int argc, char** argv) {
     return is_usage_error(st.error().code) ? kExitUsage : kExitFail;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!quiet) {
+  // The summary comes after validation and says how it went.
+  auto summary = [&](const std::string& verdict) {
+    if (quiet) return;
     std::cout << "converted " << src.string() << " (" << layout_name(c->layout()) << ") -> " << dst.string() << " ("
               << convert::flavour_name(plan->flavour) << "): " << plan->tensors.size() << " tensors, "
-              << plan->output_bytes << " bytes in " << secs << " s\n";
+              << plan->output_bytes << " bytes in " << secs << " s: " << verdict << "\n";
     for (const std::string& n : plan->notes) std::cout << "  note: " << escape_for_display(n) << "\n";
     for (const auto& v : plan->lossy)
       std::cout << "  lossy: " << escape_for_display(v.prefix) << ": " << v.reason << " (bound: " << v.bound << ")\n";
+  };
+  if (vm.count("no-validate")) {
+    summary("not validated (--no-validate)");
+    return kExitOk;
   }
-  if (vm.count("no-validate")) return kExitOk;
   auto out = Checkpoint::open(dst);
   if (!out) {
     std::cerr << "qconvert: cannot reopen the result: " << out.error().to_string() << "\n";
+    summary("FAIL");
     return kExitFail;
   }
   validate::ValidateOptions vo;
   vo.target = *target;
   auto report = validate::validate(*out, vo);
+  const std::string against = "qvalidate --target " + std::string(validate::target_name(*target));
   if (report.errors) {
     std::cerr << validate::render_text(report, {});
+    summary("FAIL (" + against + ": " + std::to_string(report.errors) + " errors)");
     return kExitFail;
   }
-  if (!quiet) std::cout << "qvalidate (" << validate::target_name(*target) << "): PASS, " << report.warnings << " warnings\n";
+  summary("PASS (" + against + ": " + std::to_string(report.warnings) + " warnings)");
   return kExitOk;
 }
