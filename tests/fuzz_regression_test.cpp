@@ -27,6 +27,8 @@ TEST(FuzzRegressions, EveryCrashInputRunsClean) {
     else if (target == "description") fuzz::run_description(data, bytes.size());
     else if (target == "config") fuzz::run_config(data, bytes.size());
     else if (target == "checkpoint") fuzz::run_checkpoint(data, bytes.size());
+    else if (target == "convert") fuzz::run_convert(data, bytes.size());
+    else if (target == "validate") fuzz::run_validate(data, bytes.size());
     else ADD_FAILURE() << name << ": unknown target '" << target << "'";
     ++replayed;
   }

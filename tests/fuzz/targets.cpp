@@ -10,12 +10,18 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <string>
 #include <string_view>
 #include <unistd.h>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "convert/converter.h"
 #include "formats/checkpoint.h"
 #include "formats/description.h"
+#include "formats/layout_table.h"
 #include "formats/model_config.h"
 #include "formats/safetensors.h"
 #include "formats/safetensors_writer.h"
@@ -23,6 +29,8 @@
 #include "formats/strict_json.h"
 #include "inspect/inspector.h"
 #include "tests/fuzz/dir_archive.h"
+#include "validate/report.h"
+#include "validate/rules.h"
 #include "validate/validator.h"
 
 namespace qkit::fuzz {
@@ -37,6 +45,39 @@ class NullSink final : public qkit::ByteSink {
   using ByteSink::write;
   std::uint64_t n = 0;
 };
+
+namespace fs = std::filesystem;
+
+// One scratch directory per process and target, emptied before every input
+// and removed at exit: inputs never see each other's files, and a campaign
+// leaves nothing behind in the temp directory.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag)
+      : path_(fs::temp_directory_path() / ("qkit-fuzz-" + tag + "-" + std::to_string(::getpid()))) {}
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  // The directory, empty.
+  const fs::path& fresh() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+    fs::create_directories(path_, ec);
+    return path_;
+  }
+
+ private:
+  fs::path path_;
+};
+
+// Unpacks a directory archive into `dir` (fresh) and opens it.
+Result<Checkpoint> open_archive(const std::uint8_t* data, std::size_t size, const fs::path& dir) {
+  qkit::fuzz::unpack_to(data, size, dir);
+  return qkit::Checkpoint::open(dir);
+}
 }  // namespace
 
 int run_safetensors(const std::uint8_t* data, std::size_t size) {
@@ -105,13 +146,8 @@ int run_config(const std::uint8_t* data, std::size_t size) {
 }
 
 int run_checkpoint(const std::uint8_t* data, std::size_t size) {
-  namespace fs = std::filesystem;
-  static const fs::path dir = fs::temp_directory_path() / ("qkit-fuzz-dir-" + std::to_string(::getpid()));
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  fs::create_directories(dir, ec);
-  qkit::fuzz::unpack_to(data, size, dir);
-  auto c = qkit::Checkpoint::open(dir);
+  static ScratchDir scratch("dir");
+  auto c = open_archive(data, size, scratch.fresh());
   if (!c) return 0;
   qkit::validate::ValidateOptions o;
   o.threads = 1;
@@ -122,6 +158,84 @@ int run_checkpoint(const std::uint8_t* data, std::size_t size) {
     qkit::convert::ConvertOptions co;
     co.to = to;
     if (auto p = qkit::convert::plan_conversion(*c, co)) (void)p->tensors.size();
+  }
+  return 0;
+}
+
+int run_convert(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  // The first byte chooses the options the plan does not see from the files:
+  //   bit 0: allow lossy layers;  bits 1-2: output layout (default, or the 1st, 2nd, 3rd
+  //   layout of the family that qconvert --flavour names);
+  //   bit 3: keep quantization_config;  bit 4: 32 KiB shards (several output shards);
+  //   bit 5: report progress.  The rest of the input is a directory archive.
+  const std::uint8_t opt = data[0];
+  static ScratchDir scratch("convert");
+  const fs::path& root = scratch.fresh();
+  const fs::path in = root / "in", out = root / "out";
+  std::error_code ec;
+  fs::create_directories(in, ec);
+  auto c = open_archive(data + 1, size - 1, in);
+  if (!c) return 0;
+  const bool lossy = opt & 1;
+  for (qkit::Family to : {qkit::Family::GoldenStick, qkit::Family::MsModelSlim}) {
+    qkit::convert::ConvertOptions co;
+    co.to = to;
+    co.allow_lossy = lossy;
+    if (const unsigned pick = (opt >> 1) & 3; pick != 0) {
+      std::vector<qkit::Layout> writable;  // the layouts qconvert --flavour names for this family
+      for (const qkit::LayoutRow& row : qkit::all_layouts())
+        if (!row.flavour.empty() && row.family == to) writable.push_back(row.layout);
+      if (!writable.empty()) co.flavour = writable[(pick - 1) % writable.size()];
+    }
+    co.keep_quantization_config = opt & 8;
+    if (opt & 16) co.max_shard_bytes = 32 << 10;
+    auto plan = qkit::convert::plan_conversion(*c, co);
+    if (!plan) {
+      (void)plan.error().to_string();
+      continue;
+    }
+    (void)qkit::convert::render_plan(*plan);
+    if (!plan->executable(lossy)) continue;
+    std::function<void(std::uint64_t, std::uint64_t)> progress;
+    if (opt & 32)
+      progress = [](std::uint64_t done, std::uint64_t total) {
+        if (done > total) std::abort();  // progress never passes the planned size
+      };
+    if (auto st = qkit::convert::execute_plan(*plan, out, qkit::ReplacePolicy::Never, progress); !st) {
+      (void)st.error().to_string();
+    } else {
+      // What the converter wrote must open as a checkpoint of the family it
+      // was asked for.
+      auto back = qkit::Checkpoint::open(out);
+      if (!back || back->family() != to) std::abort();
+    }
+    fs::remove_all(out, ec);
+  }
+  return 0;
+}
+
+int run_validate(const std::uint8_t* data, std::size_t size) {
+  static ScratchDir scratch("validate");
+  auto c = open_archive(data, size, scratch.fresh());
+  if (!c) return 0;
+  for (const char* name : {"any", "vllm-ascend", "mindie", "vllm-mindspore", "mindformers"}) {
+    auto target = qkit::validate::parse_target(name);
+    if (!target) std::abort();
+    for (bool quick : {true, false}) {
+      qkit::validate::ValidateOptions o;
+      o.threads = 1;
+      o.target = *target;
+      o.quick = quick;
+      const qkit::validate::Report r = qkit::validate::validate(*c, o);
+      // Every finding is reported under a registered rule, and the
+      // reports render; the JSON one parses back.
+      for (const auto& f : r.findings)
+        if (!qkit::validate::find_rule(f.rule)) std::abort();
+      (void)qkit::validate::render_text(r, qkit::validate::TextStyle{.color = quick, .verbose = true});
+      (void)qkit::validate::render_junit(r);
+      if (!nlohmann::json::accept(qkit::validate::render_json(r))) std::abort();
+    }
   }
   return 0;
 }
