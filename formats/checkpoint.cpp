@@ -499,6 +499,17 @@ SchemeContext Checkpoint::scheme_context() const {
   return c;
 }
 
+namespace {
+Module new_module(std::string prefix, QuantScope scope, const std::string& tag, std::optional<ParsedQuantType> type) {
+  Module m;
+  m.prefix = std::move(prefix);
+  m.scope = scope;
+  m.tag = tag;
+  m.type = type;
+  return m;
+}
+}  // namespace
+
 void Checkpoint::build_modules() {
   modules_.clear();
   const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
@@ -522,19 +533,19 @@ void Checkpoint::build_modules() {
       if (tag != "FLOAT" && std::string_view(name).ends_with(".weight")) {
         // Unknown type on a weight: still a module, so it is shown and checked.
         auto p = strip(name, 1);
-        if (p) by_prefix.emplace(p->first, Module{p->first, QuantScope::Linear, tag, std::nullopt, {}});
+        if (p) by_prefix.emplace(p->first, new_module(p->first, QuantScope::Linear, tag, std::nullopt));
       }
       continue;
     }
     QuantScope scope = quant_type_info(parsed->type).scope;
     if (scope == QuantScope::Linear && std::string_view(name).ends_with(".weight")) {
       auto p = strip(name, 1);
-      if (p) by_prefix.emplace(p->first, Module{p->first, QuantScope::Linear, tag, parsed, {}});
+      if (p) by_prefix.emplace(p->first, new_module(p->first, QuantScope::Linear, tag, parsed));
     } else if (scope == QuantScope::Attention) {
       auto p = strip(name, 2);
       if (!p) continue;
       std::string key = p->first + "#" + tag;
-      by_prefix.emplace(key, Module{p->first, QuantScope::Attention, tag, parsed, {}});
+      by_prefix.emplace(key, new_module(p->first, QuantScope::Attention, tag, parsed));
     }
   }
   // Attach tensors: attention-scope tags by their own prefix, everything else

@@ -31,13 +31,7 @@ namespace fs = std::filesystem;
 using test::fingerprint;
 using Fingerprint = std::map<std::string, std::uint32_t>;
 
-std::vector<std::string> litter_beside(const fs::path& dst) {
-  std::vector<std::string> out;
-  const std::string prefix = "." + dst.filename().string() + ".qkit-";
-  for (const auto& e : fs::directory_iterator(dst.parent_path()))
-    if (e.path().filename().string().starts_with(prefix)) out.push_back(e.path().filename().string());
-  return out;
-}
+using test::litter_beside;
 
 std::vector<std::string> convert_args(const fs::path& src, const fs::path& dst, bool force,
                                       const std::string& shard_size = "4G") {

@@ -54,14 +54,7 @@ test::ToolRun qconvert(const fs::path& src, const fs::path& dst, std::vector<std
   return run_tool(QKIT_QCONVERT, args);
 }
 
-// Entries beside dst that belong to it: temporaries, locks, old copies.
-std::vector<std::string> litter_beside(const fs::path& dst) {
-  std::vector<std::string> out;
-  const std::string prefix = "." + dst.filename().string() + ".qkit-";
-  for (const auto& e : fs::directory_iterator(dst.parent_path()))
-    if (e.path().filename().string().starts_with(prefix)) out.push_back(e.path().filename().string());
-  return out;
-}
+using test::litter_beside;
 
 // --- the destination never overlaps the source ----------------------------
 

@@ -80,6 +80,16 @@ inline std::map<std::string, std::uint32_t> fingerprint(const std::filesystem::p
   return out;
 }
 
+// Entries beside `dst` that belong to qkit's writing of it: temporary
+// directories, the lock, an old copy (".DST.qkit-*").
+inline std::vector<std::string> litter_beside(const std::filesystem::path& dst) {
+  std::vector<std::string> out;
+  const std::string prefix = "." + dst.filename().string() + ".qkit-";
+  for (const auto& e : std::filesystem::directory_iterator(dst.parent_path()))
+    if (e.path().filename().string().starts_with(prefix)) out.push_back(e.path().filename().string());
+  return out;
+}
+
 // Names of every entry in a directory (to prove no temporary file is left).
 inline std::vector<std::string> list_dir(const std::filesystem::path& dir) {
   std::vector<std::string> out;
