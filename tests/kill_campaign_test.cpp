@@ -102,8 +102,9 @@ TEST_F(KillCampaign, AtEveryRenameBeforeAndAfter) {
   // How many renames does one run make? (shards, index, description, config,
   // side files, marker, the final swap)
   const fs::path log = d_ / "renames.log";
-  auto counted = test::run_tool(QKIT_QCONVERT, convert_args(src_, d_ / "count", false),
-                                {.env = {"LD_PRELOAD=" QKIT_KILL_SHIM, "QKIT_RENAME_LOG=" + log.string()}});
+  test::RunOptions logged;
+  logged.env = {"LD_PRELOAD=" QKIT_KILL_SHIM, "QKIT_RENAME_LOG=" + log.string()};
+  auto counted = test::run_tool(QKIT_QCONVERT, convert_args(src_, d_ / "count", false), logged);
   ASSERT_EQ(counted.exit_code, 0) << counted.err;
   const std::string lines = test::read_file(log);
   const int renames = static_cast<int>(std::count(lines.begin(), lines.end(), '\n'));
