@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
   for (validate::Finding& f : validate::validate(c, vo).findings)
     if (f.severity != Severity::Info) problems.push_back(std::move(f));
   if (vm.count("json")) {
-    std::cout << inspect::render_json(c, *r, problems);
+    inspect::render_json(std::cout, c, *r, problems);
   } else {
     std::string summary = inspect::render_summary(c, *r, problems);
     if (vm.count("quiet")) {

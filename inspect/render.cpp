@@ -180,72 +180,117 @@ std::string render_tensors(const Checkpoint& c, const InspectResult& r) {
   return o.str();
 }
 
-std::string render_json(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems) {
-  ojson j;
-  j["path"] = c.root().string();
-  j["layout"] = std::string(layout_name(c.layout()));
-  j["evidence"] = c.evidence();
-  j["config"] = config_json(c);
-  j["description"] = c.description_name().empty() ? ojson(nullptr) : ojson(c.description_name());
-  j["model_quant_type"] = c.ms_description() && c.ms_description()->model_quant_type
-                              ? ojson(*c.ms_description()->model_quant_type)
-                              : ojson(nullptr);
-  j["files"] = ojson::array();
+namespace {
+
+// Writes `text` (a value dumped with indent 2) as a member at nesting level
+// `level`: every line after the first is shifted right by 2*level spaces,
+// exactly as dumping the whole document with indent 2 would place it.
+void write_nested(std::ostream& os, const std::string& text, int level) {
+  const std::string pad(static_cast<std::size_t>(2 * level), ' ');
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    os.write(text.data() + start, static_cast<std::streamsize>(nl + 1 - start)) << pad;
+  os.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
+}
+
+std::string dump2(const ojson& v) { return v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+ojson tensor_json(const Checkpoint& c, const TensorRow& t) {
+  const TensorInfo& i = *t.ref->info;
+  ojson e;
+  e["name"] = i.name;
+  e["dtype"] = i.dtype_name;
+  e["shape"] = i.shape;
+  e["file"] = c.shard_of(*t.ref).name;
+  e["data_offsets"] = {i.begin, i.end};
+  e["nbytes"] = i.nbytes();
+  e["quant_type"] = t.quant_type.empty() ? ojson(nullptr) : ojson(t.quant_type);
+  if (t.crc32) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", *t.crc32);
+    e["crc32"] = buf;
+  }
+  if (t.stats) {
+    const TensorStats& s = *t.stats;
+    ojson st = {{"count", s.count}, {"min", s.min},   {"max", s.max}, {"mean", s.mean},
+                {"std", s.stddev},  {"zeros", s.zeros}, {"nan", s.nan}, {"inf", s.inf}};
+    if (!s.histogram.empty()) {
+      ojson h = ojson::object();
+      for (const auto& [v, n] : s.histogram) h[std::to_string(v)] = n;
+      st["histogram"] = std::move(h);
+    }
+    if (s.dequantized) st["dequantized_range"] = {s.dequantized->first, s.dequantized->second};
+    e["stats"] = std::move(st);
+  }
+  return e;
+}
+
+}  // namespace
+
+// Streamed: the tensor list (the bulk: ~350 bytes per tensor) is written one
+// entry at a time, so a 180,000-tensor checkpoint's JSON is never held whole
+// in memory. The bytes are those of dumping the whole document with indent 2.
+void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
+                 const std::vector<validate::Finding>& problems) {
+  bool first = true;
+  auto member = [&](std::string_view key, const ojson& value) {
+    os << (first ? "{\n  " : ",\n  ") << ojson(std::string(key)).dump() << ": ";
+    write_nested(os, dump2(value), 1);
+    first = false;
+  };
+  member("path", c.root().string());
+  member("layout", std::string(layout_name(c.layout())));
+  member("evidence", c.evidence());
+  member("config", config_json(c));
+  member("description", c.description_name().empty() ? ojson(nullptr) : ojson(c.description_name()));
+  member("model_quant_type", c.ms_description() && c.ms_description()->model_quant_type
+                                 ? ojson(*c.ms_description()->model_quant_type)
+                                 : ojson(nullptr));
+  ojson files = ojson::array();
   for (const ShardFile& s : c.shards()) {
     ojson f = {{"name", s.name}, {"size", s.size}};
     f["tensors"] = s.file ? ojson(s.file->tensors().size()) : ojson(nullptr);
     if (s.error) f["error"] = s.error->to_string();
-    j["files"].push_back(std::move(f));
+    files.push_back(std::move(f));
   }
-  j["tensors"] = ojson::array();
-  for (const TensorRow& t : r.tensors) {
-    const TensorInfo& i = *t.ref->info;
-    ojson e;
-    e["name"] = i.name;
-    e["dtype"] = i.dtype_name;
-    e["shape"] = i.shape;
-    e["file"] = c.shard_of(*t.ref).name;
-    e["data_offsets"] = {i.begin, i.end};
-    e["nbytes"] = i.nbytes();
-    e["quant_type"] = t.quant_type.empty() ? ojson(nullptr) : ojson(t.quant_type);
-    if (t.crc32) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "%08x", *t.crc32);
-      e["crc32"] = buf;
+  member("files", files);
+  os << ",\n  \"tensors\": ";
+  if (r.tensors.empty()) {
+    os << "[]";
+  } else {
+    os << "[";
+    for (std::size_t i = 0; i < r.tensors.size(); ++i) {
+      os << (i ? ",\n    " : "\n    ");
+      write_nested(os, dump2(tensor_json(c, r.tensors[i])), 2);
     }
-    if (t.stats) {
-      const TensorStats& s = *t.stats;
-      ojson st = {{"count", s.count}, {"min", s.min},   {"max", s.max}, {"mean", s.mean},
-                  {"std", s.stddev},  {"zeros", s.zeros}, {"nan", s.nan}, {"inf", s.inf}};
-      if (!s.histogram.empty()) {
-        ojson h = ojson::object();
-        for (const auto& [v, n] : s.histogram) h[std::to_string(v)] = n;
-        st["histogram"] = std::move(h);
-      }
-      if (s.dequantized) st["dequantized_range"] = {s.dequantized->first, s.dequantized->second};
-      e["stats"] = std::move(st);
-    }
-    j["tensors"].push_back(std::move(e));
+    os << "\n  ]";
   }
   ojson by_dtype = ojson::object();
   for (const auto& [dt, t] : r.by_dtype) by_dtype[dt] = {{"tensors", t.tensors}, {"elements", t.elements}, {"bytes", t.bytes}};
   ojson by_type = ojson::object();
   for (const auto& [tag, t] : r.by_quant_type)
     by_type[tag] = {{"modules", t.modules}, {"tensors", t.tensors}, {"bytes", t.bytes}, {"weights", t.weights}};
-  j["summary"] = {{"tensor_count", r.tensor_count},
-                  {"total_bytes", r.total_bytes},
-                  {"parameters", r.parameters},
-                  {"bits_per_weight", r.bits_per_weight},
-                  {"by_dtype", by_dtype},
-                  {"by_quant_type", by_type}};
+  member("summary", {{"tensor_count", r.tensor_count},
+                     {"total_bytes", r.total_bytes},
+                     {"parameters", r.parameters},
+                     {"bits_per_weight", r.bits_per_weight},
+                     {"by_dtype", by_dtype},
+                     {"by_quant_type", by_type}});
   ojson lm = {{"columns", r.layer_map.columns}, {"rows", ojson::array()}};
   for (const auto& [l, cells] : r.layer_map.rows) lm["rows"].push_back({{"layer", l}, {"cells", cells}});
-  j["layer_map"] = std::move(lm);
-  j["problems"] = ojson::array();
+  member("layer_map", lm);
+  ojson probs = ojson::array();
   for (const validate::Finding& f : problems)
-    j["problems"].push_back({{"rule", f.rule}, {"severity", std::string(severity_name(f.severity))}, {"message", f.message},
-                             {"tensor", f.tensor}});
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    probs.push_back({{"rule", f.rule}, {"severity", std::string(severity_name(f.severity))}, {"message", f.message},
+                     {"tensor", f.tensor}});
+  member("problems", probs);
+  os << "\n}\n";
+}
+
+std::string render_json(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems) {
+  std::ostringstream os;
+  render_json(os, c, r, problems);
+  return os.str();
 }
 
 std::string render_diff(const DiffResult& d, bool json) {

@@ -1,6 +1,7 @@
 //===- inspect/render.h - qinspect's output formats ----------------------===//
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ std::string render_layer_map(const InspectResult& r);
 std::string render_tensors(const Checkpoint& c, const InspectResult& r);
 // The documented JSON object (docs/qinspect-json.md).
 std::string render_json(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems);
+// The same document streamed to `os` (the tensor list entry by entry).
+void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
+                 const std::vector<validate::Finding>& problems);
 std::string render_diff(const DiffResult& d, bool json);
 
 }  // namespace qkit::inspect

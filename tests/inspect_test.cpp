@@ -312,3 +312,29 @@ TEST(InspectText, ControlCharactersInNamesAreEscaped) {
 
 }  // namespace
 }  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// The streamed JSON is the document nlohmann would dump whole with indent 2
+// (re-dumping the parsed text reproduces it byte for byte), with and
+// without tensors.
+TEST(InspectJson, StreamedDocumentIsTheIndent2Dump) {
+  test::TempDir d;
+  ASSERT_TRUE(samples::write_sample(d / "s", *samples::find_sample("tiny-moe-w8a8-dynamic-msmodelslim")).ok());
+  auto c = Checkpoint::open(d / "s");
+  ASSERT_TRUE(c.ok());
+  for (const char* filter : {"", "no-such-tensor"}) {
+    inspect::InspectOptions o;
+    o.filter = filter;
+    auto r = inspect::inspect(*c, o);
+    ASSERT_TRUE(r.ok());
+    const std::string text = inspect::render_json(*c, *r, {});
+    auto j = nlohmann::ordered_json::parse(text);
+    EXPECT_EQ(j.dump(2) + "\n", text) << "filter '" << filter << "'";
+    EXPECT_EQ(j["tensors"].empty(), std::string(filter) == "no-such-tensor");
+  }
+}
+
+}  // namespace
+}  // namespace qkit
