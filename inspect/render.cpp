@@ -45,6 +45,21 @@ std::string pad(std::string s, std::size_t w) {
   return s;
 }
 
+// Rows of cells, each column as wide as its minimum or its longest cell plus
+// two spaces, whichever is more (the last column is not padded): numbers of
+// a 700 GB checkpoint never run into each other.
+void write_table(std::ostream& o, const std::vector<std::vector<std::string>>& rows,
+                 const std::vector<std::size_t>& min_widths) {
+  std::vector<std::size_t> w = min_widths;
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i + 1 < row.size() && i < w.size(); ++i) w[i] = std::max(w[i], row[i].size() + 2);
+  for (const auto& row : rows) {
+    o << "  ";
+    for (std::size_t i = 0; i < row.size(); ++i) o << (i + 1 < row.size() && i < w.size() ? pad(row[i], w[i]) : row[i]);
+    o << "\n";
+  }
+}
+
 ojson config_json(const Checkpoint& c) {
   if (!c.config()) return nullptr;
   const ModelConfig& m = *c.config();
@@ -94,22 +109,27 @@ std::string render_summary(const Checkpoint& c, const InspectResult& r, const st
     }
     o << "\n";
   }
-  o << "  " << pad("type", 24) << pad("modules", 9) << pad("tensors", 9) << pad("bytes", 14) << "weights\n";
+  std::vector<std::vector<std::string>> types = {{"type", "modules", "tensors", "bytes", "weights"}};
   for (const auto& [tag, t] : r.by_quant_type)
-    o << "  " << pad(escape_for_display(tag), 24) << pad(t.modules ? std::to_string(t.modules) : "-", 9)
-      << pad(std::to_string(t.tensors), 9) << pad(thousands(t.bytes), 14) << thousands(t.weights) << "\n";
+    types.push_back({escape_for_display(tag), t.modules ? std::to_string(t.modules) : "-", std::to_string(t.tensors),
+                     thousands(t.bytes), thousands(t.weights)});
+  write_table(o, types, {24, 9, 9, 14});
   o << "size: " << thousands(r.tensor_count) << " tensors, " << thousands(r.total_bytes) << " bytes in "
     << c.shards().size() << " file(s); " << thousands(r.parameters) << " weights, " << fixed(r.bits_per_weight, 2)
     << " bits/weight";
   if (r.quantized_bits_per_weight > 0) o << " (quantized linears " << fixed(r.quantized_bits_per_weight, 2) << ")";
   o << "\nby dtype:\n";
+  std::vector<std::vector<std::string>> dtypes;
   for (const auto& [dt, t] : r.by_dtype)
-    o << "  " << pad(escape_for_display(dt), 12) << pad(thousands(t.tensors) + " tensors", 14)
-      << pad(thousands(t.elements) + " elements", 22) << thousands(t.bytes) << " bytes\n";
+    dtypes.push_back({escape_for_display(dt), thousands(t.tensors) + " tensors", thousands(t.elements) + " elements",
+                      thousands(t.bytes) + " bytes"});
+  write_table(o, dtypes, {12, 14, 22});
   o << "files:\n";
+  std::vector<std::vector<std::string>> files;
   for (const ShardFile& s : c.shards())
-    o << "  " << pad(escape_for_display(s.name), 50) << pad(thousands(s.size) + " bytes", 18)
-      << (s.file ? std::to_string(s.file->tensors().size()) + " tensors" : std::string("UNREADABLE")) << "\n";
+    files.push_back({escape_for_display(s.name), thousands(s.size) + " bytes",
+                     s.file ? std::to_string(s.file->tensors().size()) + " tensors" : std::string("UNREADABLE")});
+  write_table(o, files, {50, 18});
   if (c.index()) o << "  index: " << c.index_name() << "\n";
   if (!problems.empty()) {
     o << "problems (qvalidate --quick):\n";

@@ -1,6 +1,8 @@
 //===- tests/inspect_test.cpp - qinspect's library: every output mode ----===//
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <zlib.h>
 
 #include <cmath>
@@ -14,6 +16,7 @@
 #include "inspect/inspector.h"
 #include "inspect/render.h"
 #include "samples/catalog.h"
+#include "samples/synthetic_checkpoint.h"
 #include "tests/test_util.h"
 
 namespace qkit {
@@ -334,6 +337,26 @@ TEST(InspectJson, StreamedDocumentIsTheIndent2Dump) {
     EXPECT_EQ(j.dump(2) + "\n", text) << "filter '" << filter << "'";
     EXPECT_EQ(j["tensors"].empty(), std::string(filter) == "no-such-tensor");
   }
+}
+
+}  // namespace
+}  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// At real sizes (a 50 GB, 27B-shaped checkpoint) every number column stays
+// apart: no digit group glued to the next number ("12,385,580,0325,239").
+TEST(InspectText, NumberColumnsNeverRunTogetherAtRealSizes) {
+  test::TempDir d;
+  ASSERT_TRUE(samples::write_synthetic_checkpoint(d / "big", 50.0, 10, /*sparse=*/true).ok());
+  auto c = Checkpoint::open(d / "big");
+  ASSERT_TRUE(c.ok());
+  auto r = inspect::inspect(*c, inspect::InspectOptions{});
+  ASSERT_TRUE(r.ok());
+  const std::string text = inspect::render_summary(*c, *r, {});
+  EXPECT_FALSE(std::regex_search(text, std::regex(",[0-9]{4}"))) << text;
+  EXPECT_FALSE(std::regex_search(text, std::regex("[0-9]bytes|[0-9]tensors"))) << text;
 }
 
 }  // namespace
