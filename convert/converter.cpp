@@ -287,6 +287,7 @@ class Planner {
   std::map<std::string, std::vector<double>> norm_fold_;  // norm weight -> per-channel multiplier
   std::map<std::string, std::string> fold_owner_;         // norm -> the module whose vector defined it
   std::map<std::string, std::vector<double>> fold_vector_;
+  std::map<std::string, std::set<std::string>> fold_members_;  // norm -> the smoothed modules folded into it
   std::set<std::uint64_t> group_sizes_;
   std::map<std::string, int> type_count_;
 };
@@ -442,6 +443,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         }
         if (auto it = fold_vector_.find(*norm); it != fold_vector_.end() && it->second != s)
           return refuse(m.prefix, "its smoothing differs from " + fold_owner_[*norm] + "'s, which reads the same norm");
+        fold_members_[*norm].insert(m.prefix);
         if (!fold_vector_.count(*norm)) {
           fold_vector_[*norm] = s;
           fold_owner_[*norm] = m.prefix;
@@ -583,6 +585,20 @@ Status Planner::run() {
     if (from_ == Family::MsModelSlim) ms_to_gs(mp);
     else gs_to_ms(mp);
   }
+  // A norm may take a fold only when every linear reading it was smoothed
+  // the same way: a float reader (Qwen3.5's in_proj_b/in_proj_a beside a
+  // quantized in_proj_qkv) would otherwise compute with a changed input.
+  if (!fold_vector_.empty())
+    for (const TensorRef& t : c_.tensors()) {
+      const std::string& name = t.info->name;
+      if (!std::string_view(name).ends_with(".weight")) continue;
+      const std::string prefix = name.substr(0, name.size() - 7);
+      auto norm = feeding_norm(prefix);
+      if (!norm || !fold_vector_.count(*norm) || fold_members_[*norm].count(prefix)) continue;
+      refuse(fold_owner_[*norm], "its smoothing cannot be folded into " + *norm + ": " + prefix +
+                                     " reads the same norm without that smoothing");
+      norm_fold_.erase(*norm);
+    }
   if (group_sizes_.size() > 1)
     refuse("(model)", "several group sizes; msModelSlim's description has one global group_size");
   // Everything else is carried over as it is (norms folded where smoothing was).

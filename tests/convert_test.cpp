@@ -463,5 +463,29 @@ TEST(Execute, ConfigAndSideFilesAreCarriedOver) {
   EXPECT_TRUE(fs::exists(d / "mindie" / "quant_model_description_w8a8_dynamic.json"));
 }
 
+// Folding smoothing into a norm changes that norm's output for every
+// reader: a float linear reading the same norm (Qwen3.5's in_proj_b beside
+// quantized projections) must make the fold a refusal, not a silent change.
+TEST(Refusals, NoFoldIntoANormThatAlsoFeedsAnUnsmoothedLinear) {
+  test::TempDir d;
+  samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-qwen-w8a8-smooth-norm-fed-golden-stick"));
+  const std::string extra = "model.layers.0.linear_attn.in_proj_b.weight";  // reads model.layers.0.input_layernorm
+  const auto& owned = b.own(std::vector<std::byte>(8 * 64 * 2, std::byte{0x3f}));
+  b.content.tensors.push_back(OutputTensor{TensorSource{extra, Dtype::BF16, {8, 64}, owned, {}}, "FLOAT", false});
+  b.content.description[extra] = "FLOAT";
+  ASSERT_TRUE(write_checkpoint(d / "src", b.content, b.options).ok());
+  auto c = Checkpoint::open(d / "src");
+  ASSERT_TRUE(c.ok());
+  convert::ConvertOptions o;
+  o.to = Family::MsModelSlim;
+  o.allow_lossy = true;
+  auto plan = convert::plan_conversion(*c, o);
+  ASSERT_TRUE(plan.ok()) << plan.error().to_string();
+  bool refused = false;
+  for (const auto& v : plan->refused) refused |= v.reason.find(extra.substr(0, extra.size() - 7)) != std::string::npos;
+  EXPECT_TRUE(refused) << convert::render_plan(*plan);
+  EXPECT_FALSE(plan->executable(true));
+}
+
 }  // namespace
 }  // namespace qkit
