@@ -493,7 +493,11 @@ SchemeContext Checkpoint::scheme_context() const {
     c.group_size = static_cast<std::uint64_t>(*ms_description_->group_size);
   if (config_) {
     c.heads = config_->num_attention_heads;
-    c.kv_heads = config_->kv_heads();
+    // MLA caches one latent KV head: msModelSlim's DeepSeek/Kimi adapters
+    // put fa_k on compressed_kv.unsqueeze(1) and save [1,1] scales
+    // (Ascend/msmodelslim model/deepseek_v3/model_adapter.py@3de0a3c4e965
+    // L410-449, save/ascendv1.py L550-566).
+    c.kv_heads = config_->kv_lora_rank ? std::optional<std::uint64_t>(1) : config_->kv_heads();
     c.head_dim = config_->resolved_head_dim();
   }
   return c;

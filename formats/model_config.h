@@ -27,6 +27,7 @@ struct ModelConfig {
   std::optional<Dtype> dtype;                   // torch_dtype mapped to a safetensors dtype
   std::optional<std::uint64_t> hidden_size, intermediate_size, num_attention_heads, num_key_value_heads, head_dim,
       num_hidden_layers, vocab_size, num_experts, moe_intermediate_size, num_nextn_predict_layers;
+  std::optional<std::uint64_t> kv_lora_rank;    // MLA (DeepSeek, Kimi): one latent KV head
   std::optional<bool> tie_word_embeddings;
   bool from_text_config = false;                // some facts came from text_config
 

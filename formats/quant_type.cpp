@@ -2,6 +2,8 @@
 #include "formats/quant_type.h"
 
 #include <array>
+#include <string>
+#include <vector>
 
 namespace qkit {
 namespace {
@@ -80,6 +82,60 @@ std::optional<ParsedQuantType> parse_quant_type(std::string_view s) {
       if (i.name == base) return ParsedQuantType{i.type, r.mod};
   }
   return std::nullopt;
+}
+
+// Ascend/msmodelslim msmodelslim/core/.../save/ascendv1.py@3de0a3c4e965
+// L576-625 (update_fa_quant_type; DTYPE_PREFIX_MAP L148-152) and its tests
+// test/cases/core/quant_service/modelslim_v1/save/test_ascendv1.py
+// L307-350 ("Q_FP8", "Q_INT8_DYNAMIC", "FP8", "QV_INT8_K_FP8"). Before
+// dfbca739c40a (2026-06-05) the value was a bare "INT8_DYNAMIC" or
+// "FP8_DYNAMIC", which this grammar also accepts.
+std::string attention_quant_type_problem(std::string_view s) {
+  if (s.empty()) return "empty";
+  std::vector<std::string_view> tok;
+  for (std::size_t b = 0;;) {
+    auto e = s.find('_', b);
+    tok.push_back(s.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b));
+    if (e == std::string_view::npos) break;
+    b = e + 1;
+  }
+  auto is_dt = [](std::string_view t) { return t == "INT8" || t == "FP8" || t == "MXFP4" || t == "MXFP8"; };
+  auto is_acts = [](std::string_view t) {
+    if (t.empty()) return false;
+    std::size_t pos = 0;
+    for (char c : t) {
+      auto p = std::string_view("QKVP").find(c, pos);
+      if (p == std::string_view::npos) return false;  // unknown letter, repeated or out of order
+      pos = p + 1;
+    }
+    return true;
+  };
+  std::string seen;
+  bool bare = false;
+  std::size_t i = 0;
+  while (i < tok.size()) {
+    std::string_view acts;
+    if (is_acts(tok[i])) {
+      acts = tok[i++];
+      if (acts == "QKV") return "the group 'QKV_' is written without its letters";
+    }
+    if (i >= tok.size() || !is_dt(tok[i]))
+      return "expected INT8, FP8, MXFP4 or MXFP8 at '" + std::string(i < tok.size() ? tok[i] : "") + "'";
+    std::string_view dt = tok[i++];
+    bool dynamic = i < tok.size() && tok[i] == "DYNAMIC";
+    if (dynamic) ++i;
+    if ((dt == "MXFP4" || dt == "MXFP8") && !dynamic) return std::string(dt) + " is always dynamic";
+    std::string letters = acts.empty() ? "QKV" : std::string(acts);
+    if (acts.empty()) {
+      if (bare) return "two groups without letters";
+      bare = true;
+    }
+    for (char c : letters) {
+      if (seen.find(c) != std::string::npos) return std::string("'") + c + "' appears in two groups";
+      seen += c;
+    }
+  }
+  return {};
 }
 
 }  // namespace qkit

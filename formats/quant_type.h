@@ -72,4 +72,12 @@ struct ParsedQuantType {
 // Exact, case-sensitive; nullopt for strings neither family writes.
 std::optional<ParsedQuantType> parse_quant_type(std::string_view s);
 
+// A per-layer attention quant_type value ("<attn>.quant_type" or
+// "<attn>.indexer.quant_type" in the description), as msModelSlim's V1 saver
+// composes it: groups "[ACTS_]DT[_DYNAMIC]" joined by "_", ACTS an ordered
+// subset of QKVP (left out when it is exactly QKV), DT INT8, FP8, MXFP4 (or
+// MXFP8 from the MindIE saver); MX types are always dynamic; every letter
+// in one group only. Empty when valid, else why not.
+std::string attention_quant_type_problem(std::string_view s);
+
 }  // namespace qkit

@@ -120,11 +120,6 @@ bool one_shape_matches(std::string_view alt, std::span<const std::uint64_t> shap
   return true;
 }
 
-std::string shape_text(std::span<const std::uint64_t> s) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
-  return out + "]";
-}
 
 bool is_float(Dtype d) { return d == Dtype::F16 || d == Dtype::BF16 || d == Dtype::F32; }
 
@@ -345,6 +340,12 @@ SchemeMatch match_scheme(Family family, QuantType type, std::string_view own_tag
     if (best.scheme == nullptr || m.mismatches.size() < best.mismatches.size()) best = std::move(m);
   }
   return best;
+}
+
+std::string shape_text(std::span<const std::uint64_t> s) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  return out + "]";
 }
 
 }  // namespace qkit

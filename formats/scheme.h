@@ -201,6 +201,8 @@ std::string dtype_expected(std::string_view expr, std::optional<Dtype> model_dty
 bool shape_matches(std::string_view expr, std::span<const std::uint64_t> shape, const ShapeVars& vars);
 // The expression with known variables substituted, e.g. "[64,1] or [64]".
 std::string shape_expected(std::string_view expr, const ShapeVars& vars);
+// "[64,1]".
+std::string shape_text(std::span<const std::uint64_t> shape);
 // The first alternative evaluated (all variables it uses must be known).
 std::optional<std::vector<std::uint64_t>> shape_eval(std::string_view expr, const ShapeVars& vars);
 // Solves the variables a shape expression names from an actual shape: for

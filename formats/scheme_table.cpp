@@ -192,16 +192,17 @@ constexpr TensorRule kMsRecognisedOnly[] = {
 };
 
 constexpr TensorRule kMsFaQuant[] = {
-    {"fa_q.scale", P::Required, "md|F32", "[H,1]|[H,D]", "FAQuant", kNo, "[H,1] current writers; [H,D] in older MindIE docs"},
-    {"fa_q.offset", P::Required, "I8|md|F32", "[H,1]|[H,D]", "FAQuant", kNo, "I8 zeros (INT8) or F32 zeros (FP8)"},
+    {"fa_q.scale", P::Optional, "md|F32", "[H,1]|[H,D]", "FAQuant", kNo,
+     "[H,1] current writers; [H,D] in older MindIE docs; absent when q is quantized per token (dynamic)"},
+    {"fa_q.offset", P::Optional, "I8|md|F32", "[H,1]|[H,D]", "FAQuant", kNo, "I8 zeros (INT8) or F32 zeros (FP8)"},
     {"fa_k.scale", P::Required, "md|F32", "[Hkv,1]|[Hkv,D]", "FAQuant", kNo, ""},
     {"fa_k.offset", P::Required, "I8|md|F32", "[Hkv,1]|[Hkv,D]", "FAQuant", kNo, ""},
-    {"fa_v.scale", P::Required, "md|F32", "[Hkv,1]|[Hkv,D]", "FAQuant", kNo, ""},
-    {"fa_v.offset", P::Required, "I8|md|F32", "[Hkv,1]|[Hkv,D]", "FAQuant", kNo, ""},
+    {"fa_v.scale", P::Optional, "md|F32", "[Hkv,1]|[Hkv,D]", "FAQuant", kNo, "absent when v is dynamic"},
+    {"fa_v.offset", P::Optional, "I8|md|F32", "[Hkv,1]|[Hkv,D]", "FAQuant", kNo, ""},
 };
 constexpr TensorRule kMsFaQuantFa3[] = {
-    {"fa3_q.scale", P::Required, "F32|md", "[H,1]|[1,1]", "FAQuant", kNo, "V1 FA3 adapters"},
-    {"fa3_q.offset", P::Required, "I8|F32", "[H,1]|[1,1]", "FAQuant", kNo, ""},
+    {"fa3_q.scale", P::Optional, "F32|md", "[H,1]|[1,1]", "FAQuant", kNo, "V1 FA3 adapters; absent when q is dynamic"},
+    {"fa3_q.offset", P::Optional, "I8|F32", "[H,1]|[1,1]", "FAQuant", kNo, ""},
     {"fa3_k.scale", P::Required, "F32|md", "[Hkv,1]|[1,1]", "FAQuant", kNo, ""},
     {"fa3_k.offset", P::Required, "I8|F32", "[Hkv,1]|[1,1]", "FAQuant", kNo, ""},
     {"fa3_v.scale", P::Required, "F32|md", "[Hkv,1]|[1,1]", "FAQuant", kNo, ""},

@@ -3,6 +3,7 @@
 
 #include "formats/error.h"
 #include "formats/scheme_doc.h"
+#include "validate/profiles.h"
 #include "validate/report.h"
 #include "tests/gendocs.h"
 #include "tests/malformed_files.h"
@@ -68,7 +69,8 @@ std::vector<std::pair<std::string, std::string>> generated_docs() {
   return {{"error-codes.md", error_codes_page()},
           {"safetensors-conformance.md", conformance_page()},
           {"schemes.md", render_schemes_markdown()},
-          {"rules.md", validate::render_rules_markdown()}};
+          {"rules.md", validate::render_rules_markdown()},
+          {"targets.md", validate::render_targets_markdown()}};
 }
 
 }  // namespace qkit::test

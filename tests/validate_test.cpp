@@ -91,6 +91,8 @@ struct Corruption {
   Severity severity = Severity::Error;
   std::string tensor;  // the finding must name it ("" = not checked)
   bool quick = false;
+  validate::RuntimeVersion version{};  // {}: the newest known
+  bool with_mtp = false;
 };
 
 std::vector<Corruption> corruptions() {
@@ -268,7 +270,14 @@ std::vector<Corruption> corruptions() {
   add({"foreign_quant_method", DYN,
        [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"quant_method", "fp8"}}; }); }, nullptr,
        Target::Any, "target.quantization-config", Severity::Warning});
-  add({"mindie_without_quantize", DYN, nullptr, nullptr, Target::MindIE, "target.mindie-config"});
+  {
+    // MindIE <= 2.1 needs config.json "quantize" (the FAQ's 'linear type
+    // not matched'); 3.0 derives it from model_quant_type (router.py
+    // L217-218 @8b4871ad31f5), so the same checkpoint passes there.
+    Corruption c{"mindie_2_1_without_quantize", DYN, nullptr, nullptr, Target::MindIE, "target.mindie-config"};
+    c.version = {2, 1};
+    add(c);
+  }
   add({"mindie_group_size_minus_one", DYN,
        [](auto& b) {
          edit_config(b, [](auto& j) {
@@ -277,9 +286,37 @@ std::vector<Corruption> corruptions() {
          });
        },
        nullptr, Target::MindIE, "target.mindie-config"});
-  add({"mtp_layer_not_described", DYN,
-       [](auto& b) { edit_config(b, [](auto& j) { j["num_nextn_predict_layers"] = 1; }); }, nullptr, Target::VllmAscend,
-       "target.coverage", Severity::Error, "model.layers.2.*"});
+  {
+    // MTP entries are looked up only when the drafter is loaded
+    // (vllm-ascend modelslim_config.py L167-169; #5794, #4093).
+    Corruption c{"mtp_layer_not_described_with_mtp", DYN,
+                 [](auto& b) { edit_config(b, [](auto& j) { j["num_nextn_predict_layers"] = 1; }); }, nullptr,
+                 Target::VllmAscend, "target.coverage", Severity::Error, "model.layers.2.*"};
+    c.with_mtp = true;
+    add(c);
+    c.id = "mtp_layer_not_described";
+    c.with_mtp = false;
+    c.severity = Severity::Warning;
+    add(c);
+  }
+  // vllm-ascend creates [n,1] weight_scale for W8A8_DYNAMIC linears
+  // (w8a8_dynamic.py L72-82 @182b75ea84ff); vLLM asserts equal shapes.
+  add({"per_group_dynamic_on_vllm_ascend", "tiny-llama-w8a8-dynamic-pergroup-msmodelslim", nullptr, nullptr,
+       Target::VllmAscend, "target.parameter"});
+  {
+    // Before efda0446db94 vllm-ascend read packed W4A8 only when version is
+    // "1.0.0" (w4a8.py L349-354 at efda0446db94^).
+    Corruption c{"w4a8_packed_without_version", "tiny-llama-w4a8-dynamic-msmodelslim",
+                 [](auto& b) { b.content.description.erase("version"); }, nullptr, Target::VllmAscend,
+                 "target.packed-version"};
+    c.version = {0, 25};
+    add(c);
+  }
+  add({"int8_weight_tagged_float", DYN, [](auto& b) { b.content.description[L0 + "mlp.up_proj.weight"] = "FLOAT"; }, nullptr,
+       Target::Any, "scheme.float-integer-weight", Severity::Error, L0 + "mlp.up_proj.weight"});
+  add({"attention_quant_type_grammar", "tiny-llama-w8a8-fa-msmodelslim-mindie",
+       [](auto& b) { b.content.description[L0 + "self_attn.quant_type"] = "Q_FP16_DYNAMIC"; }, nullptr, Target::Any,
+       "description.attention-type", Severity::Error, L0 + "self_attn.quant_type"});
   add({"kv_cache_type_missing", C8, [](auto& b) { b.content.description.erase("kv_cache_type"); }, nullptr,
        Target::VllmAscend, "target.kv-cache-key"});
   add({"fa_quant_type_for_vllm_ascend", "tiny-llama-w8a8-fa-msmodelslim-mindie",
@@ -289,14 +326,17 @@ std::vector<Corruption> corruptions() {
   return v;
 }
 
-Report run(const fs::path& dir, Target target, bool quick) {
+Report run(const fs::path& dir, Target target, bool quick, validate::RuntimeVersion version = {}, bool with_mtp = false) {
   auto c = Checkpoint::open(dir);
   if (!c) throw std::runtime_error(c.error().to_string());
   validate::ValidateOptions o;
   o.target = target;
   o.quick = quick;
+  o.version = version;
+  o.with_mtp = with_mtp;
   return validate::validate(*c, o);
 }
+Report run(const fs::path& dir, const Corruption& c) { return run(dir, c.target, c.quick, c.version, c.with_mtp); }
 
 std::string dump(const Report& r) {
   std::string s;
@@ -323,7 +363,7 @@ TEST_P(Broken, ReportsTheExpectedFinding) {
   const Corruption& c = GetParam();
   test::TempDir d;
   fs::path dir = build_broken(d, c);
-  Report r = run(dir, c.target, c.quick);
+  Report r = run(dir, c);
   bool found = false;
   for (const Finding& f : r.findings)
     if (f.rule == c.rule && f.severity == c.severity && (c.tensor.empty() || f.tensor == c.tensor)) {
@@ -419,6 +459,7 @@ Report hand_made_report() {
   Report r;
   r.path = "/ckpt";
   r.target = Target::VllmAscend;
+  r.target_label = "vllm-ascend@0.26";
   r.layout = Layout::MsModelSlimV1;
   r.findings = {{"scheme.shape", Severity::Error, "shape [1,64], expected [64,1]", "w.safetensors", "a.weight_scale"},
                 {"container.index-total-size", Severity::Warning, "off by <1> & \"2\"", "i.json", ""}};
@@ -432,7 +473,7 @@ Report hand_made_report() {
 TEST(Report, JsonHasTheDocumentedShape) {
   auto j = nlohmann::json::parse(validate::render_json(hand_made_report()));
   EXPECT_EQ(j["path"], "/ckpt");
-  EXPECT_EQ(j["target"], "vllm-ascend");
+  EXPECT_EQ(j["target"], "vllm-ascend@0.26");
   EXPECT_EQ(j["layout"], "msmodelslim-v1");
   ASSERT_EQ(j["findings"].size(), 2u);
   EXPECT_EQ(j["findings"][0]["rule"], "scheme.shape");

@@ -72,6 +72,11 @@ void check_description(Context& ctx) {
   }
   if (fam == Family::MsModelSlim && c.ms_description()) {
     const MsDescription& d = *c.ms_description();
+    for (const auto& [key, value] : d.layer_quant_types)
+      if (std::string why = attention_quant_type_problem(value); !why.empty())
+        ctx.out.add(Rule::DescriptionAttentionType, "'" + value + "' is not an attention quant_type msModelSlim writes (" + why +
+                        "; e.g. \"Q_FP8_DYNAMIC_KV_FP8\", \"QK_INT8_DYNAMIC\", \"INT8\")",
+                    desc, key);
     if (!d.model_quant_type) {
       ctx.out.add(Rule::DescriptionModelQuantType, "no model_quant_type (msModelSlim always writes it)",
                   desc);

@@ -46,6 +46,8 @@ void usage(std::ostream& os, const po::options_description& opts) {
         "  2  usage error, or PATH is not a checkpoint\n"
         "\nexamples:\n"
         "  qvalidate samples/tiny-qwen-w8a8-msmodelslim --target vllm-ascend\n"
+        "  qvalidate ckpt/ --target vllm-ascend@0.13 --with-mtp\n"
+        "  qvalidate --explain target.parameter\n"
         "  qvalidate ckpt/ --format junit -o qvalidate.xml\n"
         "  qvalidate ckpt/ --quick --suppress group.module-type='bias tagged FLOAT by msModelSlim'\n";
 }
@@ -56,7 +58,11 @@ int main(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("version", "print the version")(
       "target,t", po::value<std::string>()->default_value("any"),
-      "runtime to check for: any, vllm-ascend, mindie, vllm-mindspore, mindformers")(
+      "runtime to check for, RUNTIME[@VERSION]: any, vllm-ascend, mindie, vllm-mindspore, mindformers "
+      "(the newest known version unless one is pinned; see --list-targets)")(
+      "with-mtp", "the MTP drafter will be loaded: MTP layers without description entries are errors")(
+      "list-targets", "print the runtimes and versions qkit has profiles for")(
+      "explain", po::value<std::string>(), "print what RULE checks, its runtimes and versions, and the loader source it mirrors")(
       "format,f", po::value<std::string>()->default_value("text"), "report format: text, json, junit")(
       "output,o", po::value<std::string>(), "write the report to this file instead of stdout")(
       "quick,q", "read headers and JSON only (skips the numeric rules)")(
@@ -94,14 +100,29 @@ int main(int argc, char** argv) {
                 << "\n";
     return kExitPass;
   }
+  if (vm.count("list-targets")) {
+    std::cout << render_target_list();
+    return kExitPass;
+  }
+  if (vm.count("explain")) {
+    std::string text = render_explain(vm["explain"].as<std::string>());
+    if (text.empty()) {
+      std::cerr << "qvalidate: --explain: no rule '" << vm["explain"].as<std::string>() << "' (see --list-rules)\n";
+      return kExitUsage;
+    }
+    std::cout << text;
+    return kExitPass;
+  }
   ValidateOptions o;
-  auto target = parse_target(vm["target"].as<std::string>());
+  std::string target_error;
+  auto target = parse_target_spec(vm["target"].as<std::string>(), target_error);
   if (!target) {
-    std::cerr << "qvalidate: unknown --target '" << vm["target"].as<std::string>()
-              << "' (any, vllm-ascend, mindie, vllm-mindspore, mindformers)\n";
+    std::cerr << "qvalidate: --target: " << target_error << "\n";
     return kExitUsage;
   }
-  o.target = *target;
+  o.target = target->runtime;
+  o.version = target->version;
+  o.with_mtp = vm.count("with-mtp") > 0;
   const std::string format = vm["format"].as<std::string>();
   if (format != "text" && format != "json" && format != "junit") {
     std::cerr << "qvalidate: unknown --format '" << format << "' (text, json, junit)\n";

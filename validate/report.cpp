@@ -43,7 +43,7 @@ std::string render_text(const Report& r, const TextStyle& st) {
   };
   std::ostringstream o;
   o << "qvalidate: " << escape_for_display(r.path) << " (" << layout_name(r.layout) << "), target "
-    << target_name(r.target) << (r.quick ? ", quick" : "") << "\n";
+    << r.target_label << (r.quick ? ", quick" : "") << "\n";
   struct Group {
     Severity s;
     const char* title;
@@ -82,7 +82,7 @@ std::string render_text(const Report& r, const TextStyle& st) {
 std::string render_json(const Report& r) {
   nlohmann::ordered_json j;
   j["path"] = r.path;
-  j["target"] = std::string(target_name(r.target));
+  j["target"] = r.target_label;
   j["layout"] = std::string(layout_name(r.layout));
   j["quick"] = r.quick;
   j["findings"] = nlohmann::ordered_json::array();
@@ -138,7 +138,7 @@ std::string render_junit(const Report& r) {
   const std::size_t tests = rule_families().size();
   o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     << "<testsuites name=\"qvalidate\" tests=\"" << tests << "\" failures=\"" << failures << "\">\n"
-    << "  <testsuite name=\"qvalidate " << xml_escape(r.path) << " (target " << target_name(r.target) << ")\" tests=\""
+    << "  <testsuite name=\"qvalidate " << xml_escape(r.path) << " (target " << r.target_label << ")\" tests=\""
     << tests << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped << "\">\n"
     << body.str() << "  </testsuite>\n</testsuites>\n";
   return o.str();

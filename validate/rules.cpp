@@ -43,6 +43,8 @@ constexpr std::array kRules = {
              "a description value is not a quant type either family writes"},
     RuleInfo{Rule::DescriptionModelQuantType, "description.model-quant-type", "description", S::Warning, kMeta,
              "model_quant_type is absent or not one of the types the tensors use"},
+    RuleInfo{Rule::DescriptionAttentionType, "description.attention-type", "description", S::Error, kMeta,
+             "a per-layer attention quant_type string (\"Q_FP8_DYNAMIC_KV_FP8\") is not one msModelSlim composes"},
     // scheme: every quantized module against the scheme table
     RuleInfo{Rule::SchemeMissingTensor, "scheme.missing-tensor", "scheme", S::Error, kMeta,
              "a tensor the module's quant type requires is absent (runtimes then compute with garbage)"},
@@ -62,6 +64,8 @@ constexpr std::array kRules = {
              "a quantization tensor (scale, offset, ...) whose module has no weight"},
     RuleInfo{Rule::SchemeGroupSize, "scheme.group-size", "scheme", S::Error, kMeta,
              "per-group tensors without a usable group_size (absent, or not dividing the input size)"},
+    RuleInfo{Rule::SchemeFloatIntegerWeight, "scheme.float-integer-weight", "scheme", S::Error, kMeta,
+             "an integer weight tagged FLOAT: every runtime loads it as a float layer and computes garbage"},
     // group: modules that must agree with each other
     RuleInfo{Rule::GroupFusedType, "group.fused-type", "group", S::Error, kMeta,
              "fused members (q/k/v, gate/up, experts of a layer) have different quant types"},
@@ -99,6 +103,11 @@ constexpr std::array kRules = {
              "FA quant tensors and fa_quant_type disagree, or use names the runtime does not find"},
     RuleInfo{Rule::TargetGroupSize, "target.group-size", "target", S::Error, kMeta,
              "group_size the runtime's kernels reject (W4A8 per-group on vLLM-Ascend, int4 groups other than 64/128)"},
+    RuleInfo{Rule::TargetParameter, "target.parameter", "target", S::Error, kMeta,
+             "a tensor's shape differs from the parameter the runtime creates (shape assert at load), or its dtype "
+             "would be cast into garbage (deq_scale bit patterns)"},
+    RuleInfo{Rule::TargetPackedVersion, "target.packed-version", "target", S::Error, kMeta,
+             "packed int4 W4A8 weights [n/2,k] but the description's version does not say packed (\"1.0.0\")"},
 };
 
 // Every Rule has its row, in enum order.

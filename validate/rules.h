@@ -43,6 +43,7 @@ enum class Rule : std::uint8_t {
   DescriptionMissingTensor,
   DescriptionUnknownType,
   DescriptionModelQuantType,
+  DescriptionAttentionType,
   SchemeMissingTensor,
   SchemeDtype,
   SchemeDeqScaleDtype,
@@ -53,6 +54,7 @@ enum class Rule : std::uint8_t {
   SchemeNoScheme,
   SchemeOrphanTensor,
   SchemeGroupSize,
+  SchemeFloatIntegerWeight,
   GroupFusedType,
   GroupFusedActivation,
   GroupModuleType,
@@ -72,6 +74,8 @@ enum class Rule : std::uint8_t {
   TargetKvCacheKey,
   TargetFaQuantKey,
   TargetGroupSize,
+  TargetParameter,
+  TargetPackedVersion,
 };
 
 struct RuleInfo {

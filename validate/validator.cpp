@@ -35,6 +35,7 @@ Report validate(const Checkpoint& c, const ValidateOptions& o) {
   Report r;
   r.path = c.root().string();
   r.target = o.target;
+  r.target_label = o.spec().to_string();
   r.layout = c.layout();
   r.quick = o.quick;
   r.tensors = c.tensors().size();

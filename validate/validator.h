@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "formats/checkpoint.h"
+#include "validate/profiles.h"
 #include "validate/rules.h"
 
 namespace qkit::validate {
@@ -33,14 +34,22 @@ struct Finding {
 
 struct ValidateOptions {
   Target target = Target::Any;
+  RuntimeVersion version;                      // {0,0}: the newest version qkit knows of the target
+  bool with_mtp = false;                       // the MTP drafter will be loaded: MTP layers must be described
   bool quick = false;                          // headers and JSON only
   std::map<std::string, std::string> suppress;  // rule id -> reason
   unsigned threads = 0;                        // 0: all cores
+  TargetSpec spec() const {
+    TargetSpec t = newest(target);
+    if (version != RuntimeVersion{}) t.version = version;
+    return t;
+  }
 };
 
 struct Report {
   std::string path;
   Target target = Target::Any;
+  std::string target_label = "any";                        // "vllm-ascend@0.26"
   Layout layout = Layout::Unknown;
   bool quick = false;
   std::vector<Finding> findings;                           // sorted: severity, rule, file, tensor

@@ -1,0 +1,724 @@
+//===- validate/profiles.cpp - the runtime profiles -----------------------===//
+//
+// The rows below are the only place qkit states what a runtime's loader
+// does. Each was read in the loader's source at the cited commit (mirrors
+// of vllm-project/vllm-ascend @182b75ea84ff and its release tags,
+// mindspore-ai/vllm-mindspore @a7b56a427666, mindspore-lab/mindformers,
+// Ascend/MindIE-LLM docs); ../shared/reference/loaders-audit.md is the
+// audit that found where qkit and the loaders disagreed (M1-M14).
+//
+// Reading a row: "vllm-ascend, versions >= 0.14, W4A8_DYNAMIC on a linear
+// layer: refused, because ..., see <file>@<commit> <lines>".
+//
+//===----------------------------------------------------------------------===//
+#include "validate/profiles.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <sstream>
+
+namespace qkit::validate {
+namespace {
+
+using V = RuntimeVersion;
+using L = LoaderLayer;
+using B = Behaviour;
+using R = Role;
+using P = Parallel;
+using M = ModelCond;
+using F = FamilyCond;
+constexpr Target VA = Target::VllmAscend, MI = Target::MindIE, VMS = Target::VllmMindSpore, MF = Target::MindFormers;
+
+constexpr VersionRange kAll{};
+constexpr VersionRange since(V v) { return VersionRange{v, kOpenEnd}; }
+constexpr VersionRange until(V v) { return VersionRange{V{0, 0}, v}; }
+constexpr VersionRange between(V a, V b) { return VersionRange{a, b}; }
+
+// --- sources --------------------------------------------------------------
+constexpr std::string_view kVa = "vllm-project/vllm-ascend", kVaHead = "182b75ea84ff";
+constexpr std::string_view kVms = "mindspore-ai/vllm-mindspore", kVmsHead = "a7b56a427666";
+constexpr std::string_view kMf = "mindspore-lab/mindformers", kMfHead = "f52743ca27a5";
+constexpr std::string_view kMie = "Ascend/MindIE-LLM", kMieHead = "8b4871ad31f5";
+constexpr std::string_view kVaMs = "vllm_ascend/quantization/modelslim_config.py";
+constexpr std::string_view kVaMeth = "vllm_ascend/quantization/methods/";
+
+constexpr Citation va(std::string_view path, std::string_view lines) { return {kVa, path, kVaHead, lines}; }
+constexpr Citation va_at(std::string_view path, std::string_view commit, std::string_view lines) {
+  return {kVa, path, commit, lines};
+}
+constexpr Citation vms(std::string_view path, std::string_view lines) { return {kVms, path, kVmsHead, lines}; }
+constexpr Citation mf(std::string_view path, std::string_view lines) { return {kMf, path, kMfHead, lines}; }
+
+// Citations used by several rows.
+constexpr Citation kVaRegistryMiss = va("vllm_ascend/quantization/modelslim_config.py", "L505-549");
+constexpr Citation kVaW8a8Static = va("vllm_ascend/quantization/methods/w8a8_static.py", "L32, L64-85");
+constexpr Citation kVaW8a8Mix = va("vllm_ascend/quantization/methods/w8a8_pdmix.py", "L36, L57-82");
+constexpr Citation kVaW8a8DynLinear = va("vllm_ascend/quantization/methods/w8a8_dynamic.py", "L51, L72-82");
+constexpr Citation kVaW8a8DynMoe = va("vllm_ascend/quantization/methods/w8a8_dynamic.py", "L165, L202-221");
+constexpr Citation kVaW8a16 = va("vllm_ascend/quantization/methods/w8a16.py", "L29, L45-55");
+constexpr Citation kVaW4a4 = va("vllm_ascend/quantization/methods/w4a4_laos_dynamic.py", "L27, L40-46");
+constexpr Citation kVaW4a8 = va("vllm_ascend/quantization/methods/w4a8.py", "L36, L115-131, L142-194");
+constexpr Citation kVaKvC8 = va("vllm_ascend/quantization/methods/kv_c8.py", "L30-72");
+constexpr Citation kVaKvC8Test = va("tests/ut/quantization/methods/test_kv_c8.py", "L252-253");
+constexpr Citation kVms8 = vms("vllm_mindspore/model_executor/layers/quantization/golden_stick/a8w8.py", "L38-99");
+constexpr Citation kVmsTypes = vms("vllm_mindspore/model_executor/layers/quantization/golden_stick/golden_stick.py",
+                                   "L130-134, L229-234");
+constexpr Citation kMf8 = mf("mindformers/parallel_core/inference/quantization/golden_stick/a8w8.py", "L57-93");
+constexpr Citation kMfTypes = mf("mindformers/parallel_core/inference/quantization/golden_stick/config.py", "L30-34");
+constexpr Citation kMfA8w4 = mf("mindformers/parallel_core/inference/quantization/golden_stick/a8dynw4.py",
+                                "L49-80, L133");
+
+constexpr Citation kMieQc = {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead,
+                             "L131-138"};
+constexpr Citation kMieMoe = {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead,
+                              "L150-161"};
+constexpr Citation kMieQuantizeList = {kMie, "examples/atb_models/atb_llm/utils/quantize/quant_type.py", kMieHead, "L13-44"};
+constexpr Citation kMieRouter = {kMie, "examples/atb_models/atb_llm/models/base/router.py", kMieHead, "L182-239"};
+constexpr Citation kMieConfig = {kMie, "examples/atb_models/atb_llm/models/base/config.py", kMieHead, "L280-313"};
+constexpr Citation kMieNames = {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead,
+                                "L51-61"};
+constexpr Citation kMsMindieFormat = {"Ascend/msmodelslim", "example/DeepSeek/README.md", "3de0a3c4e965", "L96, L113"};
+
+// --- known versions ---------------------------------------------------------
+constexpr KnownVersion kVersions[] = {
+    {VA, V{0, 11}, "tag v0.11.0"},
+    {VA, V{0, 12}, "tag v0.12.0rc1"},
+    {VA, V{0, 13}, "tag v0.13.0"},
+    {VA, V{0, 14}, "tag v0.14.0rc1"},
+    {VA, V{0, 15}, "tag v0.15.0rc1"},
+    {VA, V{0, 16}, "tag v0.16.0rc1"},
+    {VA, V{0, 17}, "tag v0.17.0rc1"},
+    {VA, V{0, 18}, "tag v0.18.0"},
+    {VA, V{0, 19}, "tag v0.19.1rc1"},
+    {VA, V{0, 20}, "tag v0.20.2rc1"},
+    {VA, V{0, 21}, "tag v0.21.0rc1"},
+    {VA, V{0, 22}, "tag v0.22.1rc1"},
+    {VA, V{0, 23}, "tag v0.23.0"},
+    {VA, V{0, 24}, "tag v0.24.0rc1"},
+    {VA, V{0, 25}, "tag v0.25.1rc1"},
+    {VA, V{0, 26}, "main @182b75ea84ff (2026-08-22), the next release"},
+    {MI, V{2, 1}, "2.1.RC1 and earlier, as msModelSlim's mindie_format output describes them (no source published)"},
+    {MI, V{3, 0}, "master @8b4871ad31f5 (v3.0.0.beta.3, 2026-04-23)"},
+    {VMS, V{0, 5}, "master @a7b56a427666 (2026-04-20), after tag v0.5.1"},
+    {MF, V{1, 7}, "master @f52743ca27a5 (2026-01-15), after tag v1.7.0"},
+};
+
+// --- 1. registered schemes ----------------------------------------------------
+// vllm-ascend registers (type, layer kind) pairs with @register_scheme; a
+// pair not in the registry raises NotImplementedError when the model is
+// built. The "*" row closes each runtime.
+constexpr SupportRow kSupport[] = {
+    // vllm-ascend, linear layers
+    {VA, kAll, "W8A8", L::Linear, true, "", kVaW8a8Static},
+    {VA, kAll, "W8A8_MIX", L::Linear, true, "", kVaW8a8Mix},
+    {VA, kAll, "W8A8_DYNAMIC", L::Linear, true, "", kVaW8a8DynLinear},
+    {VA, kAll, "W8A16", L::Linear, true, "", kVaW8a16},
+    {VA, since(V{0, 14}), "W4A4_DYNAMIC", L::Linear, true, "", kVaW4a4},
+    {VA, kAll, "W4A4_FLATQUANT_DYNAMIC", L::Linear, true, "", va("vllm_ascend/quantization/methods/w4a4_flatquant.py", "L77")},
+    {VA, since(V{0, 20}), "W4A4_MXFP4_FLATQUANT", L::Linear, true, "", va("vllm_ascend/quantization/methods/w4a4_mxfp4_flatquant.py", "L66")},
+    {VA, since(V{0, 19}), "W4A4_MXFP4", L::Linear, true, "", va("vllm_ascend/quantization/methods/w4a4_mxfp4.py", "L40")},
+    {VA, since(V{0, 21}), "W4A8_MXFP", L::Linear, true, "", va("vllm_ascend/quantization/methods/w4a8_mxfp4.py", "L40")},
+    {VA, since(V{0, 13}), "W8A8_MXFP8", L::Linear, true, "", va("vllm_ascend/quantization/methods/w8a8_mxfp8.py", "L42")},
+    {VA, since(V{0, 22}), "W8A8FP8_DYNAMIC", L::Linear, true, "", va("vllm_ascend/quantization/methods/w8a8fp8_dynamic.py", "L27")},
+    // W4A8Linear and W8A8 PDMix MoE were removed from main by efda0446db94
+    // (#13713, 2026-08-08); every tag up to v0.25.1rc1 still has them.
+    {VA, until(V{0, 26}), "W4A8_DYNAMIC", L::Linear, true, "", va_at("vllm_ascend/quantization/methods/w4a8.py", "9bf964cb4b87", "L38 (tag v0.25.1rc1)")},
+    {VA, since(V{0, 26}), "W4A8_DYNAMIC", L::Linear, false,
+     "vLLM-Ascend main registers W4A8_DYNAMIC for MoE experts only (linear layers removed in efda0446db94, #13713; "
+     "0.25 and earlier load them)",
+     va("vllm_ascend/quantization/methods/w4a8.py", "L36")},
+    {VA, kAll, "W4A16", L::Linear, false, "vLLM-Ascend registers W4A16 for MoE experts only",
+     va("vllm_ascend/quantization/methods/w4a16.py", "L110")},
+    {VA, kAll, "WFP8AFP8_DYNAMIC", L::Linear, false,
+     "vLLM-Ascend registers this layout as W8A8FP8_DYNAMIC, so the name WFP8AFP8_DYNAMIC is not found",
+     va("vllm_ascend/quantization/methods/w8a8fp8_dynamic.py", "L27")},
+    {VA, kAll, "W8A8S", L::Linear, false, "vLLM-Ascend loads sparse W8A8 on 310P devices only",
+     va("vllm_ascend/_310p/quantization/methods/w8a8s.py", "L28")},
+    {VA, kAll, "W8A8SC", L::Linear, false, "vLLM-Ascend loads sparse W8A8 on 310P devices only",
+     va("vllm_ascend/_310p/quantization/methods/w8a8sc.py", "L31")},
+    // vllm-ascend, MoE experts
+    {VA, kAll, "W8A8_DYNAMIC", L::Moe, true, "", kVaW8a8DynMoe},
+    {VA, until(V{0, 13}), "W8A8", L::Moe, true, "", va_at("vllm_ascend/quantization/utils.py", "42ceaf08a1ef", "L30-34 (tag v0.12.0rc1)")},
+    {VA, until(V{0, 26}), "W8A8_MIX", L::Moe, true, "", va_at("vllm_ascend/quantization/methods/w8a8_pdmix.py", "9bf964cb4b87", "L88 (tag v0.25.1rc1)")},
+    {VA, kAll, "W4A8_DYNAMIC", L::Moe, true, "", kVaW4a8},
+    {VA, since(V{0, 16}), "W8A8_MXFP8", L::Moe, true, "", va("vllm_ascend/quantization/methods/w8a8_mxfp8.py", "L224")},
+    {VA, since(V{0, 19}), "W4A4_MXFP4", L::Moe, true, "", va("vllm_ascend/quantization/methods/w4a4_mxfp4.py", "L132")},
+    {VA, since(V{0, 21}), "W4A8_MXFP", L::Moe, true, "", va("vllm_ascend/quantization/methods/w4a8_mxfp4.py", "L108")},
+    {VA, since(V{0, 22}), "W8A8FP8_DYNAMIC", L::Moe, true, "", va("vllm_ascend/quantization/methods/w8a8fp8_dynamic.py", "L70")},
+    {VA, since(V{0, 23}), "W4A16_MXFP4", L::Moe, true, "", va("vllm_ascend/quantization/methods/w4a16_mxfp4.py", "L50")},
+    {VA, kAll, "W4A16", L::Moe, false,
+     "vLLM-Ascend's W4A16 MoE scheme reads LLM-Compressor's layout (weight_packed, weight_shape), not msModelSlim's",
+     va("vllm_ascend/quantization/methods/w4a16.py", "L110, L206-239")},
+    // vllm-ascend, attention
+    {VA, kAll, "FAQuant", L::Attention, true, "", kVaKvC8},
+    {VA, kAll, "C8", L::Attention, true, "", va("vllm_ascend/quantization/methods/kv_c8.py", "L99-140")},
+    {VA, kAll, "*", L::Linear, false, "not registered by vLLM-Ascend for linear layers (NotImplementedError)", kVaRegistryMiss},
+    {VA, kAll, "*", L::Moe, false,
+     "not registered by vLLM-Ascend for MoE experts (NotImplementedError ... layer_type=moe; vllm-ascend#986)",
+     kVaRegistryMiss},
+    {VA, kAll, "*", L::Attention, false, "not registered by vLLM-Ascend for attention layers", kVaRegistryMiss},
+
+    // MindIE: the runtime's QuantizationConfig (linear: FLOAT, W8A8,
+    // W8A8_DYNAMIC, W8A8_MIX, W8A8_MXFP8, W8A8SC; FusedMoE: W8A8_DYNAMIC,
+    // W4A8_DYNAMIC) and the ATB models' quantize list (W8A16, W4A16, W8A8S,
+    // W16A16S/SC). Anything else loads unquantized after a warning.
+    {MI, kAll, "W8A8", L::Linear, true, "", kMieQc},
+    {MI, kAll, "W8A8_DYNAMIC", L::Linear, true, "", kMieQc},
+    {MI, kAll, "W8A8_MIX", L::Linear, true, "", kMieQc},
+    {MI, kAll, "W8A8_MXFP8", L::Linear, true, "", kMieQc},
+    {MI, kAll, "W8A8SC", L::Linear, true, "", kMieQc},
+    {MI, kAll, "W8A8S", L::Linear, true, "", kMieQuantizeList},
+    {MI, kAll, "W8A16", L::Linear, true, "", kMieQuantizeList},
+    {MI, kAll, "W4A16", L::Linear, true, "", kMieQuantizeList},
+    {MI, kAll, "W16A16S", L::Linear, true, "", kMieQuantizeList},
+    {MI, kAll, "W16A16SC", L::Linear, true, "", kMieQuantizeList},
+    {MI, kAll, "W4A8_DYNAMIC", L::Linear, false, "MindIE loads W4A8_DYNAMIC linear layers unquantized (warning): MoE experts only",
+     {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead, "L139-145"}},
+    {MI, kAll, "W8A8_DYNAMIC", L::Moe, true, "", kMieMoe},
+    {MI, kAll, "W4A8_DYNAMIC", L::Moe, true, "", kMieMoe},
+    {MI, kAll, "C8", L::Attention, true, "",
+     {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead, "L168-170"}},
+    {MI, kAll, "FAQuant", L::Attention, true, "", {kMie, "examples/atb_models/atb_llm/models/base/config.py", kMieHead, "L270"}},
+    {MI, kAll, "*", L::Linear, false, "MindIE loads linear layers of other types unquantized (a warning, then garbage)", kMieQc},
+    {MI, kAll, "*", L::Moe, false, "MindIE's FusedMoE takes W8A8_DYNAMIC and W4A8_DYNAMIC only; others load unquantized", kMieMoe},
+    {MI, kAll, "*", L::Attention, false, "MindIE does not load this attention quantization", kMieQc},
+
+    // vllm-mindspore: quantization_method_mapping has FLOAT, W8A8, W8A8S.
+    {VMS, kAll, "W8A8", L::Linear, true, "", kVmsTypes},
+    {VMS, kAll, "W8A8", L::Moe, true, "", kVmsTypes},
+    {VMS, kAll, "W8A8S", L::Linear, true, "", kVmsTypes},
+    {VMS, kAll, "*", L::Linear, false, "vllm-mindspore accepts only FLOAT, W8A8 and W8A8S ('Unsupported quantization strategy')",
+     kVmsTypes},
+    {VMS, kAll, "*", L::Moe, false, "vllm-mindspore accepts only FLOAT, W8A8 and W8A8S ('Unsupported quantization strategy')",
+     kVmsTypes},
+    {VMS, kAll, "*", L::Attention, false, "vllm-mindspore has no attention quantization", kVmsTypes},
+
+    // MindFormers: W8A8, W8A8_DYNAMIC, W4A8_DYNAMIC (grouped MoE only).
+    {MF, kAll, "W8A8", L::Linear, true, "", kMfTypes},
+    {MF, kAll, "W8A8", L::Moe, true, "", kMfTypes},
+    {MF, kAll, "W8A8_DYNAMIC", L::Linear, true, "", kMfTypes},
+    {MF, kAll, "W8A8_DYNAMIC", L::Moe, true, "", kMfTypes},
+    {MF, kAll, "W4A8_DYNAMIC", L::Moe, true, "", kMfA8w4},
+    {MF, kAll, "W4A8_DYNAMIC", L::Linear, false, "MindFormers loads W4A8_DYNAMIC (A8W4) for MoE experts only", kMfA8w4},
+    {MF, kAll, "*", L::Linear, false, "MindFormers accepts FLOAT, W8A8, W8A8_DYNAMIC and W4A8_DYNAMIC only", kMfTypes},
+    {MF, kAll, "*", L::Moe, false, "MindFormers accepts FLOAT, W8A8, W8A8_DYNAMIC and W4A8_DYNAMIC only", kMfTypes},
+    {MF, kAll, "*", L::Attention, false, "MindFormers has no attention quantization from a description", kMfTypes},
+};
+
+// --- 2. parameters created ------------------------------------------------------
+// vLLM's linear weight_loader narrows by TP and asserts
+// `param_data.shape == loaded_weight.shape`, then copy_() casts numerically
+// (vllm-project/vllm vllm/model_executor/layers/linear.py@0036d38de46c).
+// MindSpore's loaders assert the same and Parameter.set_data casts
+// numerically too, so only deq_scale (an fp32 bit pattern in I64) has a
+// dtype that matters.
+constexpr ParamRow kParams[] = {
+    // vllm-ascend W8A8 static
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::InputScale, P::None, M::Any, "[1]", "", true,
+     "per-tensor activation scale", kVaW8a8Static},
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::InputOffset, P::None, M::Any, "[1]", "", true,
+     "per-tensor activation offset", kVaW8a8Static},
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::QuantBias, P::None, M::Any, "[n]", "", true, "", kVaW8a8Static},
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "deq", true,
+     "created F32 for bf16 models and I64 (fp32 bits) otherwise", kVaW8a8Static},
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::WeightScale, P::None, M::Any, "[n,1]", "", false,
+     "created per channel (unused by the matmul)", kVaW8a8Static},
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::WeightOffset, P::None, M::Any, "[n,1]", "", false,
+     "created per channel (unused by the matmul)", kVaW8a8Static},
+    // W8A8_MIX: the static parameters plus the dynamic path's weight scale
+    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::InputScale, P::None, M::Any, "[1]", "", true, "", kVaW8a8Mix},
+    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::InputOffset, P::None, M::Any, "[1]", "", true, "", kVaW8a8Mix},
+    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "deq", true, "", kVaW8a8Mix},
+    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::WeightScale, P::None, M::Any, "[n,1]", "", true,
+     "the per-token (decode) path dequantizes with it", kVaW8a8Mix},
+    // per-channel dynamic and weight-only schemes create [n,1] scales
+    {VA, kAll, F::MsModelSlim, "W8A8_DYNAMIC", L::Linear, R::WeightScale, P::None, M::Any, "[n,1]", "", true,
+     "created per channel: per-group [n,G] or 1-D [n] scales fail the shape assert", kVaW8a8DynLinear},
+    {VA, kAll, F::MsModelSlim, "W8A8_DYNAMIC", L::Linear, R::WeightOffset, P::None, M::Any, "[n,1]", "", false,
+     "created per channel", kVaW8a8DynLinear},
+    {VA, kAll, F::MsModelSlim, "W8A8_DYNAMIC", L::Moe, R::WeightScale, P::None, M::Any, "[n,1]", "", true,
+     "per expert, stacked into w13/w2", kVaW8a8DynMoe},
+    {VA, kAll, F::MsModelSlim, "W8A8_DYNAMIC", L::Moe, R::WeightOffset, P::None, M::Any, "[n,1]", "", false,
+     "per expert, stacked into w13/w2", kVaW8a8DynMoe},
+    {VA, kAll, F::MsModelSlim, "W8A16", L::Linear, R::WeightScale, P::None, M::Any, "[n,1]", "", true,
+     "created per channel: per-group [n,G] or 1-D [n] scales fail the shape assert", kVaW8a16},
+    {VA, kAll, F::MsModelSlim, "W8A16", L::Linear, R::WeightOffset, P::None, M::Any, "[n,1]", "", false,
+     "created per channel", kVaW8a16},
+    {VA, kAll, F::MsModelSlim, "W4A4_DYNAMIC", L::Linear, R::WeightScale, P::None, M::Any, "[n,1]", "", true,
+     "created per channel: per-group scales fail the shape assert", kVaW4a4},
+    {VA, kAll, F::MsModelSlim, "W4A4_DYNAMIC", L::Linear, R::WeightOffset, P::None, M::Any, "[n,1]", "", false,
+     "created per channel", kVaW4a4},
+    // W4A8_DYNAMIC experts: per-channel scales, scale_bias by parallel style
+    {VA, since(V{0, 26}), F::MsModelSlim, "W4A8_DYNAMIC", L::Moe, R::WeightScale, P::None, M::Any, "[n,1]", "", true,
+     "per channel (group_size > 0 is refused)", kVaW4a8},
+    {VA, kAll, F::MsModelSlim, "W4A8_DYNAMIC", L::Moe, R::ScaleBias, P::Column, M::Any, "[n,1]", "", false,
+     "w13 (gate/up) scale_bias is one value per output row", kVaW4a8},
+    {VA, kAll, F::MsModelSlim, "W4A8_DYNAMIC", L::Moe, R::ScaleBias, P::Row, M::Any, "[n,16]", "", false,
+     "w2 (down) scale_bias holds one value per row and k-chunk (16 chunks)", kVaW4a8},
+    // FA quantization: one latent KV head on MLA
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaKScale, P::None, M::Mla, "[1,1]", "", true,
+     "MLA has one latent KV head: the loader fills [1,1] and otherwise narrows by TP and asserts", kVaKvC8Test},
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaKOffset, P::None, M::Mla, "[1,1]", "", false,
+     "MLA has one latent KV head", kVaKvC8Test},
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaVScale, P::None, M::Mla, "[1,1]", "", false,
+     "MLA has one latent KV head", kVaKvC8Test},
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaVOffset, P::None, M::Mla, "[1,1]", "", false,
+     "MLA has one latent KV head", kVaKvC8Test},
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaKScale, P::None, M::NotMla, "[Hkv,1]", "", true,
+     "one scale per KV head", kVaKvC8},
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaVScale, P::None, M::NotMla, "[Hkv,1]", "", false,
+     "one scale per KV head", kVaKvC8},
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaQScale, P::None, M::Any, "[H,1]", "", false,
+     "fa_q is created but never read after loading (dynamic per-token writers store none)", kVaKvC8},
+
+    // vllm-mindspore, Golden-Stick path (A8W8): per-input-channel activation
+    // parameters, deq_scale always F32.
+    {VMS, kAll, F::GoldenStick, "W8A8", L::Linear, R::InputScale, P::None, M::Any, "[k]", "", true,
+     "created as a [k] vector: the plain [1] form cannot load", kVms8},
+    {VMS, kAll, F::GoldenStick, "W8A8", L::Linear, R::InputOffset, P::None, M::Any, "[k]", "", true,
+     "created as a [k] vector", kVms8},
+    {VMS, kAll, F::GoldenStick, "W8A8", L::Linear, R::QuantBias, P::None, M::Any, "[n]", "", true, "", kVms8},
+    {VMS, kAll, F::GoldenStick, "W8A8", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "F32", true,
+     "created F32 whatever the model dtype; MindSpore casts an I64 bit pattern numerically (garbage)", kVms8},
+    {VMS, kAll, F::MsModelSlim, "W8A8", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "F32", true,
+     "created F32 whatever the model dtype; MindSpore casts an I64 bit pattern numerically (garbage)", kVms8},
+    // MindFormers, Golden-Stick path
+    {MF, kAll, F::GoldenStick, "W8A8", L::Linear, R::InputScale, P::None, M::Any, "[k]", "", true,
+     "created as a [k] vector: the plain [1] form cannot load", kMf8},
+    {MF, kAll, F::GoldenStick, "W8A8", L::Linear, R::InputOffset, P::None, M::Any, "[k]", "", true,
+     "created as a [k] vector", kMf8},
+    {MF, kAll, F::GoldenStick, "W8A8", L::Linear, R::QuantBias, P::None, M::Any, "[n]", "", true, "", kMf8},
+    {MF, kAll, F::GoldenStick, "W8A8", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "F32", true,
+     "created F32 whatever the model dtype; MindSpore casts an I64 bit pattern numerically (garbage)", kMf8},
+    {MF, kAll, F::MsModelSlim, "W8A8", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "F32", true,
+     "created F32 whatever the model dtype", kMf8},
+};
+
+// --- 3. behaviours ------------------------------------------------------------------
+constexpr BehaviourRow kBehaviours[] = {
+    // vllm-ascend
+    {VA, kAll, B::ReadsMsModelSlim, "", "the ascend quantization method reads msModelSlim descriptions", va(kVaMs, "L95")},
+    // Exact name since #6645 (v0.15), reverted in v0.16 (#6873), exact again
+    // since #7111 (v0.17). Before, vLLM's get_quant_config matched every
+    // *.json whose name ends with the listed one.
+    {VA, since(V{0, 17}), B::DescriptionName, "quant_model_description.json",
+     "only this exact name is found ('ModelSlim Quantization Config Not Found')", va(kVaMs, "L95, L893, L902-958")},
+    {VA, between(V{0, 15}, V{0, 16}), B::DescriptionName, "quant_model_description.json", "only this exact name is found",
+     va_at(kVaMs, "3953dcf784aa", "L46, L488-489 (#6645)")},
+    {VA, until(V{0, 15}), B::DescriptionName, "*quant_model_description.json",
+     "vLLM's get_quant_config matches any *.json ending with the name ('Found multiple config files' for two)",
+     va_at("vllm_ascend/quantization/quant_config.py", "6281c1207a7a", "L91-92 (tag v0.13.0)")},
+    {VA, between(V{0, 16}, V{0, 17}), B::DescriptionName, "*quant_model_description.json",
+     "suffix match again (#6873 reverted the exact name)", va_at(kVaMs, "a78a00e0b1b6", "L452-453 (tag v0.16.0rc1)")},
+    {VA, kAll, B::QuantConfigReplacesDescription, "",
+     "a quantization_config in config.json without quant_method is handed to from_config and replaces the "
+     "description: a small script-added dict gives KeyError on the first layer (PR #9734); one holding the whole "
+     "description loads (#633)",
+     va(kVaMs, "L591-597, L888-890")},
+    {VA, kAll, B::KvCacheKey, "kv_cache_type", "KV-cache int8 layers are selected when kv_cache_type is \"C8\"",
+     va(kVaMs, "L1034-1052")},
+    {VA, kAll, B::FaQuantType, "FAKQuant", "fa_quant_type selects the attention scheme", va(kVaMs, "L473-501")},
+    {VA, kAll, B::FaTensorNames, "fa_k.scale", "FA layers are found by this key substring", va(kVaMs, "L1034-1052")},
+    {VA, since(V{0, 26}), B::RejectsPerGroupW4A8, "",
+     "W4A8_DYNAMIC raises 'Per-Group quantization, which is no longer supported' when the description's group_size > 0 "
+     "(removed from main by efda0446db94; 0.25 and earlier read weight_scale_second)",
+     va("vllm_ascend/quantization/methods/w4a8.py", "L116-120")},
+    {VA, until(V{0, 26}), B::W4A8PackedWhenVersion, "1.0.0",
+     "new_quant_version = (version == \"1.0.0\"): packed [n/2,k] weights with scale_bias; otherwise unpacked [n,k] "
+     "with scale_bias computed at load",
+     va_at("vllm_ascend/quantization/methods/w4a8.py", "efda0446db94^", "L349-354, L401-416")},
+    {VA, since(V{0, 26}), B::W4A8PackedOnly, "",
+     "version is no longer read: experts are always packed [n/2,k] with scale_bias from the checkpoint",
+     va("vllm_ascend/quantization/methods/w4a8.py", "L142-194, L412-421")},
+    {VA, kAll, B::Int4GroupSizes, "64,128", "the int4 weight kernel: 'antiquantGroupSize should be 128 or 64'",
+     {kVa, "issues/8770, issues/10834 (torch_npu npu_weight_quant_batchmatmul)", "", ""}},
+    {VA, kAll, B::FusedGroupsAgree, "",
+     "every shard of a packed module (q/k/v, gate/up, q_a/kv_a, in_proj pairs, experts) must have one type: ValueError",
+     va(kVaMs, "L98-363, L460-467, L795-800")},
+    {VA, kAll, B::DescribesEveryLayer, "",
+     "each layer's type is desc[<prefix>.weight]: a missing key raises KeyError", va(kVaMs, "L431-470")},
+    {VA, kAll, B::MtpOnlyWithDrafter, "",
+     "MTP layers are looked up only when the MTP drafter is loaded (--speculative-config); "
+     "vllm-ascend#5794, #4093",
+     va(kVaMs, "L167-169")},
+    // MindIE
+    {MI, kAll, B::ReadsMsModelSlim, "", "MindIE reads msModelSlim descriptions", kMieRouter},
+    {MI, until(V{3, 0}), B::DescriptionName, "quant_model_description_*.json",
+     "the description named after config.json's quantize (msModelSlim's mindie_format output)", kMsMindieFormat},
+    {MI, since(V{3, 0}), B::DescriptionName, "quant_model_description.json", "", kMieNames},
+    {MI, since(V{3, 0}), B::DescriptionNameDeprecated, "*quant_model_description_w8a8.json",
+     "old-format name: read, but 'degraded after 2026/06/30'", kMieNames},
+    {MI, since(V{3, 0}), B::DescriptionNameDeprecated, "*quant_model_description_w8a8_mix.json", "old-format name", kMieNames},
+    {MI, since(V{3, 0}), B::DescriptionNameDeprecated, "*quant_model_description_w8a8s.json", "old-format name", kMieNames},
+    {MI, since(V{3, 0}), B::DescriptionNameDeprecated, "*quant_model_description_w8a8sc.json", "old-format name", kMieNames},
+    {MI, since(V{3, 0}), B::DescriptionNameDeprecated, "*quant_model_description_w8a8_dynamic.json", "old-format name",
+     kMieNames},
+    {MI, since(V{3, 0}), B::DescriptionNameDeprecated, "*quant_model_description_w8a16.json", "old-format name", kMieNames},
+    {MI, kAll, B::NeedsQuantizeKey,
+     "w8a8,w8a8s,w8a8sc,w8a16,w4a16,w8a8_dynamic,w8a8_pdmix,w4a8_dynamic,w8a8_mix,w16a16s,w16a16sc",
+     "config.json quantize must be one of these ('linear type not matched' without it)", kMieQuantizeList},
+    {MI, since(V{3, 0}), B::QuantizeFromDescription, "",
+     "quantize is taken from the description's model_quant_type (lower-cased) when config.json has none", kMieRouter},
+    {MI, until(V{3, 0}), B::ConfigKeyValues, "group_size=0,64,128", "MindIE 2.1 rejects other values (gpustack#3295: -1)",
+     {"gpustack/gpustack", "issues/3295", "", ""}},
+    {MI, since(V{3, 0}), B::ConfigKeyValues, "group_size=0,64,128,256", "the description's keys are merged in too", kMieConfig},
+    {MI, kAll, B::ConfigKeyValues, "kv_quant_type=null,C8", "", kMieConfig},
+    {MI, kAll, B::ConfigKeyValues, "reduce_quant_type=null,per_channel", "", kMieConfig},
+    {MI, kAll, B::KvCacheKey, "kv_quant_type", "KV-cache int8 needs kv_quant_type \"C8\" and k_proj.kv_cache_scale",
+     {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead, "L46-48, L168-170"}},
+    {MI, kAll, B::Int4GroupSizes, "64,128", "the int4 weight kernel ('antiquantGroupSize should be 128 or 64')", kMieConfig},
+    {MI, kAll, B::FusedGroupsAgree, "", "'contains multiple quantization types'",
+     {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead, "L67-100"}},
+    {MI, kAll, B::DescribesEveryLayer, "", "'Weight key [...] is not found in quantization descriptions'",
+     {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead, "L67-100"}},
+    // vllm-mindspore
+    {VMS, kAll, B::ReadsGoldenStick, "", "golden_stick quantization method", kVmsTypes},
+    {VMS, kAll, B::ReadsMsModelSlim, "", "the ascend method (--quantization ascend) reads msModelSlim W8A8", kVms8},
+    {VMS, kAll, B::DescriptionName, "*quantization_description.json", "", kVmsTypes},
+    {VMS, kAll, B::DescriptionName, "*quant_model_description.json", "", kVmsTypes},
+    {VMS, kAll, B::DescriptionName, "*quant_model_description_w8a8sc.json", "", kVmsTypes},
+    {VMS, kAll, B::ModuleTagsAgree, "", "every tensor of a module shares one tag, and q/k/v and gate/up agree (inner_conflict)",
+     vms("vllm_mindspore/model_executor/layers/quantization/golden_stick/golden_stick.py", "L40-121")},
+    {VMS, kAll, B::FusedGroupsAgree, "", "q/k/v and gate/up must agree",
+     vms("vllm_mindspore/model_executor/layers/quantization/golden_stick/golden_stick.py", "L40-121")},
+    // MindFormers
+    {MF, kAll, B::ReadsGoldenStick, "", "golden_stick quantization config", kMfTypes},
+    {MF, kAll, B::ReadsMsModelSlim, "", "reads msModelSlim W8A8 too", kMf8},
+    {MF, kAll, B::DescriptionName, "*quantization_description*", "", kMfTypes},
+    {MF, kAll, B::DescriptionName, "*quant_model_description*", "", kMfTypes},
+    {MF, kAll, B::A8W4NeedsGroupSize, "", "A8W4 raises without a positive group_size", kMfA8w4},
+};
+
+}  // namespace
+
+// --- small types -----------------------------------------------------------------
+
+std::string Citation::to_string() const {
+  std::string s(repo);
+  if (!path.empty()) s += " " + std::string(path);
+  if (!commit.empty()) s += "@" + std::string(commit);
+  if (!lines.empty()) s += " " + std::string(lines);
+  return s;
+}
+
+std::string RuntimeVersion::to_string() const { return std::to_string(major) + "." + std::to_string(minor); }
+
+std::optional<RuntimeVersion> parse_runtime_version(std::string_view s) {
+  if (!s.empty() && (s[0] == 'v' || s[0] == 'V')) s.remove_prefix(1);
+  auto num = [&](std::uint16_t& out) {
+    const char* b = s.data();
+    auto [p, ec] = std::from_chars(b, b + s.size(), out);
+    if (ec != std::errc() || p == b) return false;
+    s.remove_prefix(static_cast<std::size_t>(p - b));
+    return true;
+  };
+  RuntimeVersion v;
+  if (!num(v.major)) return std::nullopt;
+  if (s.empty() || s[0] != '.') return std::nullopt;
+  s.remove_prefix(1);
+  if (!num(v.minor)) return std::nullopt;
+  // The rest (".0rc1", ".RC2", ".3") names a release inside the line.
+  if (!s.empty() && s[0] != '.' && s[0] != '-' && s[0] != 'r' && s[0] != 'R') return std::nullopt;
+  return v;
+}
+
+std::string VersionRange::to_string() const {
+  if (all()) return "all versions";
+  if (since == RuntimeVersion{0, 0}) return "< " + until.to_string();
+  if (until == kOpenEnd) return ">= " + since.to_string();
+  return ">= " + since.to_string() + ", < " + until.to_string();
+}
+
+std::span<const KnownVersion> known_versions() { return kVersions; }
+
+std::vector<const KnownVersion*> known_versions(Target runtime) {
+  std::vector<const KnownVersion*> out;
+  for (const KnownVersion& k : kVersions)
+    if (k.runtime == runtime) out.push_back(&k);
+  return out;
+}
+
+TargetSpec newest(Target runtime) {
+  TargetSpec t{runtime, {}};
+  for (const KnownVersion* k : known_versions(runtime)) t.version = std::max(t.version, k->version);
+  return t;
+}
+
+std::string TargetSpec::to_string() const {
+  if (runtime == Target::Any) return "any";
+  return std::string(target_name(runtime)) + "@" + version.to_string();
+}
+
+std::optional<TargetSpec> parse_target_spec(std::string_view s, std::string& error) {
+  auto at = s.find('@');
+  std::string_view name = s.substr(0, at);
+  auto rt = parse_target(name);
+  if (!rt) {
+    error = "unknown runtime '" + std::string(name) + "' (any, vllm-ascend, mindie, vllm-mindspore, mindformers)";
+    return std::nullopt;
+  }
+  TargetSpec t = newest(*rt);
+  if (at == std::string_view::npos) return t;
+  std::string_view ver = s.substr(at + 1);
+  auto known = known_versions(*rt);
+  std::string list;
+  for (const KnownVersion* k : known) list += (list.empty() ? "" : ", ") + k->version.to_string();
+  if (*rt == Target::Any) {
+    error = "'any' has no versions";
+    return std::nullopt;
+  }
+  auto v = parse_runtime_version(ver);
+  if (!v) {
+    error = "cannot read version '" + std::string(ver) + "' of " + std::string(name) + " (known: " + list + ")";
+    return std::nullopt;
+  }
+  if (*v < known.front()->version || known.back()->version < *v) {
+    error = std::string(name) + " " + v->to_string() + " is outside the versions qkit has read (" + list + ")";
+    return std::nullopt;
+  }
+  t.version = *v;
+  return t;
+}
+
+std::string_view loader_layer_name(LoaderLayer k) {
+  switch (k) {
+    case LoaderLayer::Linear: return "linear";
+    case LoaderLayer::Moe: return "moe";
+    case LoaderLayer::Attention: return "attention";
+  }
+  return "linear";
+}
+
+LoaderLayer loader_layer_of(const Module& m) {
+  if (m.scope == QuantScope::Attention) return LoaderLayer::Attention;
+  const ModuleName mn = parse_module_name(m.prefix);
+  if (mn.expert && !mn.shared_expert) return LoaderLayer::Moe;
+  return LoaderLayer::Linear;
+}
+
+// --- lookups ----------------------------------------------------------------------
+
+std::span<const SupportRow> support_rows() { return kSupport; }
+std::span<const ParamRow> param_rows() { return kParams; }
+std::span<const BehaviourRow> behaviour_rows() { return kBehaviours; }
+
+const SupportRow* support_for(const TargetSpec& t, std::string_view type, LoaderLayer layer) {
+  if (t.runtime == Target::Any || type == "FLOAT") return nullptr;
+  for (const SupportRow& r : kSupport)
+    if (r.runtime == t.runtime && r.layer == layer && r.versions.contains(t.version) && (r.type == type || r.type == "*"))
+      return &r;
+  return nullptr;
+}
+
+std::vector<const ParamRow*> params_for(const TargetSpec& t, Family fam, std::string_view type, LoaderLayer layer,
+                                        Parallel parallel, bool mla) {
+  std::vector<const ParamRow*> out;
+  if (t.runtime == Target::Any) return out;
+  for (const ParamRow& r : kParams) {
+    if (r.runtime != t.runtime || r.type != type || r.layer != layer || !r.versions.contains(t.version)) continue;
+    if (r.family == FamilyCond::MsModelSlim && fam != Family::MsModelSlim) continue;
+    if (r.family == FamilyCond::GoldenStick && fam != Family::GoldenStick) continue;
+    if (r.parallel != Parallel::None && r.parallel != parallel) continue;
+    if ((r.model == ModelCond::Mla && !mla) || (r.model == ModelCond::NotMla && mla)) continue;
+    out.push_back(&r);
+  }
+  return out;
+}
+
+std::vector<const BehaviourRow*> behaviours(const TargetSpec& t, Behaviour b) {
+  std::vector<const BehaviourRow*> out;
+  for (const BehaviourRow& r : kBehaviours)
+    if (r.runtime == t.runtime && r.behaviour == b && r.versions.contains(t.version)) out.push_back(&r);
+  return out;
+}
+
+const BehaviourRow* behaviour(const TargetSpec& t, Behaviour b) {
+  auto v = behaviours(t, b);
+  return v.empty() ? nullptr : v.front();
+}
+
+std::string_view behaviour_name(Behaviour b) {
+  switch (b) {
+    case B::ReadsMsModelSlim: return "reads msModelSlim checkpoints";
+    case B::ReadsGoldenStick: return "reads Golden-Stick checkpoints";
+    case B::DescriptionName: return "description file name";
+    case B::DescriptionNameDeprecated: return "deprecated description file name";
+    case B::QuantConfigReplacesDescription: return "config.json quantization_config replaces the description";
+    case B::NeedsQuantizeKey: return "config.json \"quantize\" values";
+    case B::QuantizeFromDescription: return "quantize derived from model_quant_type";
+    case B::ConfigKeyValues: return "quantization_config values accepted";
+    case B::KvCacheKey: return "KV-cache int8 key";
+    case B::FaQuantType: return "fa_quant_type registered";
+    case B::FaTensorNames: return "FA layers found by";
+    case B::RejectsPerGroupW4A8: return "per-group W4A8_DYNAMIC refused";
+    case B::W4A8PackedWhenVersion: return "W4A8_DYNAMIC packed weights when version says so";
+    case B::W4A8PackedOnly: return "W4A8_DYNAMIC weights always packed";
+    case B::Int4GroupSizes: return "int4 group sizes";
+    case B::A8W4NeedsGroupSize: return "A8W4 needs a positive group_size";
+    case B::ModuleTagsAgree: return "one tag per module";
+    case B::FusedGroupsAgree: return "fused shards share one type";
+    case B::DescribesEveryLayer: return "every layer described";
+    case B::MtpOnlyWithDrafter: return "MTP layers only with the drafter";
+  }
+  return "?";
+}
+
+Rule rule_of(Behaviour b) {
+  switch (b) {
+    case B::ReadsMsModelSlim:
+    case B::ReadsGoldenStick: return Rule::TargetFamily;
+    case B::DescriptionName:
+    case B::DescriptionNameDeprecated: return Rule::TargetDescriptionName;
+    case B::QuantConfigReplacesDescription: return Rule::TargetQuantizationConfig;
+    case B::NeedsQuantizeKey:
+    case B::QuantizeFromDescription:
+    case B::ConfigKeyValues: return Rule::TargetMindieConfig;
+    case B::KvCacheKey: return Rule::TargetKvCacheKey;
+    case B::FaQuantType:
+    case B::FaTensorNames: return Rule::TargetFaQuantKey;
+    case B::W4A8PackedWhenVersion:
+    case B::W4A8PackedOnly: return Rule::TargetPackedVersion;
+    case B::RejectsPerGroupW4A8:
+    case B::Int4GroupSizes:
+    case B::A8W4NeedsGroupSize: return Rule::TargetGroupSize;
+    case B::ModuleTagsAgree: return Rule::GroupModuleType;
+    case B::FusedGroupsAgree: return Rule::GroupFusedType;
+    case B::DescribesEveryLayer:
+    case B::MtpOnlyWithDrafter: return Rule::TargetCoverage;
+  }
+  return Rule::TargetFamily;
+}
+
+// --- rendering --------------------------------------------------------------------
+
+namespace {
+
+constexpr Target kRuntimes[] = {Target::VllmAscend, Target::MindIE, Target::VllmMindSpore, Target::MindFormers};
+
+std::string versions_line(Target rt) {
+  std::string s;
+  for (const KnownVersion* k : known_versions(rt)) s += (s.empty() ? "" : ", ") + k->version.to_string();
+  return s;
+}
+
+std::string md(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else out += c;
+  }
+  return out;
+}
+
+std::string role_text(Role r) { return std::string(suffix_of(r)); }
+
+std::string param_what(const ParamRow& p) {
+  std::string s = std::string(p.type) + " " + std::string(loader_layer_name(p.layer)) + ": " + role_text(p.role);
+  if (!p.shape.empty()) s += " " + std::string(p.shape);
+  if (!p.dtypes.empty()) s += " " + std::string(p.dtypes);
+  if (p.parallel == Parallel::Column) s += " (column-parallel)";
+  if (p.parallel == Parallel::Row) s += " (row-parallel)";
+  if (p.model == ModelCond::Mla) s += " (MLA)";
+  if (p.model == ModelCond::NotMla) s += " (not MLA)";
+  if (p.family == FamilyCond::GoldenStick) s += " (Golden-Stick)";
+  if (p.family == FamilyCond::MsModelSlim) s += " (msModelSlim)";
+  return s;
+}
+
+}  // namespace
+
+std::string render_target_list() {
+  std::ostringstream o;
+  o << "any  (no runtime: structure and values only)\n";
+  for (Target rt : kRuntimes) {
+    o << target_name(rt) << "  versions " << versions_line(rt) << " (default " << newest(rt).version.to_string() << ")\n";
+    for (const KnownVersion* k : known_versions(rt)) o << "    " << k->version.to_string() << "  " << k->source << "\n";
+  }
+  return o.str();
+}
+
+std::string render_explain(std::string_view rule_id) {
+  const RuleInfo* r = find_rule(rule_id);
+  if (r == nullptr) return {};
+  std::ostringstream o;
+  o << r->id << "  [" << severity_name(r->severity) << (r->reads_data ? ", reads tensor data" : "") << "]\n  "
+    << r->summary << "\n";
+  std::size_t rows = 0;
+  auto head = [&]() {
+    if (rows++ == 0) o << "\nruntime facts it mirrors:\n";
+  };
+  for (Target rt : kRuntimes) {
+    if (r->rule == Rule::TargetUnsupportedType)
+      for (const SupportRow& s : kSupport) {
+        if (s.runtime != rt) continue;
+        head();
+        o << "  " << target_name(rt) << " [" << s.versions.to_string() << "] " << s.type << " " << loader_layer_name(s.layer)
+          << ": " << (s.loads ? "loads" : "refused");
+        if (!s.why.empty()) o << " - " << s.why;
+        o << "\n      " << s.cite.to_string() << "\n";
+      }
+    if (r->rule == Rule::TargetParameter)
+      for (const ParamRow& p : kParams) {
+        if (p.runtime != rt) continue;
+        head();
+        o << "  " << target_name(rt) << " [" << p.versions.to_string() << "] " << param_what(p);
+        if (!p.why.empty()) o << " - " << p.why;
+        o << "\n      " << p.cite.to_string() << "\n";
+      }
+    for (const BehaviourRow& b : kBehaviours) {
+      if (b.runtime != rt || rule_of(b.behaviour) != r->rule) continue;
+      head();
+      o << "  " << target_name(rt) << " [" << b.versions.to_string() << "] " << behaviour_name(b.behaviour);
+      if (!b.detail.empty()) o << ": " << b.detail;
+      if (!b.why.empty()) o << " - " << b.why;
+      o << "\n      " << b.cite.to_string() << "\n";
+    }
+  }
+  if (rows == 0) o << "\nno runtime facts: the rule holds for every target.\n";
+  return o.str();
+}
+
+std::string render_targets_markdown() {
+  std::ostringstream o;
+  o << "<!-- Generated by qkit-gendocs from validate/profiles.cpp. Do not edit. -->\n"
+       "# Target runtimes\n\n"
+       "`qvalidate --target RUNTIME[@VERSION]` checks a checkpoint against what that\n"
+       "runtime's loader does. Each fact below is one row of the runtime profiles\n"
+       "(`validate/profiles.cpp`), read in the loader's source at the cited commit.\n"
+       "`--target RUNTIME` means the newest version listed; a row holds for the\n"
+       "versions shown. `qvalidate --explain RULE` prints the rows a rule reads.\n\n";
+  for (Target rt : kRuntimes) {
+    o << "## " << target_name(rt) << "\n\nVersions: ";
+    bool first = true;
+    for (const KnownVersion* k : known_versions(rt)) {
+      o << (first ? "" : "; ") << "**" << k->version.to_string() << "** (" << k->source << ")";
+      first = false;
+    }
+    o << ".\n\n### Registered schemes\n\n| versions | type | layer | loads | why | source |\n|---|---|---|---|---|---|\n";
+    for (const SupportRow& s : kSupport)
+      if (s.runtime == rt)
+        o << "| " << s.versions.to_string() << " | `" << s.type << "` | " << loader_layer_name(s.layer) << " | "
+          << (s.loads ? "yes" : "**no**") << " | " << md(s.why) << " | " << md(s.cite.to_string()) << " |\n";
+    bool any = false;
+    for (const ParamRow& p : kParams)
+      if (p.runtime == rt) {
+        if (!any)
+          o << "\n### Parameters the loader creates\n\nShapes are asserted after TP narrowing; values are cast to the "
+               "parameter's dtype.\n\n| versions | parameter | needed | note | source |\n|---|---|---|---|---|\n";
+        any = true;
+        o << "| " << p.versions.to_string() << " | " << md(param_what(p)) << " | " << (p.required ? "yes" : "if present")
+          << " | " << md(p.why) << " | " << md(p.cite.to_string()) << " |\n";
+      }
+    o << "\n### How it reads the files\n\n| versions | behaviour | detail | rule | source |\n|---|---|---|---|---|\n";
+    for (const BehaviourRow& b : kBehaviours)
+      if (b.runtime == rt)
+        o << "| " << b.versions.to_string() << " | " << behaviour_name(b.behaviour) << " | "
+          << md(b.detail.empty() ? b.why : (std::string(b.detail) + (b.why.empty() ? "" : ": " + std::string(b.why))))
+          << " | `" << rule_info(rule_of(b.behaviour)).id << "` | " << md(b.cite.to_string()) << " |\n";
+    o << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace qkit::validate
