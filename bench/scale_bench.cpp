@@ -445,7 +445,7 @@ struct Options {
   int runs = 3;
   double timeout = 300;
   double long_run = 10;  // a warm-up longer than this is the only run
-  fs::path bin_dir, real_dir = "/work/shared/real/qwen3.8-27b-w8a8-dynamic";
+  fs::path bin_dir, real_dir = "tests/data/real/qwen3.8-27b-w8a8-dynamic";
   int deepseek_layers = 61;
 };
 

@@ -332,12 +332,51 @@ SchemeMatch match_one(const Scheme& s, std::string_view own_tag, std::span<const
 
 }  // namespace
 
+namespace {
+
+// How many of the module's tensors have the form (rank, and every constant
+// dimension such as the 1 of "[n,1]") of one of the variant's shapes. Breaks
+// ties between variants: a [n,G] scale with the wrong G is closer to the
+// per-group variant than to the per-channel one, so the finding says
+// "expected [n,G]", not "[n,1]".
+std::size_t structural_fit(const Scheme& s, std::span<const TensorFacts> tensors) {
+  std::size_t fit = 0;
+  for (const TensorFacts& t : tensors) {
+    const TensorRule* r = s.rule(std::string_view(t.suffix));
+    if (r == nullptr) continue;
+    for (std::string_view alt : alternatives(r->shape)) {
+      auto dims = dims_of(alt);
+      if (!dims) break;
+      if (dims->size() != t.shape.size()) continue;
+      bool same = true;
+      for (std::size_t i = 0; i < dims->size() && same; ++i) {
+        std::uint64_t c = 0;
+        auto [p, ec] = std::from_chars((*dims)[i].data(), (*dims)[i].data() + (*dims)[i].size(), c);
+        if (ec == std::errc() && p == (*dims)[i].data() + (*dims)[i].size()) same = c == t.shape[i];
+      }
+      if (same) {
+        ++fit;
+        break;
+      }
+    }
+  }
+  return fit;
+}
+
+}  // namespace
+
 SchemeMatch match_scheme(Family family, QuantType type, std::string_view own_tag, std::span<const TensorFacts> tensors,
                          const SchemeContext& ctx) {
   SchemeMatch best;
+  std::size_t best_fit = 0;
   for (const Scheme* s : schemes_for(family, type)) {
     SchemeMatch m = match_one(*s, own_tag, tensors, ctx);
-    if (best.scheme == nullptr || m.mismatches.size() < best.mismatches.size()) best = std::move(m);
+    const std::size_t fit = m.mismatches.empty() ? 0 : structural_fit(*s, tensors);
+    if (best.scheme == nullptr || m.mismatches.size() < best.mismatches.size() ||
+        (m.mismatches.size() == best.mismatches.size() && !m.mismatches.empty() && fit > best_fit)) {
+      best = std::move(m);
+      best_fit = fit;
+    }
   }
   return best;
 }

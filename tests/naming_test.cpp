@@ -1,7 +1,7 @@
 //===- tests/naming_test.cpp - the naming table against real names -------===//
 //
 // Expected values are written by hand from the models' published tensor
-// names (../shared/real/qwen3.8-27b-w8a8-dynamic/tensor_inventory.tsv, the
+// names (tests/data/real/qwen3.8-27b-w8a8-dynamic/tensor_inventory.tsv, the
 // Hugging Face modeling files of Llama, Qwen3-MoE and DeepSeek-V3/V4), not
 // read from formats/naming.cpp.
 //
@@ -85,8 +85,8 @@ TEST(Naming, HandWrittenCases) {
 // Every quantized module of a real published checkpoint is known to the
 // table, and its decoder layers, MTP layer and vision blocks are told apart.
 TEST(Naming, RealQwen38InventoryIsFullyKnown) {
-  std::ifstream f(std::string(QKIT_SOURCE_DIR) + "/../shared/real/qwen3.8-27b-w8a8-dynamic/tensor_inventory.tsv");
-  if (!f) GTEST_SKIP() << "../shared/real is not beside the checkout";
+  std::ifstream f(std::string(QKIT_SOURCE_DIR) + "/tests/data/real/qwen3.8-27b-w8a8-dynamic/tensor_inventory.tsv");
+  ASSERT_TRUE(f) << "tests/data/real/qwen3.8-27b-w8a8-dynamic/tensor_inventory.tsv is missing";
   std::string line;
   std::getline(f, line);  // header
   std::set<std::uint64_t> decoder, mtp, vision;

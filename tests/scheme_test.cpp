@@ -234,6 +234,54 @@ TEST(Match, PicksTheVariantThatFits) {
   EXPECT_EQ(plain.scheme->id, "gs.W8A8.plain");
 }
 
+TEST(Match, AWrongGroupCountIsReportedAgainstThePerGroupForm) {
+  // group_size 16 and k = 64 give G = 4; the scales hold 3 groups. Both
+  // variants have two mismatches, but the [n,3] scales are per-group in
+  // form, so the finding must say "expected [32,4]", not "[32,1]".
+  SchemeContext ctx;
+  ctx.model_dtype = Dtype::BF16;
+  ctx.group_size = 16;
+  auto t = facts({{"weight", Dtype::I8, {32, 64}, "W8A8_DYNAMIC", false},
+                  {"weight_scale", Dtype::F32, {32, 3}, "W8A8_DYNAMIC", false},
+                  {"weight_offset", Dtype::F32, {32, 3}, "W8A8_DYNAMIC", false}});
+  auto m = match_scheme(Family::MsModelSlim, QuantType::W8A8_DYNAMIC, "W8A8_DYNAMIC", t, ctx);
+  EXPECT_EQ(m.scheme->id, "ms.W8A8_DYNAMIC.per-group");
+  ASSERT_EQ(m.mismatches.size(), 2u);
+  EXPECT_EQ(m.mismatches[0].expected, "[32,4]");
+  // A [n,1] scale with the wrong n still reads as the per-channel form.
+  t[1].shape = {31, 1};
+  t[2].shape = {31, 1};
+  auto pc = match_scheme(Family::MsModelSlim, QuantType::W8A8_DYNAMIC, "W8A8_DYNAMIC", t, ctx);
+  EXPECT_EQ(pc.scheme->id, "ms.W8A8_DYNAMIC");
+  EXPECT_EQ(pc.mismatches[0].expected, "[32,1]");
+}
+
+TEST(Match, MlaFaQuantHasOneKvHeadAndDynamicQ) {
+  // msModelSlim's DeepSeek-V3 adapter: fa_k/fa_v [1,1] (compressed_kv,
+  // one latent head), no fa_q tensors when q is per-token dynamic
+  // (Ascend/msmodelslim save/ascendv1.py@3de0a3c4e965 L550-570).
+  SchemeContext ctx;
+  ctx.model_dtype = Dtype::BF16;
+  ctx.heads = 4;
+  ctx.kv_heads = 1;  // what Checkpoint::scheme_context() gives for kv_lora_rank
+  auto fa = facts({{"fa_k.scale", Dtype::F32, {1, 1}, "FAQuant", false},
+                   {"fa_k.offset", Dtype::F32, {1, 1}, "FAQuant", false},
+                   {"fa_v.scale", Dtype::F32, {1, 1}, "FAQuant", false},
+                   {"fa_v.offset", Dtype::F32, {1, 1}, "FAQuant", false}});
+  EXPECT_TRUE(match_scheme(Family::MsModelSlim, QuantType::FAQuant, "FAQuant", fa, ctx).ok());
+}
+
+TEST(QuantTypes, AttentionQuantTypeGrammar) {
+  // Values msModelSlim's V1 saver composes (test_ascendv1.py L307-350 and
+  // the lab_practice configs) and ones it cannot.
+  for (const char* ok : {"Q_FP8_DYNAMIC_KV_FP8", "QK_INT8_DYNAMIC", "INT8", "FP8", "FP8_DYNAMIC", "INT8_DYNAMIC", "Q_FP8",
+                         "Q_INT8_DYNAMIC", "QV_INT8_K_FP8", "Q_INT8_K_FP8_DYNAMIC_V_FP8", "Q_MXFP4_DYNAMIC"})
+    EXPECT_EQ(attention_quant_type_problem(ok), "") << ok;
+  for (const char* bad : {"", "Q_FP16", "QKV_INT8", "KQ_INT8", "Q_INT8_Q_FP8", "MXFP4", "INT8_FP8", "Q_INT8__K_FP8",
+                          "q_int8", "Q_INT8_DYNAMIC_DYNAMIC"})
+    EXPECT_NE(attention_quant_type_problem(bad), "") << bad;
+}
+
 TEST(Match, AttentionSchemesUseTheHeadCounts) {
   SchemeContext ctx;
   ctx.model_dtype = Dtype::BF16;

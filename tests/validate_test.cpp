@@ -382,6 +382,24 @@ void PrintTo(const Corruption& c, std::ostream* os) { *os << c.id; }
 INSTANTIATE_TEST_SUITE_P(Table, Broken, ::testing::ValuesIn(corruptions()),
                          [](const auto& info) { return info.param.id; });
 
+TEST(Rules, LegacyW4A16WithoutGroupSizeIsInferredNotFailed) {
+  // msModelSlim's MindIE-format saver writes no group_size into the
+  // description (it goes to config.json's quantization_config; Ascend/
+  // msmodelslim example/common/utils.py@3de0a3c4e965 L139-181): the size
+  // follows from weight_scale [n,G] and k. Here k = 64, G = 2: 32.
+  test::TempDir d;
+  Corruption c{"legacy_w4a16_no_group_size", "tiny-llama-w4a16-msmodelslim-mindie",
+               [](auto& b) { b.content.description.erase("group_size"); }, nullptr, Target::Any, "scheme.group-size",
+               Severity::Info};
+  fs::path dir = build_broken(d, c);
+  Report r = run(dir, Target::Any, true);
+  EXPECT_EQ(r.errors, 0u) << dump(r);
+  bool inferred = false;
+  for (const Finding& f : r.findings)
+    inferred |= f.rule == "scheme.group-size" && f.severity == Severity::Info && f.message.find("group size 32") != std::string::npos;
+  EXPECT_TRUE(inferred) << dump(r);
+}
+
 TEST(Rules, EveryRuleHasABrokenSample) {
   std::set<std::string> covered;
   for (const Corruption& c : corruptions()) covered.insert(c.rule);

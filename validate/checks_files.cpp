@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include <set>
 
+#include "formats/naming.h"
 #include "validate/validator.h"
 
 namespace qkit::validate {
@@ -47,10 +48,27 @@ void check_description(Context& ctx) {
                                                                          : nullptr;
   if (types == nullptr) return;  // unreadable or missing: reported above
   const std::string desc = c.description_name();
-  // Bijection between stored and described tensors.
+  // Bijection between stored and described tensors. MTP layers are read
+  // only by the MTP drafter (vLLM's DeepSeek load_weights skips the
+  // speculative layers; vllm-ascend modelslim_config.py@182b75ea84ff
+  // L167-169): undescribed, they fail only a deployment that loads it.
+  const auto& cfg = c.config();
+  auto is_mtp = [&](const std::string& name) {
+    const ModuleName mn = parse_module_name(name);
+    if (mn.kind == LayerKind::Mtp) return true;
+    return mn.kind == LayerKind::Decoder && mn.layer && cfg && cfg->num_hidden_layers && cfg->num_nextn_predict_layers &&
+           *mn.layer >= *cfg->num_hidden_layers && *mn.layer < *cfg->num_hidden_layers + *cfg->num_nextn_predict_layers;
+  };
   for (const TensorRef& t : c.tensors())
-    if (!types->count(t.info->name) && !undescribed_by_design(t.info->name))
-      ctx.out.add(Rule::DescriptionUndescribedTensor, "stored in " + c.shard_of(t).name + " but not in " + desc, desc, t.info->name);
+    if (!types->count(t.info->name) && !undescribed_by_design(t.info->name)) {
+      if (is_mtp(t.info->name))
+        ctx.out.add(Rule::DescriptionUndescribedTensor, ctx.o.with_mtp ? Severity::Error : Severity::Warning,
+                    "MTP layer tensor stored in " + c.shard_of(t).name + " but not in " + desc +
+                        ": the MTP drafter fails with KeyError (an error with --with-mtp)",
+                    desc, t.info->name);
+      else
+        ctx.out.add(Rule::DescriptionUndescribedTensor, "stored in " + c.shard_of(t).name + " but not in " + desc, desc, t.info->name);
+    }
   bool all_shards_read = true;
   for (const ShardFile& s : c.shards()) all_shards_read &= s.file != nullptr;
   if (all_shards_read)

@@ -109,11 +109,15 @@ constexpr KnownVersion kVersions[] = {
 // pair not in the registry raises NotImplementedError when the model is
 // built. The "*" row closes each runtime.
 constexpr SupportRow kSupport[] = {
-    // vllm-ascend, linear layers
+    // vllm-ascend, linear layers. Up to 0.13 the registry was the
+    // ASCEND_QUANTIZATION_METHOD_MAP dict (vllm_ascend/quantization/utils.py:
+    // v0.11.0 @2f1aed98ccdb L13-33 has W4A8_DYNAMIC, W4A4_FLATQUANT_DYNAMIC,
+    // W8A8, W8A8_DYNAMIC, C8; v0.12.0rc1 adds W8A8_MIX and W4A16 MoE; v0.13
+    // adds W8A16); @register_scheme since 0.14. FAKQuant since 0.18.
     {VA, kAll, "W8A8", L::Linear, true, "", kVaW8a8Static},
-    {VA, kAll, "W8A8_MIX", L::Linear, true, "", kVaW8a8Mix},
+    {VA, since(V{0, 12}), "W8A8_MIX", L::Linear, true, "", kVaW8a8Mix},
     {VA, kAll, "W8A8_DYNAMIC", L::Linear, true, "", kVaW8a8DynLinear},
-    {VA, kAll, "W8A16", L::Linear, true, "", kVaW8a16},
+    {VA, since(V{0, 13}), "W8A16", L::Linear, true, "", kVaW8a16},
     {VA, since(V{0, 14}), "W4A4_DYNAMIC", L::Linear, true, "", kVaW4a4},
     {VA, kAll, "W4A4_FLATQUANT_DYNAMIC", L::Linear, true, "", va("vllm_ascend/quantization/methods/w4a4_flatquant.py", "L77")},
     {VA, since(V{0, 20}), "W4A4_MXFP4_FLATQUANT", L::Linear, true, "", va("vllm_ascend/quantization/methods/w4a4_mxfp4_flatquant.py", "L66")},
@@ -140,7 +144,7 @@ constexpr SupportRow kSupport[] = {
     // vllm-ascend, MoE experts
     {VA, kAll, "W8A8_DYNAMIC", L::Moe, true, "", kVaW8a8DynMoe},
     {VA, until(V{0, 13}), "W8A8", L::Moe, true, "", va_at("vllm_ascend/quantization/utils.py", "42ceaf08a1ef", "L30-34 (tag v0.12.0rc1)")},
-    {VA, until(V{0, 26}), "W8A8_MIX", L::Moe, true, "", va_at("vllm_ascend/quantization/methods/w8a8_pdmix.py", "9bf964cb4b87", "L88 (tag v0.25.1rc1)")},
+    {VA, between(V{0, 12}, V{0, 26}), "W8A8_MIX", L::Moe, true, "", va_at("vllm_ascend/quantization/methods/w8a8_pdmix.py", "9bf964cb4b87", "L88 (tag v0.25.1rc1)")},
     {VA, kAll, "W4A8_DYNAMIC", L::Moe, true, "", kVaW4a8},
     {VA, since(V{0, 16}), "W8A8_MXFP8", L::Moe, true, "", va("vllm_ascend/quantization/methods/w8a8_mxfp8.py", "L224")},
     {VA, since(V{0, 19}), "W4A4_MXFP4", L::Moe, true, "", va("vllm_ascend/quantization/methods/w4a4_mxfp4.py", "L132")},
@@ -151,7 +155,7 @@ constexpr SupportRow kSupport[] = {
      "vLLM-Ascend's W4A16 MoE scheme reads LLM-Compressor's layout (weight_packed, weight_shape), not msModelSlim's",
      va("vllm_ascend/quantization/methods/w4a16.py", "L110, L206-239")},
     // vllm-ascend, attention
-    {VA, kAll, "FAQuant", L::Attention, true, "", kVaKvC8},
+    {VA, since(V{0, 18}), "FAQuant", L::Attention, true, "", kVaKvC8},
     {VA, kAll, "C8", L::Attention, true, "", va("vllm_ascend/quantization/methods/kv_c8.py", "L99-140")},
     {VA, kAll, "*", L::Linear, false, "not registered by vLLM-Ascend for linear layers (NotImplementedError)", kVaRegistryMiss},
     {VA, kAll, "*", L::Moe, false,
@@ -318,8 +322,8 @@ constexpr BehaviourRow kBehaviours[] = {
      va(kVaMs, "L591-597, L888-890")},
     {VA, kAll, B::KvCacheKey, "kv_cache_type", "KV-cache int8 layers are selected when kv_cache_type is \"C8\"",
      va(kVaMs, "L1034-1052")},
-    {VA, kAll, B::FaQuantType, "FAKQuant", "fa_quant_type selects the attention scheme", va(kVaMs, "L473-501")},
-    {VA, kAll, B::FaTensorNames, "fa_k.scale", "FA layers are found by this key substring", va(kVaMs, "L1034-1052")},
+    {VA, since(V{0, 18}), B::FaQuantType, "FAKQuant", "fa_quant_type selects the attention scheme", va(kVaMs, "L473-501")},
+    {VA, since(V{0, 18}), B::FaTensorNames, "fa_k.scale", "FA layers are found by this key substring", va(kVaMs, "L1034-1052")},
     {VA, since(V{0, 26}), B::RejectsPerGroupW4A8, "",
      "W4A8_DYNAMIC raises 'Per-Group quantization, which is no longer supported' when the description's group_size > 0 "
      "(removed from main by efda0446db94; 0.25 and earlier read weight_scale_second)",
