@@ -46,8 +46,15 @@ constexpr ModuleRow kModules[] = {
     {"in_proj_z", "", "in_z", P::Column, "{in_proj_qkv,in_proj_z}", "input_layernorm", "Qwen3.5"},
     {"in_proj_b", "", "in_b", P::Column, "{in_proj_b,in_proj_a}", "input_layernorm", "Qwen3.5"},
     {"in_proj_a", "", "in_a", P::Column, "{in_proj_b,in_proj_a}", "input_layernorm", "Qwen3.5"},
-    {"in_proj_qkvz", "", "in_qkvz", P::Column, "", "input_layernorm", "Qwen3-Next"},
-    {"in_proj_ba", "", "in_ba", P::Column, "", "input_layernorm", "Qwen3-Next"},
+    // vllm-ascend packs these per model_type (packed_modules_model_mapping,
+    // vllm_ascend/quantization/modelslim_config.py@182b75ea84ff L105-363:
+    // qwen3_5 L120-125, qwen3_next L179-188, qwen omni L290-327); the leaf
+    // names do not clash between model types, so the leaf decides here.
+    {"in_proj_qkvz", "", "in_qkvz", P::Column, "{in_proj_qkvz,in_proj_ba}", "input_layernorm", "Qwen3-Next"},
+    {"in_proj_ba", "", "in_ba", P::Column, "{in_proj_qkvz,in_proj_ba}", "input_layernorm", "Qwen3-Next"},
+    {"attn_q_proj", "", "q", P::Column, "{attn_q,attn_k,attn_v}_proj", "", "Qwen2.5/3 Omni"},
+    {"attn_k_proj", "", "k", P::Column, "{attn_q,attn_k,attn_v}_proj", "", "Qwen2.5/3 Omni"},
+    {"attn_v_proj", "", "v", P::Column, "{attn_q,attn_k,attn_v}_proj", "", "Qwen2.5/3 Omni"},
     {"out_proj", "", "out", P::Row, "", "", "Qwen3.5 / Qwen3-Next linear attention"},
     // MLP (dense, shared experts and routed experts share the leaves).
     {"gate_proj", "", "gate", P::Column, "{gate,up}_proj", "post_attention_layernorm", "Llama, Qwen, DeepSeek"},

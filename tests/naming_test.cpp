@@ -59,6 +59,13 @@ const Case kCases[] = {
     {"model.layers.0.self_attn.q_b_proj", LayerKind::Decoder, 0, "model.layers.0", "q_b", "",
      "model.layers.0.self_attn.q_a_layernorm.weight"},
     {"model.layers.4.mlp.gate", LayerKind::Decoder, 4, "model.layers.4", "router", "", ""},
+    // Qwen3-Next packs in_proj_qkvz with in_proj_ba (vllm-ascend
+    // modelslim_config.py@182b75ea84ff L179-188); the Omni towers pack
+    // attn_q/k/v_proj (L290-327).
+    {"model.layers.2.linear_attn.in_proj_ba", LayerKind::Decoder, 2, "model.layers.2", "in_ba",
+     "model.layers.2.linear_attn.{in_proj_qkvz,in_proj_ba}", "model.layers.2.input_layernorm.weight"},
+    {"model.layers.2.self_attn.attn_k_proj", LayerKind::Decoder, 2, "model.layers.2", "k",
+     "model.layers.2.self_attn.{attn_q,attn_k,attn_v}_proj", ""},
     // DeepSeek-V4: bare layers.N, experts w1/w2/w3.
     {"layers.7.ffn.experts.3.w2", LayerKind::Decoder, 7, "layers.7", "experts", "layers.7.ffn.experts.*", ""},
     {"layers.7.attn.wq_a", LayerKind::Decoder, 7, "layers.7", "q_a", "", ""},
