@@ -120,7 +120,7 @@ struct TensorRule {
   X(GsW8A8Plain, "gs.W8A8.plain") X(GsW8A8Dynamic, "gs.W8A8_DYNAMIC") X(GsW8A16, "gs.W8A16")        \
   X(GsW8A16PerGroup, "gs.W8A16.per-group") X(GsW4A16, "gs.W4A16")                                  \
   X(GsW4A16PerGroup, "gs.W4A16.per-group") X(GsW4A8Dynamic, "gs.W4A8_DYNAMIC")                     \
-  X(GsW4A8DynamicMoe, "gs.W4A8_DYNAMIC.moe")
+  X(GsW4A8DynamicMoe, "gs.W4A8_DYNAMIC.moe") X(GsW4A8DynamicPerExpert, "gs.W4A8_DYNAMIC.per-expert")
 
 enum class SchemeId : std::uint8_t {
 #define QKIT_X(e, s) e,

@@ -285,6 +285,19 @@ constexpr TensorRule kGsW4A8Moe[] = {
     {"weight_offset", P::Required, "I32", "[E,G,n]", "=", kNo, ""},
     {"gmm_bias", P::Optional, "F32", "[E,n]", "=|FLOAT", kNo, "8*sum_k(q*scale); runtimes recompute it"},
 };
+// Golden-Stick's MindFormers processor splits the stacked experts per
+// expert and transposes weight, weight_scale and weight_offset, keeping
+// their dtypes (mindspore_gs/ptq/models/mindformers_models/
+// param_processor.py@6fbc7f003463 MoeParamProcessor._split_route_moe_weight,
+// about L278-312): int4 packed along n as [n/2,k], scales [n,G]. MindFormers'
+// grouped loader takes exactly this (grouped_layers.py@f52743ca27a5
+// L329-378, L567-605). docs/research/ms-runtimes.md Q3.
+constexpr TensorRule kGsW4A8PerExpert[] = {
+    {"weight", P::Required, "I8", "[n/2,k]", "=", kI4, "qint4x2 per expert, packed along n"},
+    {"weight_scale", P::Required, "U64", "[n,G]", "=", kNo, "fp32 bit pattern, zero-extended (as the stacked form)"},
+    {"weight_offset", P::Required, "I32", "[n,G]", "=", kNo, ""},
+    {"gmm_bias", P::Optional, "F32", "[n]", "=|FLOAT", kNo, "8*sum_k(q*scale); runtimes recompute it"},
+};
 
 #define QKIT_RULES(a) std::span<const TensorRule>(a)
 constexpr auto kNoInt4 = std::optional<Int4Layout>{};
@@ -410,6 +423,10 @@ const std::array kSchemes = {
     Scheme{SchemeId::GsW4A8DynamicMoe, scheme_id_name(SchemeId::GsW4A8DynamicMoe), Family::GoldenStick, QuantType::W4A8_DYNAMIC, "moe-stacked",
            "stacked experts before the per-expert split", QKIT_RULES(kGsW4A8Moe), "golden-stick-format.md §4.4",
            true, Int4Layout::TransposedPackedN,
+           SchemeTraits{A::DynamicPerToken, G::PerGroup, F::IntScaleOffset, QB::None, D::None}},
+    Scheme{SchemeId::GsW4A8DynamicPerExpert, scheme_id_name(SchemeId::GsW4A8DynamicPerExpert), Family::GoldenStick,
+           QuantType::W4A8_DYNAMIC, "moe-per-expert", "experts split and transposed by the MindFormers processor",
+           QKIT_RULES(kGsW4A8PerExpert), "docs/research/ms-runtimes.md Q3", true, Int4Layout::PackedN,
            SchemeTraits{A::DynamicPerToken, G::PerGroup, F::IntScaleOffset, QB::None, D::None}},
 };
 #undef QKIT_RULES

@@ -256,6 +256,24 @@ TEST(Match, AWrongGroupCountIsReportedAgainstThePerGroupForm) {
   EXPECT_EQ(pc.mismatches[0].expected, "[32,1]");
 }
 
+TEST(Match, GoldenStickPerExpertA8W4) {
+  // One expert of Golden-Stick's split qwen3_moe A8W4 output: gate_proj
+  // n = 32, k = 64, group_size 32 (G = 2): weight [16,64] qint4x2 with the
+  // Int4 marker, scales U64 [32,2], offsets I32 [32,2]
+  // (docs/research/ms-runtimes.md Q3; MindFormers grouped_layers.py L329-378).
+  SchemeContext ctx;
+  ctx.model_dtype = Dtype::BF16;
+  ctx.group_size = 32;
+  auto t = facts({{"weight", Dtype::I8, {16, 64}, "W4A8_DYNAMIC", true},
+                  {"weight_scale", Dtype::U64, {32, 2}, "W4A8_DYNAMIC", false},
+                  {"weight_offset", Dtype::I32, {32, 2}, "W4A8_DYNAMIC", false}});
+  auto m = match_scheme(Family::GoldenStick, QuantType::W4A8_DYNAMIC, "W4A8_DYNAMIC", t, ctx);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m.scheme->id, "gs.W4A8_DYNAMIC.per-expert");
+  EXPECT_EQ(m.vars.n, 32u);
+  EXPECT_EQ(m.vars.k, 64u);
+}
+
 TEST(Match, MlaFaQuantHasOneKvHeadAndDynamicQ) {
   // msModelSlim's DeepSeek-V3 adapter: fa_k/fa_v [1,1] (compressed_kv,
   // one latent head), no fa_q tensors when q is per-token dynamic
