@@ -371,7 +371,6 @@ constexpr BehaviourRow kBehaviours[] = {
     {MI, kAll, B::ConfigKeyValues, "reduce_quant_type=null,per_channel", "", kMieConfig},
     {MI, kAll, B::KvCacheKey, "kv_quant_type", "KV-cache int8 needs kv_quant_type \"C8\" and k_proj.kv_cache_scale",
      {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead, "L46-48, L168-170"}},
-    {MI, kAll, B::Int4GroupSizes, "64,128", "the int4 weight kernel ('antiquantGroupSize should be 128 or 64')", kMieConfig},
     {MI, kAll, B::FusedGroupsAgree, "", "'contains multiple quantization types'",
      {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead, "L67-100"}},
     {MI, kAll, B::DescribesEveryLayer, "", "'Weight key [...] is not found in quantization descriptions'",
