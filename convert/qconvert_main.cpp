@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
       "msModelSlim layout: v1 (current saver, vLLM-Ascend; default), v0 (legacy ascendV1 names; W4A16), "
       "mindie (legacy MindIE naming for MindIE <= 2.1)")(
       "target", po::value<std::string>()->default_value("any"),
-      "runtime the result is validated for: any, vllm-ascend, mindie, vllm-mindspore, mindformers")(
+      "runtime the result is validated for, RUNTIME[@VERSION]: any, vllm-ascend, mindie, vllm-mindspore, mindformers")(
       "shard-size", po::value<std::string>()->default_value("4G"), "largest shard (K, M, G suffixes)")(
       "dry-run,n", "print the plan (every output tensor, its source and transform) and stop")(
       "force", "replace an existing DST that qkit wrote; --force=DST replaces any directory DST")("allow-lossy", "convert layers that cannot be exact, reporting the bound")(
@@ -167,9 +167,10 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  auto target = validate::parse_target(vm["target"].as<std::string>());
+  std::string target_error;
+  auto target = validate::parse_target_spec(vm["target"].as<std::string>(), target_error);
   if (!target) {
-    std::cerr << "qconvert: unknown --target '" << vm["target"].as<std::string>() << "'\n";
+    std::cerr << "qconvert: --target: " << target_error << "\n";
     return kExitUsage;
   }
   auto c = Checkpoint::open(src);
@@ -273,9 +274,10 @@ int main(int argc, char** argv) {
     return kExitFail;
   }
   validate::ValidateOptions vo;
-  vo.target = *target;
+  vo.target = target->runtime;
+  vo.version = target->version;
   auto report = validate::validate(*out, vo);
-  const std::string against = "qvalidate --target " + std::string(validate::target_name(*target));
+  const std::string against = "qvalidate --target " + target->to_string();
   if (report.errors) {
     std::cerr << validate::render_text(report, {});
     summary("FAIL (" + against + ": " + std::to_string(report.errors) + " errors)");

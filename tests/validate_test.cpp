@@ -259,6 +259,15 @@ std::vector<Corruption> corruptions() {
          t.source.bytes = b.own(Bytes(t.source.bytes.size(), std::byte{0}));
        },
        nullptr, Target::Any, "numeric.degenerate-weight", Severity::Warning, L0 + "self_attn.o_proj.weight"});
+  add({"scale_bias_wrong", "tiny-llama-w4a8-dynamic-msmodelslim",
+       [](auto& b) { set_element<float>(b, L0 + "mlp.down_proj.scale_bias", 3, 1234.5f); }, nullptr, Target::Any,
+       "numeric.scale-bias", Severity::Error, L0 + "mlp.down_proj.scale_bias"});
+  add({"scale_bias_wrong_column", "tiny-llama-w4a8-dynamic-msmodelslim",
+       [](auto& b) {
+         float v = get_element<float>(b, L0 + "self_attn.q_proj.scale_bias", 0);
+         set_element<float>(b, L0 + "self_attn.q_proj.scale_bias", 0, -v + 1.0f);
+       },
+       nullptr, Target::Any, "numeric.scale-bias", Severity::Error, L0 + "self_attn.q_proj.scale_bias"});
   // target
   add({"golden_stick_on_vllm_ascend", GS, nullptr, nullptr, Target::VllmAscend, "target.family"});
   add({"dynamic_on_vllm_mindspore", DYN, nullptr, nullptr, Target::VllmMindSpore, "target.unsupported-type"});

@@ -39,6 +39,7 @@ struct TensorStats {
   std::uint64_t first_bits = 0;
   std::uint64_t int4_out_of_range = 0;
   std::vector<std::int64_t> row_sums;  // I8 [n, k] weights that need them
+  std::vector<std::int64_t> chunk_sums;  // packed int4 [n/2, k]: n x 16 sums of the values per k-chunk
 };
 
 struct ScanJob {
@@ -46,7 +47,10 @@ struct ScanJob {
   bool want_row_sums = false;
   bool want_range = false;   // min/max (weights)
   bool int4_unpacked = false;
+  bool want_chunk_sums = false;  // msModelSlim W4A8 packed [n/2,k]: the 16 k-chunk sums of every row (scale_bias)
 };
+
+constexpr std::uint64_t kScaleBiasChunks = 16;
 
 // Min and max of (byte ^ 0x80) over n bytes: the signed int8 range shifted
 // by 128, which baseline SSE2's unsigned byte min/max computes 16 at a time.
@@ -148,6 +152,8 @@ void scan(const Checkpoint& c, const ScanJob& job, TensorStats& s) {
   const std::uint64_t esize = dtype_bits(d) / 8, total = t.info->element_count();
   const std::uint64_t k = t.info->shape.size() == 2 ? t.info->shape[1] : 0;
   if (job.want_row_sums && k > 0) s.row_sums.assign(t.info->shape[0], 0);
+  if (job.want_chunk_sums && k > 0 && k % kScaleBiasChunks == 0 && d == Dtype::I8)
+    s.chunk_sums.assign(2 * t.info->shape[0] * kScaleBiasChunks, 0);
   auto bytes = c.data(t);
   const std::uint64_t base = shard.file->file_offset(*t.info);
   const bool is_float = d == Dtype::F32 || d == Dtype::BF16 || d == Dtype::F16 || d == Dtype::F64;
@@ -169,6 +175,18 @@ void scan(const Checkpoint& c, const ScanJob& job, TensorStats& s) {
           std::uint64_t bad = 0;
           for (std::uint64_t i = 0; i < n; ++i) bad += static_cast<std::uint64_t>((q[i] < -8) | (q[i] > 7));
           s.int4_out_of_range += bad;
+        }
+        if (!s.chunk_sums.empty()) {
+          // [n/2, k] packed along n: byte (i, j) holds rows 2i (low nibble) and 2i+1.
+          const std::uint64_t per = k / kScaleBiasChunks;
+          for (std::uint64_t i = 0; i < n; ++i) {
+            const std::uint64_t e = start + i, row = e / k, col = e % k;
+            const auto byte = static_cast<std::uint8_t>(q[i]);
+            const int lo_v = static_cast<int>(byte & 0x0f) - ((byte & 0x08) ? 16 : 0);
+            const int hi_v = static_cast<int>(byte >> 4) - ((byte & 0x80) ? 16 : 0);
+            s.chunk_sums[(2 * row) * kScaleBiasChunks + col / per] += lo_v;
+            s.chunk_sums[(2 * row + 1) * kScaleBiasChunks + col / per] += hi_v;
+          }
         }
         if (!s.row_sums.empty()) {
           for (std::uint64_t i = 0; i < n;) {
@@ -244,8 +262,11 @@ void check_numerics(Context& ctx) {
         j.int4_unpacked = quant_type_info(s.type).weight_bits == 4 && !s.int4_layout && ref->info->dtype == Dtype::I8 &&
                           ref->info->shape.size() == 2;
         if (s.int4_layout && mi.match.vars.n && mi.match.vars.k &&
-            ref->info->shape == int4_packed_shape(*s.int4_layout, *mi.match.vars.n, *mi.match.vars.k))
+            ref->info->shape == int4_packed_shape(*s.int4_layout, *mi.match.vars.n, *mi.match.vars.k)) {
           j.int4_unpacked = false;
+          j.want_chunk_sums = s.is(SchemeId::MsW4A8Dynamic) && *s.int4_layout == Int4Layout::PackedN &&
+                              m.tensor(Role::ScaleBias) != nullptr;
+        }
         else if (s.is(SchemeId::MsW4A8DynamicTwoStage) && ref->info->shape.size() == 2 && mi.match.vars.k &&
                  ref->info->shape[1] == *mi.match.vars.k && mi.match.vars.n && ref->info->shape[0] == *mi.match.vars.n)
           j.int4_unpacked = true;
@@ -395,6 +416,52 @@ void check_numerics(Context& ctx) {
                           " deq_scale values differ from input_scale x weight_scale (first at row " +
                           std::to_string(first) + ": " + std::to_string(*deq[first]) + ")",
                       file_of(deq_t), deq_t->info->name);
+      }
+    }
+    // W4A8_DYNAMIC scale_bias: 8 x the sum of the dequantized weight, per
+    // row ([n,1], column-parallel) or per row and 16 k-chunks ([n,16],
+    // row-parallel). msModelSlim computes it (Ascend/msmodelslim pack.py
+    // @3de0a3c4e965 L71-90, docs/research/msmodelslim.md §3) and
+    // vllm-ascend main loads it as stored, never recomputing it for
+    // msModelSlim checkpoints (w4a8.py@182b75ea84ff L142-194).
+    if (const TensorRef* sb_t = get(Role::ScaleBias);
+        sb_t && w_t && ws_t && c.shard_of(*sb_t).file && c.shard_of(*ws_t).file &&
+        !stats[index_of[w_t->info->name]].chunk_sums.empty()) {
+      const auto& sums = stats[index_of[w_t->info->name]].chunk_sums;
+      const std::uint64_t n = sums.size() / kScaleBiasChunks;
+      auto sb = small_values(c, *sb_t, Role::ScaleBias), sc = small_values(c, *ws_t, Role::WeightScale);
+      const auto& shape = sb_t->info->shape;
+      const bool per_row = shape.size() == 2 && shape[0] == n && shape[1] == 1;
+      const bool per_chunk = shape.size() == 2 && shape[0] == n && shape[1] == kScaleBiasChunks;
+      if ((per_row || per_chunk) && sc.size() == n && sb.size() == n * shape[1]) {
+        const std::uint64_t k = *mi.match.vars.k;
+        std::size_t bad = 0, first = 0;
+        double first_want = 0;
+        for (std::uint64_t r = 0; r < n; ++r) {
+          if (!sc[r]) continue;
+          for (std::uint64_t col = 0; col < shape[1]; ++col) {
+            std::int64_t q = 0;
+            if (per_row)
+              for (std::uint64_t ch = 0; ch < kScaleBiasChunks; ++ch) q += sums[r * kScaleBiasChunks + ch];
+            else
+              q = sums[r * kScaleBiasChunks + col];
+            const double want = 8.0 * *sc[r] * static_cast<double>(q);
+            const auto& got = sb[r * shape[1] + col];
+            // float32 accumulation of up to k products of |w| <= 8.
+            const double tol = 1e-5 * 8.0 * std::fabs(*sc[r]) * 8.0 * static_cast<double>(per_row ? k : k / kScaleBiasChunks) + 1e-30;
+            if (got && std::fabs(*got - want) > tol && !bad++) {
+              first = static_cast<std::size_t>(r * shape[1] + col);
+              first_want = want;
+            }
+          }
+        }
+        if (bad)
+          ctx.out.add(Rule::NumericScaleBias, std::to_string(bad) + " of " + std::to_string(sb.size()) +
+                          " scale_bias values differ from 8 x the sum of the dequantized weight " +
+                          (per_row ? "per row" : "per row and k-chunk (16 chunks)") + " (first at index " +
+                          std::to_string(first) + ": " + (sb[first] ? std::to_string(*sb[first]) : "?") + ", expected " +
+                          std::to_string(first_want) + ")",
+                      file_of(sb_t), sb_t->info->name);
       }
     }
     // quant_bias against the weights' row sums, input_offset and bias.

@@ -83,6 +83,8 @@ constexpr std::array kRules = {
     RuleInfo{Rule::NumericQuantBias, "numeric.quant-bias", "numeric", S::Error, kData,
              "quant_bias disagrees with the weights, input_offset and bias under the family's convention"},
     RuleInfo{Rule::NumericInt4Range, "numeric.int4-range", "numeric", S::Error, kData, "an unpacked int4 weight holds values outside [-8, 7]"},
+    RuleInfo{Rule::NumericScaleBias, "numeric.scale-bias", "numeric", S::Error, kData,
+             "W4A8_DYNAMIC scale_bias is not 8 x the sum of the dequantized weight per row / k-chunk (vLLM-Ascend uses it as stored)"},
     RuleInfo{Rule::NumericDegenerateWeight, "numeric.degenerate-weight", "numeric", S::Warning, kData, "a weight tensor is all zeros or constant"},
     // target: what the chosen runtime supports and needs
     RuleInfo{Rule::TargetFamily, "target.family", "target", S::Error, kMeta,

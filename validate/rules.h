@@ -64,6 +64,7 @@ enum class Rule : std::uint8_t {
   NumericDeqScale,
   NumericQuantBias,
   NumericInt4Range,
+  NumericScaleBias,
   NumericDegenerateWeight,
   TargetFamily,
   TargetUnsupportedType,
