@@ -165,6 +165,14 @@ Status write_int4(ByteSink& sink, const Int4Source& s, Int4Layout target) {
     return buf.size() == buf.capacity() ? flush() : ok_status();
   };
   const std::uint64_t n = s.n, k = s.k;
+  // An unpacked source may hold bytes outside int4: packing would wrap 9
+  // into -7. Refused, naming the element (a packed source cannot).
+  if (!s.layout)
+    for (std::uint64_t r = 0; r < n; ++r)
+      for (std::uint64_t j = 0; j < k; ++j)
+        if (const std::int8_t v = s.get(r, j); v < -8 || v > 7)
+          return Error(Errc::value_out_of_range, "int4 value " + std::to_string(v) + " at [" + std::to_string(r) + "," +
+                                                   std::to_string(j) + "] is outside [-8, 7]; it would wrap when packed");
   switch (target) {
     case Int4Layout::TransposedPackedN:
       for (std::uint64_t j = 0; j < k; ++j)
@@ -260,8 +268,10 @@ class Planner {
     p_.tensors.push_back({name, Dtype::I8, shape, tag, src.info->name, how, marker});
     p_.content.tensors.push_back(OutputTensor{
         TensorSource{name, Dtype::I8, shape, {},
-                     [s, to, path = c_.shard_of(src).file->path()](ByteSink& sink) {
-                       return guard_mapped_reads(path, [&] { return write_int4(sink, s, to); });
+                     [s, to, path = c_.shard_of(src).file->path(), tname = src.info->name](ByteSink& sink) -> Status {
+                       Status st = guard_mapped_reads(path, [&] { return write_int4(sink, s, to); });
+                       if (!st && st.error().tensor.empty()) return std::move(st).error().for_tensor(tname).in_file(path);
+                       return st;
                      }},
         tag,
         marker});

@@ -75,7 +75,8 @@ void usage(std::ostream& os, const po::options_description& opts) {
      << opts
      << "\nexit codes:\n"
         "  0  converted (and the result passes qvalidate)\n"
-        "  1  the conversion failed: not exact (--allow-lossy not given), the result fails qvalidate,\n"
+        "  1  the conversion failed: SRC has qvalidate errors (--ignore-source-errors not given), not exact\n"
+        "     (--allow-lossy not given), the result fails qvalidate,\n"
         "     an I/O error or a full disk, or another run is writing DST\n"
         "  2  usage error; SRC is not a checkpoint; DST is, contains or lies inside SRC; DST exists\n"
         "     without --force, or holds files qkit did not write without --force=DST\n"
@@ -101,7 +102,8 @@ int main(int argc, char** argv) {
       "dry-run,n", "print the plan (every output tensor, its source and transform) and stop")(
       "force", "replace an existing DST that qkit wrote; --force=DST replaces any directory DST")("allow-lossy", "convert layers that cannot be exact, reporting the bound")(
       "keep-quantization-config", "keep config.json quantization_config in msModelSlim output")(
-      "no-validate", "do not run qvalidate on the result")("quiet", "no progress bar or summary");
+      "no-validate", "do not run qvalidate on the result")(
+      "ignore-source-errors", "convert even when qvalidate finds errors in SRC (they are listed first)")("quiet", "no progress bar or summary");
   po::options_description hidden;
   hidden.add_options()("paths", po::value<std::vector<std::string>>());
   po::options_description all;
@@ -214,6 +216,29 @@ int main(int argc, char** argv) {
       return is_usage_error(st.error().code) ? kExitUsage : kExitFail;
     }
 
+  // The source is gated like a deployment: a corrupt checkpoint (an int4
+  // value out of range, an inconsistent quant_bias, a broken shard) is
+  // refused with its findings rather than converted into a plausible one.
+  // --dry-run reads headers and JSON only.
+  {
+    validate::ValidateOptions so;
+    so.quick = dry;
+    auto src_report = validate::validate(*c, so);
+    if (src_report.errors) {
+      const bool ignore = vm.count("ignore-source-errors") > 0;
+      std::cerr << "qconvert: " << src.string() << " has " << src_report.errors << " error finding"
+                << (src_report.errors == 1 ? "" : "s") << " (qvalidate" << (dry ? " --quick" : "") << "):\n";
+      for (const auto& f : src_report.findings)
+        if (f.severity == Severity::Error)
+          std::cerr << "  " << f.rule << "  " << escape_for_display(f.tensor.empty() ? f.file : f.tensor) << ": "
+                    << escape_for_display(f.message) << "\n";
+      if (!ignore) {
+        std::cerr << "qconvert: not converting a source with errors; fix them, or pass --ignore-source-errors\n";
+        return kExitFail;
+      }
+      std::cerr << "qconvert: --ignore-source-errors: converting anyway\n";
+    }
+  }
   auto plan = convert::plan_conversion(*c, o);
   if (!plan) {
     std::cerr << "qconvert: " << plan.error().to_string() << "\n";

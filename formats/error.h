@@ -90,6 +90,8 @@ namespace qkit {
   X(out_exists, "out-exists", "the output exists and replacing it was not asked for")           \
   X(out_not_ours, "out-not-ours", "the output holds files qkit did not write")                  \
   X(out_busy, "out-busy", "another run is writing the same output")                            \
+  /* conversion */                                                                             \
+  X(value_out_of_range, "value-out-of-range", "a source value does not fit the target encoding (never wrapped)") \
   /* generic */                                                                                \
   X(invalid_argument, "invalid-argument", "an argument is out of range")                       \
   X(internal, "internal", "internal error (please report)")

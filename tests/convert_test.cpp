@@ -18,6 +18,7 @@
 #include "formats/float_codec.h"
 #include "samples/catalog.h"
 #include "tests/test_util.h"
+#include "tests/tool_runner.h"
 #include "validate/validator.h"
 
 namespace qkit {
@@ -433,6 +434,34 @@ TEST(Execute, FailureLeavesNoDestinationAndNoTemporaryFiles) {
   auto st = convert::execute_plan(*p, d / "out", false);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(test::list_dir(d.path()), before) << "no DST, no .qkit-tmp directory";
+}
+
+// A corrupt source is refused with its findings (the int4 value 9 that
+// packing would wrap into -7), and even when the user insists
+// (--ignore-source-errors) nothing is wrapped: the conversion fails naming
+// the tensor and element, leaving no destination.
+TEST(SourceGate, CorruptSourceIsRefusedAndNeverWrapped) {
+  test::TempDir d;
+  samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-w4a16-msmodelslim-mindie"));
+  const std::string w = "model.layers.0.mlp.up_proj.weight";
+  OutputTensor* t = b.find(w);
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->source.dtype, Dtype::I8);  // unpacked: one int4 value per byte
+  std::vector<std::byte> bytes(t->source.bytes.begin(), t->source.bytes.end());
+  bytes[5] = std::byte{9};
+  t->source.bytes = b.own(std::move(bytes));
+  ASSERT_TRUE(write_checkpoint(d / "src", b.content, b.options).ok());
+  auto r = test::run_tool(QKIT_QCONVERT, {"--from", "msmodelslim", "--to", "mindspore", (d / "src").string(), (d / "dst").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("numeric.int4-range"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--ignore-source-errors"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "dst"));
+  r = test::run_tool(QKIT_QCONVERT, {"--from", "msmodelslim", "--to", "mindspore", "--ignore-source-errors",
+                                     (d / "src").string(), (d / "dst").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("outside [-8, 7]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(w), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "dst"));
 }
 
 TEST(Execute, ConfigAndSideFilesAreCarriedOver) {
