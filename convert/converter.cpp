@@ -344,9 +344,13 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       out_values(P + sfx(Role::InputScale), md_, {k}, std::vector<double>(k, s[0]), T, in_s->info->name, "scalar -> [k]");
       out_values(P + sfx(Role::InputOffset), Dtype::I8, {k}, std::vector<double>(k, off[0]), T, in_o->info->name, "scalar -> [k] I8");
       narrow_note(in_s, Role::InputScale);
-      Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
-      if (deq->info->dtype == dd) out_copy(P + sfx(Role::DeqScale), *deq, T);
-      else out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
+      // The MindSpore runtimes create deq_scale F32 whatever the model dtype
+      // and cast what they load numerically, so msModelSlim's I64 bit
+      // pattern (fp16 models) would load as garbage: always F32, the same
+      // float32 values (validate/profiles.cpp, vllm-mindspore a8w8.py L56).
+      if (deq->info->dtype == Dtype::F32) out_copy(P + sfx(Role::DeqScale), *deq, T);
+      else out_values(P + sfx(Role::DeqScale), Dtype::F32, {n}, dq, T, deq->info->name,
+                      "same float32 values as F32 (the MindSpore runtimes' parameter dtype)");
       out_copy(P + sfx(Role::QuantBias), *qb, T);
       if (bias) p_.notes.push_back(P + "bias: stays folded in quant_bias (as msModelSlim computes it); no separate bias");
       break;

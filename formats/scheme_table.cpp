@@ -228,7 +228,9 @@ constexpr TensorRule kGsW8A8Smooth[] = {
     {"input_scale", P::Required, "md", "[k]", "=", kNo, "x_scale*s_k per input channel (divisor)"},
     {"input_offset", P::Required, "I8|I32", "[k]", "=", kNo, "x_zp repeated; I32 in older wrappers"},
     {"smooth_scale", P::Optional, "md|F32", "[k]", "=", kNo, "1/s; redundant for inference"},
-    {"deq_scale", P::Required, "deq", "[n]", "=", kNo, "x_scale*weight_scale"},
+    {"deq_scale", P::Required, "deq|F32", "[n]", "=", kNo,
+     "x_scale*weight_scale; Golden-Stick writes I64 bits for fp16 models (hal.py AllQuantMatmul), but vllm-mindspore "
+     "and MindFormers create F32 and cast numerically, so F32 is what loads (the target rules decide)"},
     {"quant_bias", P::Required, "I32", "[n]", "=|FLOAT", kNo, "-x_zp*sum_k(weight) only; float bias NOT folded"},
     {"bias", P::IfBias, "md", "[n]", "=", kNo, "added after dequantization"},
 };
@@ -239,7 +241,7 @@ constexpr TensorRule kGsW8A8Plain[] = {
     {"input_scale", P::Required, "md", "[1]", "=", kNo, "1/x_scale: a multiplier (float input_offset marks this form)"},
     {"input_offset", P::Required, "md", "[1]", "=", kNo, "x_zp as a float"},
     {"smooth_scale", P::Optional, "md|F32", "[k]", "=", kNo, "ones in some versions"},
-    {"deq_scale", P::Required, "deq", "[n]", "=", kNo, ""},
+    {"deq_scale", P::Required, "deq|F32", "[n]", "=", kNo, "as the smoothed form"},
     {"quant_bias", P::Required, "I32", "[n]", "=|FLOAT", kNo, "float bias NOT folded"},
     {"bias", P::IfBias, "md", "[n]", "=", kNo, ""},
 };

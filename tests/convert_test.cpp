@@ -464,6 +464,60 @@ TEST(SourceGate, CorruptSourceIsRefusedAndNeverWrapped) {
   EXPECT_FALSE(fs::exists(d / "dst"));
 }
 
+// vllm-mindspore and MindFormers create deq_scale F32 whatever the model
+// dtype and cast an incoming I64 numerically (vllm-mindspore
+// golden_stick/a8w8.py@a7b56a427666 L56; MindFormers a8w8.py@f52743ca27a5
+// L59-62; docs/research/ms-runtimes.md 1.5, 1.7): an fp16 model's
+// deq_scale goes over as the same float32 values in F32, and comes back as
+// msModelSlim's I64 bit pattern, bit for bit.
+TEST(TargetDtypes, Fp16DeqScaleIsF32ForTheMindSporeRuntimes) {
+  test::TempDir d;
+  samples::SampleSpec spec = *samples::find_sample("tiny-llama-w8a8-fp16-c8-msmodelslim");
+  spec.kv_c8 = false;
+  spec.name = "fp16-w8a8";
+  ASSERT_TRUE(samples::write_sample(d / "ms", spec).ok());
+  Checkpoint ms = open(d / "ms");
+  ASSERT_EQ(ms.model_dtype(), Dtype::F16);
+  ConvertOptions o;
+  o.to = Family::GoldenStick;
+  auto p = convert::plan_conversion(ms, o);
+  ASSERT_TRUE(p.ok() && p->executable(false)) << (p.ok() ? convert::render_plan(*p) : p.error().to_string());
+  ASSERT_TRUE(convert::execute_plan(*p, d / "gs", false).ok());
+  Checkpoint gs = open(d / "gs");
+  std::size_t deqs = 0;
+  for (const TensorRef& t : ms.tensors()) {
+    if (!std::string_view(t.info->name).ends_with(".deq_scale")) continue;
+    ++deqs;
+    ASSERT_EQ(t.info->dtype, Dtype::I64);
+    const TensorRef* u = gs.find(t.info->name);
+    ASSERT_NE(u, nullptr);
+    EXPECT_EQ(u->info->dtype, Dtype::F32) << t.info->name;
+    EXPECT_EQ(vals(ms, &t), vals(gs, u)) << t.info->name;
+  }
+  EXPECT_GT(deqs, 0u);
+  for (validate::Target t : {validate::Target::VllmMindSpore, validate::Target::MindFormers, validate::Target::Any}) {
+    validate::ValidateOptions vo;
+    vo.target = t;
+    auto r = validate::validate(gs, vo);
+    for (const auto& f : r.findings)
+      if (f.severity == Severity::Error) ADD_FAILURE() << validate::target_name(t) << ": " << f.rule << " " << f.tensor << ": " << f.message;
+  }
+  ConvertOptions back;
+  back.to = Family::MsModelSlim;
+  auto p2 = convert::plan_conversion(gs, back);
+  ASSERT_TRUE(p2.ok() && p2->executable(false)) << (p2.ok() ? convert::render_plan(*p2) : p2.error().to_string());
+  ASSERT_TRUE(convert::execute_plan(*p2, d / "ms2", false).ok());
+  Checkpoint ms2 = open(d / "ms2");
+  for (const TensorRef& t : ms.tensors()) {
+    if (!std::string_view(t.info->name).ends_with(".deq_scale")) continue;
+    const TensorRef* u = ms2.find(t.info->name);
+    ASSERT_NE(u, nullptr);
+    auto x = ms.data(t), y = ms2.data(*u);
+    EXPECT_TRUE(u->info->dtype == Dtype::I64 && x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0)
+        << t.info->name;
+  }
+}
+
 TEST(Execute, ConfigAndSideFilesAreCarriedOver) {
   test::TempDir d;
   fs::path src = sample(d, "tiny-qwen-w8a8-dynamic-golden-stick");
