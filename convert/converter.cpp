@@ -516,8 +516,14 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       if (p_.flavour == Layout::MsModelSlimV1)
         return refuse(m.prefix, "msModelSlim's current saver writes no W4A16; convert with --flavour v0");
       std::uint64_t G = grouped ? ws->info->shape[0] : 1;
-      if (grouped) group_sizes_.insert(k / G);
-      out_int4(P + sfx(Role::Weight), *w, Int4Layout::TransposedPackedN, grouped ? Int4Layout::PackedN : Int4Layout::PackedK, n, k,
+      // One group (group size >= k) is per-channel to msModelSlim: its saver
+      // packs along k exactly when the scale's last dimension is 1
+      // (docs/research/msmodelslim.md §4), and records no group size.
+      const bool packed_n = grouped && G > 1;
+      if (packed_n) group_sizes_.insert(k / G);
+      if (grouped && G == 1)
+        p_.notes.push_back(P + "weight: a single group is per-channel in msModelSlim: packed along k, scale [n,1], no group_size");
+      out_int4(P + sfx(Role::Weight), *w, Int4Layout::TransposedPackedN, packed_n ? Int4Layout::PackedN : Int4Layout::PackedK, n, k,
                T, false);
       out_values(P + sfx(Role::WeightScale), sd, {n, G}, grouped ? transpose(scale, G, n) : scale, T, ws->info->name,
                  grouped ? "[G,n]->[n,G], " + widen : "[n]->[n,1], " + widen);

@@ -327,6 +327,19 @@ SchemeMatch match_one(const Scheme& s, std::string_view own_tag, std::span<const
   for (const TensorFacts& t : tensors)
     if (s.rule(t.suffix) == nullptr)
       m.mismatches.push_back({MismatchKind::Unexpected, t.suffix, "no such tensor in " + std::string(s.id), "present"});
+  // msModelSlim's V0 saver packs int4 along k exactly when the scale's last
+  // dimension is 1 (trans_flag = weight_scale.shape[-1] == 1; Ascend/
+  // msmodelslim V0 quant saver @3de0a3c4e965 L163-177, L333-336;
+  // docs/research/msmodelslim.md §4): a single group ([n,1] scales) is
+  // per-channel and packed [n,k/2], never [n/2,k].
+  if (s.family == Family::MsModelSlim && s.int4_layout == Int4Layout::PackedN && s.type == QuantType::W4A16 && m.vars.n &&
+      m.vars.k)
+    if (const TensorFacts* sc = find("weight_scale"); sc && sc->shape.size() == 2 && sc->shape[1] == 1)
+      if (const TensorFacts* w = find("weight"))
+        m.mismatches.push_back({MismatchKind::Shape, "weight",
+                                shape_text(int4_packed_shape(Int4Layout::PackedK, *m.vars.n, *m.vars.k)) +
+                                    " (one group is per-channel: msModelSlim packs it along k)",
+                                shape_text(w->shape)});
   return m;
 }
 

@@ -255,7 +255,9 @@ void Builder::ms_linear(const std::string& p, const FloatTensor& w, const FloatT
       if (spec_.variant == "unpacked") {
         emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), T);
       } else {
-        Int4Layout l = spec_.group_size ? Int4Layout::PackedN : Int4Layout::PackedK;
+        // The V0 saver packs along k exactly when the scale's last dimension
+        // is 1 (trans_flag): one group (group size k) is per-channel.
+        Int4Layout l = spec_.group_size && k / spec_.group_size > 1 ? Int4Layout::PackedN : Int4Layout::PackedK;
         emit(p + ".weight", Dtype::I8, int4_packed_shape(l, n, k), raw(pack_int4(q.q, n, k, l).value()), T);
       }
       per_channel_scales(q, true, spec_.group_size ? Shape{n, k / spec_.group_size} : Shape{n, 1});

@@ -332,6 +332,30 @@ TEST(RoundTrip, W4A16ThroughMsModelSlimV0IsBitExact) {
   }
 }
 
+TEST(RoundTrip, SingleGroupW4A16BecomesPerChannelPackedAlongK) {
+  // tiny-llama-w4a16-golden-stick has group size 64: q/k/v/gate/up (k = 64)
+  // hold one group, down_proj (k = 128) two. msModelSlim's saver packs a
+  // scale with last dimension 1 along k (docs/research/msmodelslim.md §4).
+  test::TempDir d;
+  Checkpoint a = open(sample(d, "tiny-llama-w4a16-golden-stick"));
+  ConvertOptions o;
+  o.to = Family::MsModelSlim;
+  o.flavour = Layout::MsModelSlimV0;
+  auto p = convert::plan_conversion(a, o);
+  ASSERT_TRUE(p.ok() && p->executable(false));
+  ASSERT_TRUE(convert::execute_plan(*p, d / "ms", false).ok());
+  Checkpoint ms = open(d / "ms");
+  const TensorRef* q = ms.find("model.layers.0.self_attn.q_proj.weight");
+  const TensorRef* qs = ms.find("model.layers.0.self_attn.q_proj.weight_scale");
+  const TensorRef* dn = ms.find("model.layers.0.mlp.down_proj.weight");
+  ASSERT_TRUE(q && qs && dn);
+  EXPECT_EQ(q->info->shape, (std::vector<std::uint64_t>{64, 32}));   // [n, k/2], n = 64, k = 64
+  EXPECT_EQ(qs->info->shape, (std::vector<std::uint64_t>{64, 1}));
+  EXPECT_EQ(dn->info->shape, (std::vector<std::uint64_t>{32, 128}));  // [n/2, k], n = 64, k = 128
+  auto r = validate::validate(ms, validate::ValidateOptions{});
+  EXPECT_EQ(r.errors, 0u);
+}
+
 TEST(RoundTrip, CurrentMsModelSlimKeepsWeightsAndRuntimeScales) {
   // V1 stores F32 scales that the runtime loads as BF16: through
   // Golden-Stick and back, weights are bit-exact and scales equal their

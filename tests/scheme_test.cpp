@@ -256,6 +256,26 @@ TEST(Match, AWrongGroupCountIsReportedAgainstThePerGroupForm) {
   EXPECT_EQ(pc.mismatches[0].expected, "[32,1]");
 }
 
+TEST(Match, SingleGroupW4A16IsPerChannelAndPackedAlongK) {
+  // msModelSlim's V0 saver: trans_flag = weight_scale.shape[-1] == 1 packs
+  // along k ([n,k/2]); per-group along n ([n/2,k])
+  // (docs/research/msmodelslim.md §4). n = 32, k = 64, group_size 64: one group.
+  SchemeContext ctx;
+  ctx.model_dtype = Dtype::BF16;
+  ctx.group_size = 64;
+  auto along_n = facts({{"weight", Dtype::I8, {16, 64}, "W4A16", false},
+                        {"weight_scale", Dtype::F32, {32, 1}, "W4A16", false},
+                        {"weight_offset", Dtype::F32, {32, 1}, "W4A16", false}});
+  auto bad = match_scheme(Family::MsModelSlim, QuantType::W4A16, "W4A16", along_n, ctx);
+  EXPECT_FALSE(bad.ok());
+  auto along_k = facts({{"weight", Dtype::I8, {32, 32}, "W4A16", false},
+                        {"weight_scale", Dtype::F32, {32, 1}, "W4A16", false},
+                        {"weight_offset", Dtype::F32, {32, 1}, "W4A16", false}});
+  auto good = match_scheme(Family::MsModelSlim, QuantType::W4A16, "W4A16", along_k, ctx);
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good.scheme->id, "ms.W4A16.per-channel");
+}
+
 TEST(Match, GoldenStickPerExpertA8W4) {
   // One expert of Golden-Stick's split qwen3_moe A8W4 output: gate_proj
   // n = 32, k = 64, group_size 32 (G = 2): weight [16,64] qint4x2 with the
