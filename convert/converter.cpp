@@ -464,9 +464,27 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
           std::vector<double> mult(k);
           for (std::uint64_t j = 0; j < k; ++j) mult[j] = s[0] / s[j];
           norm_fold_[*norm] = mult;
-          p_.notes.push_back(*norm + ": smoothing of " + m.prefix + " folded in (gamma * input_scale[0] / input_scale[k], "
-                             "rounded to " + std::string(dtype_name(md_)) + ": relative change <= " +
-                             (md_ == Dtype::BF16 ? "2^-8" : md_ == Dtype::F16 ? "2^-11" : "2^-24") + " per channel)");
+          p_.notes.push_back(*norm + ": smoothing of " + m.prefix + " folded in (gamma * input_scale[0] / input_scale[k])");
+        }
+        // One exactness policy (docs/conversion.md): the runtime now
+        // quantizes round(cast(gamma*m)*x / s0) instead of round(cast(gamma*x)
+        // / s_k); the two agree bit for bit only by accident, so a fold is
+        // lossy. Its bound: the largest relative change of a folded gamma
+        // entry from rounding to the norm's dtype, and one quantization
+        // step of the layer's input where that tips a rounding.
+        {
+          const TensorRef* g = c_.find(*norm);
+          auto gamma = values(c_, *g);
+          const auto& mult = norm_fold_[*norm];
+          double worst = 0;
+          for (std::size_t j = 0; j < gamma.size() && j < mult.size(); ++j) {
+            const double exact = gamma[j] * mult[j];
+            if (exact != 0) worst = std::max(worst, std::fabs(decode_one(exact, g->info->dtype) - exact) / std::fabs(exact));
+          }
+          lossy(m.prefix, "smoothing folded into " + *norm + " (its dtype rounds gamma * input_scale[0] / input_scale[k], and "
+                          "the layer's input is then quantized with one scale instead of k)",
+                "folded gamma within " + sci(worst) + " relative (measured); each quantized input within one step "
+                "(input_scale[0]); qconvert --verify measures the outputs");
         }
       }
       if (bias) {

@@ -18,6 +18,7 @@
 #include "formats/version.h"
 
 #include "convert/converter.h"
+#include "convert/evaluate.h"
 #include "validate/report.h"
 #include "validate/validator.h"
 
@@ -103,7 +104,10 @@ int main(int argc, char** argv) {
       "force", "replace an existing DST that qkit wrote; --force=DST replaces any directory DST")("allow-lossy", "convert layers that cannot be exact, reporting the bound")(
       "keep-quantization-config", "keep config.json quantization_config in msModelSlim output")(
       "no-validate", "do not run qvalidate on the result")(
-      "ignore-source-errors", "convert even when qvalidate finds errors in SRC (they are listed first)")("quiet", "no progress bar or summary");
+      "ignore-source-errors", "convert even when qvalidate finds errors in SRC (they are listed first)")(
+      "verify", "after writing, evaluate every linear layer of SRC and DST on seeded random inputs with each family's "
+                "integer inference formula; print the largest differences per layer kind; exit 1 if a layer planned "
+                "exact differs")("quiet", "no progress bar or summary");
   po::options_description hidden;
   hidden.add_options()("paths", po::value<std::vector<std::string>>());
   po::options_description all;
@@ -288,7 +292,8 @@ int main(int argc, char** argv) {
     for (const auto& v : plan->lossy)
       std::cout << "  lossy: " << escape_for_display(v.prefix) << ": " << v.reason << " (bound: " << v.bound << ")\n";
   };
-  if (vm.count("no-validate")) {
+  const bool verify = vm.count("verify") > 0;
+  if (vm.count("no-validate") && !verify) {
     summary("not validated (--no-validate)");
     return kExitOk;
   }
@@ -298,11 +303,29 @@ int main(int argc, char** argv) {
     summary("FAIL");
     return kExitFail;
   }
+  // --verify: every linear layer of source and result evaluated with its
+  // family's integer inference formula on the same seeded random inputs.
+  bool verified = true;
+  if (verify) {
+    std::vector<std::string> lossy;
+    for (const auto& v : plan->lossy) lossy.push_back(v.prefix);
+    auto rows = convert::verify_conversion(*c, *out, lossy, {});
+    std::cout << convert::render_verify(rows);
+    verified = convert::verify_passed(rows);
+  }
+  if (vm.count("no-validate")) {
+    summary(verified ? "verified, not validated (--no-validate)" : "FAIL (--verify: a layer planned exact computes differently)");
+    return verified ? kExitOk : kExitFail;
+  }
   validate::ValidateOptions vo;
   vo.target = target->runtime;
   vo.version = target->version;
   auto report = validate::validate(*out, vo);
   const std::string against = "qvalidate --target " + target->to_string();
+  if (!verified) {
+    summary("FAIL (--verify: a layer planned exact computes differently)");
+    return kExitFail;
+  }
   if (report.errors) {
     std::cerr << validate::render_text(report, {});
     summary("FAIL (" + against + ": " + std::to_string(report.errors) + " errors)");

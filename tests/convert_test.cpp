@@ -14,6 +14,7 @@
 #include <random>
 
 #include "convert/converter.h"
+#include "convert/evaluate.h"
 #include "formats/codecs.h"
 #include "formats/float_codec.h"
 #include "samples/catalog.h"
@@ -234,6 +235,75 @@ TEST_P(Exact, ConvertedLayersComputeTheSameAndPassQvalidate) {
   if (!p.lossy) {
     EXPECT_EQ(identical, compared);
   }
+  // The library's evaluator (qconvert --verify), an implementation apart
+  // from run_linear above, must agree: every layer planned exact computes
+  // the same.
+  std::vector<std::string> lossy;
+  for (const auto& v : plan->lossy) lossy.push_back(v.prefix);
+  auto rows = convert::verify_conversion(src, dst, lossy, {});
+  EXPECT_TRUE(convert::verify_passed(rows)) << convert::render_verify(rows);
+  std::size_t evaluated = 0;
+  for (const auto& r : rows) {
+    evaluated += r.evaluated;
+    if (r.evaluated && r.exact_expected) {
+      EXPECT_EQ(r.max_abs, 0.0) << r.prefix;
+    }
+  }
+  EXPECT_GT(evaluated, 0u) << convert::render_verify(rows);
+}
+
+// --verify must be able to fail: one weight scale changed in the result
+// makes exactly that layer differ.
+TEST(Verify, CatchesALayerThatComputesDifferently) {
+  test::TempDir d;
+  Checkpoint src = open(sample(d, "tiny-llama-w8a8-dynamic-msmodelslim"));
+  ConvertOptions o;
+  o.to = Family::GoldenStick;
+  auto plan = convert::plan_conversion(src, o);
+  ASSERT_TRUE(plan.ok() && plan->executable(false));
+  const std::string victim = "model.layers.1.mlp.up_proj.weight_scale";
+  bool changed = false;
+  for (OutputTensor& t : plan->content.tensors)
+    if (t.source.name == victim) {
+      std::vector<std::byte> b(t.source.bytes.begin(), t.source.bytes.end());
+      b[1] ^= std::byte{0x40};  // a bf16 scale's exponent bit: the value changes
+      plan->storage.push_back(std::move(b));
+      t.source.bytes = plan->storage.back();
+      changed = true;
+    }
+  ASSERT_TRUE(changed);
+  ASSERT_TRUE(convert::execute_plan(*plan, d / "out", false).ok());
+  Checkpoint dst = open(d / "out");
+  auto rows = convert::verify_conversion(src, dst, {}, {});
+  EXPECT_FALSE(convert::verify_passed(rows));
+  for (const auto& r : rows) {
+    if (r.prefix == "model.layers.1.mlp.up_proj") {
+      EXPECT_GT(r.max_abs, 0.0);
+    } else {
+      EXPECT_EQ(r.max_abs, 0.0) << r.prefix;
+    }
+  }
+  EXPECT_NE(convert::render_verify(rows).find("DIFFERS: model.layers.1.mlp.up_proj"), std::string::npos);
+}
+
+TEST(Verify, CommandLinePrintsPerKindAndPasses) {
+  test::TempDir d;
+  fs::path src = sample(d, "tiny-qwen-w8a8-msmodelslim");
+  auto r = test::run_tool(QKIT_QCONVERT, {"--from", "msmodelslim", "--to", "mindspore", "--verify", "--quiet", src.string(),
+                                          (d / "out").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("W8A8 q"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verify: PASS"), std::string::npos) << r.out;
+  // Smoothing folded into a norm is lossy under the one policy: refused
+  // without --allow-lossy, measured with it.
+  fs::path gs = sample(d, "tiny-qwen-w8a8-smooth-norm-fed-golden-stick");
+  r = test::run_tool(QKIT_QCONVERT, {"--from", "mindspore", "--to", "msmodelslim", gs.string(), (d / "ms").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("smoothing folded into"), std::string::npos) << r.err;
+  r = test::run_tool(QKIT_QCONVERT, {"--from", "mindspore", "--to", "msmodelslim", "--allow-lossy", "--verify", "--quiet",
+                                     gs.string(), (d / "ms").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("(lossy: bound in the plan)"), std::string::npos) << r.out;
 }
 
 void PrintTo(const Pair& p, std::ostream* os) { *os << p.sample; }

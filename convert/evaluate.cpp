@@ -1,0 +1,307 @@
+//===- convert/evaluate.cpp - the families' integer inference formulas ----===//
+#include "convert/evaluate.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "convert/quant_math.h"
+#include "formats/codecs.h"
+#include "formats/float_codec.h"
+#include "formats/mapped_file.h"
+#include "formats/naming.h"
+#include "formats/tensor_values.h"
+
+namespace qkit::convert {
+namespace {
+
+float cast_md(double v, Dtype md) {
+  const float f = narrow_to_float(v);
+  switch (md) {
+    case Dtype::BF16: return bf16_to_f32(f32_to_bf16(f));
+    case Dtype::F16: return f16_to_f32(f32_to_f16(f));
+    default: return f;
+  }
+}
+
+// A parameter as the runtime holds it: each value cast to the dtype the
+// loader creates (the model dtype, or F32 where the loader says so).
+std::vector<float> param(const Checkpoint& c, const Module& m, Role r, Dtype held) {
+  std::vector<float> out;
+  const TensorRef* t = m.tensor(r);
+  if (t == nullptr) return out;
+  for (double v : tensor_values_or_nan(c, *t, true)) out.push_back(cast_md(v, held));
+  return out;
+}
+
+std::vector<double> raw(const Checkpoint& c, const Module& m, Role r) {
+  const TensorRef* t = m.tensor(r);
+  return t ? tensor_values_or_nan(c, *t, true) : std::vector<double>{};
+}
+
+struct Weights {
+  std::vector<std::int8_t> owned;
+  std::span<const std::int8_t> q;  // row-major [n, k]
+};
+
+std::optional<Weights> int_weights(const Checkpoint& c, const Module& m, std::uint64_t n, std::uint64_t k) {
+  const TensorRef* w = m.tensor(Role::Weight);
+  if (w == nullptr || !c.shard_of(*w).file || w->info->dtype != Dtype::I8) return std::nullopt;
+  auto bytes = c.data(*w);
+  std::span<const std::int8_t> q(reinterpret_cast<const std::int8_t*>(bytes.data()), bytes.size());
+  Weights out;
+  const Scheme* s = m.scheme();
+  if (s && s->int4_layout && w->info->shape == int4_packed_shape(*s->int4_layout, n, k)) {
+    auto u = unpack_int4(q, n, k, *s->int4_layout);
+    if (!u) return std::nullopt;
+    out.owned = std::move(*u);
+    out.q = out.owned;
+  } else if (w->info->element_count() == n * k) {
+    out.q = q;
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool can_evaluate(const Checkpoint& c, const Module& m, std::string* why) {
+  auto no = [&](std::string w) {
+    if (why) *why = std::move(w);
+    return false;
+  };
+  if (m.scope != QuantScope::Linear) return no("attention quantization is not a linear layer");
+  if (!m.type || !m.match || !m.match->scheme || !m.match->vars.n || !m.match->vars.k) return no("no scheme bound");
+  if (!m.match->ok()) return no("does not match its scheme");
+  if (m.match->vars.E) return no("stacked experts are not modelled");
+  if (m.match->scheme->is(SchemeId::MsW4A8DynamicTwoStage)) return no("two-stage W4A8 is not modelled");
+  if (!c.model_dtype()) return no("unknown model dtype");
+  switch (m.type->type) {
+    case QuantType::W8A8:
+    case QuantType::W8A8_MIX:
+    case QuantType::W8A8_DYNAMIC:
+    case QuantType::W4A8_DYNAMIC:
+    case QuantType::W8A16:
+    case QuantType::W4A16:
+      return true;
+    default:
+      return no(std::string(quant_type_name(m.type->type)) + " is not modelled");
+  }
+}
+
+std::vector<float> evaluate_linear(const Checkpoint& c, const Module& m, std::span<const float> h) {
+  const Dtype md = *c.model_dtype();
+  const std::uint64_t n = *m.match->vars.n, k = *m.match->vars.k;
+  const bool gs = m.match->scheme->family == Family::GoldenStick;
+  auto w = int_weights(c, m, n, k);
+  if (!w || h.size() != k) return {};
+  // The input as the layer receives it: through its norm's gamma.
+  std::vector<float> x(h.begin(), h.end());
+  if (auto norm = feeding_norm_weight(m.prefix))
+    if (const TensorRef* g = c.find(*norm)) {
+      auto gamma = tensor_values_or_nan(c, *g, false);
+      if (gamma.size() == k)
+        for (std::uint64_t j = 0; j < k; ++j) x[j] = cast_md(static_cast<double>(x[j]) * static_cast<float>(gamma[j]), md);
+    }
+  std::vector<float> bias = param(c, m, Role::Bias, md);
+  std::vector<float> y(n, 0.0f);
+  const std::int8_t* q = w->q.data();
+  switch (m.type->type) {
+    case QuantType::W8A8:
+    case QuantType::W8A8_MIX: {
+      // The prefill (static) path; msModelSlim folds the float bias into
+      // quant_bias, Golden-Stick adds it after dequantization.
+      auto s = param(c, m, Role::InputScale, md);
+      auto o = raw(c, m, Role::InputOffset);
+      auto deq = raw(c, m, Role::DeqScale), qb = raw(c, m, Role::QuantBias);
+      if (s.empty() || o.empty() || deq.size() != n || qb.size() != n) return {};
+      const bool reciprocal = m.match->scheme->is(SchemeId::GsW8A8Plain);
+      std::vector<std::int32_t> qx(k);
+      for (std::uint64_t j = 0; j < k; ++j) {
+        const float sj = s.size() == 1 ? s[0] : s[j];
+        const float oj = static_cast<float>(o.size() == 1 ? o[0] : o[j]);
+        const float t = reciprocal ? x[j] * sj + oj : x[j] / sj + oj;
+        qx[j] = static_cast<std::int32_t>(std::clamp(round_even(t), -128.0f, 127.0f));
+      }
+      for (std::uint64_t r = 0; r < n; ++r) {
+        std::int64_t acc = 0;
+        const std::int8_t* row = q + r * k;
+        for (std::uint64_t j = 0; j < k; ++j) acc += static_cast<std::int64_t>(qx[j]) * row[j];
+        float v = static_cast<float>(static_cast<double>(acc) + qb[r]) * static_cast<float>(deq[r]);
+        if (gs && !bias.empty()) v += bias[r];
+        y[r] = cast_md(v, md);
+      }
+      break;
+    }
+    case QuantType::W8A8_DYNAMIC:
+    case QuantType::W4A8_DYNAMIC: {
+      // vllm-ascend creates W4A8 scales as F32 parameters, the rest in the
+      // model dtype (docs/research/va-params.md).
+      const Dtype held = !gs && m.type->type == QuantType::W4A8_DYNAMIC ? Dtype::F32 : md;
+      auto ws = param(c, m, Role::WeightScale, held);
+      if (ws.size() != n) return {};
+      float amax = 0;
+      for (float v : x) amax = std::max(amax, std::fabs(v));
+      const float st = amax / 127.0f;
+      std::vector<std::int32_t> qx(k, 0);
+      if (st > 0)
+        for (std::uint64_t j = 0; j < k; ++j) qx[j] = static_cast<std::int32_t>(std::clamp(round_even(x[j] / st), -127.0f, 127.0f));
+      for (std::uint64_t r = 0; r < n; ++r) {
+        std::int64_t acc = 0;
+        const std::int8_t* row = q + r * k;
+        for (std::uint64_t j = 0; j < k; ++j) acc += static_cast<std::int64_t>(qx[j]) * row[j];
+        float v = static_cast<float>(acc) * st * ws[r];
+        if (!bias.empty()) v += bias[r];
+        y[r] = cast_md(v, md);
+      }
+      break;
+    }
+    default: {  // weight-only: W = cast_md((q - offset) * scale) per (row, group)
+      const TensorRef* wst = m.tensor(Role::WeightScale);
+      auto ws = param(c, m, Role::WeightScale, md), wo = param(c, m, Role::WeightOffset, md);
+      if (ws.empty() || ws.size() % n != 0 || wo.size() != ws.size()) return {};
+      const std::uint64_t G = ws.size() / n;
+      if (k % G != 0) return {};
+      const bool transposed = gs && wst->info->shape.size() == 2;  // Golden-Stick [G, n]
+      for (std::uint64_t r = 0; r < n; ++r) {
+        double acc = 0;
+        const std::int8_t* row = q + r * k;
+        for (std::uint64_t j = 0; j < k; ++j) {
+          const std::uint64_t g = j / (k / G), idx = transposed ? g * n + r : r * G + g;
+          acc += static_cast<double>(x[j]) * cast_md((static_cast<double>(row[j]) - wo[idx]) * ws[idx], md);
+        }
+        float v = static_cast<float>(acc);
+        if (!bias.empty()) v += bias[r];
+        y[r] = cast_md(v, md);
+      }
+    }
+  }
+  return y;
+}
+
+std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Checkpoint& dst,
+                                               const std::vector<std::string>& lossy_prefixes, const VerifyOptions& o) {
+  std::map<std::string, const Module*> dst_modules;
+  for (const Module& m : dst.modules())
+    if (m.scope == QuantScope::Linear) dst_modules[m.prefix] = &m;
+  std::vector<const Module*> todo;
+  for (const Module& m : src.modules())
+    if (m.scope == QuantScope::Linear && m.type && m.type->type != QuantType::FLOAT) todo.push_back(&m);
+  std::vector<LayerDifference> rows(todo.size());
+  const Dtype md = src.model_dtype().value_or(Dtype::BF16);
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) {
+      const Module& m = *todo[i];
+      LayerDifference& row = rows[i];
+      row.prefix = m.prefix;
+      row.kind = m.tag + " " + std::string(layer_map_column(parse_module_name(m.prefix)));
+      row.exact_expected = std::find(lossy_prefixes.begin(), lossy_prefixes.end(), m.prefix) == lossy_prefixes.end();
+      auto it = dst_modules.find(m.prefix);
+      std::string why;
+      if (it == dst_modules.end()) {
+        row.evaluated = false;
+        row.note = "not in the result";
+        continue;
+      }
+      if (!can_evaluate(src, m, &why) || !can_evaluate(dst, *it->second, &why)) {
+        row.evaluated = false;
+        row.note = why;
+        continue;
+      }
+      const std::uint64_t k = *m.match->vars.k;
+      // Inputs depend on the module and the seed only, not on thread order.
+      std::seed_seq seq{o.seed, static_cast<std::uint32_t>(std::hash<std::string>{}(m.prefix))};
+      std::mt19937 rng(seq);
+      std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+      for (unsigned t = 0; t < std::max(1u, o.trials); ++t) {
+        std::vector<float> h(k);
+        for (float& v : h) v = cast_md(dist(rng), md);
+        std::vector<float> a, b;
+        auto st = guard_mapped_reads(src.root().string(), [&]() -> Status {
+          a = evaluate_linear(src, m, h);
+          b = evaluate_linear(dst, *it->second, h);
+          return ok_status();
+        });
+        if (!st || a.empty() || a.size() != b.size()) {
+          row.evaluated = false;
+          row.note = st ? "could not evaluate" : st.error().to_string();
+          break;
+        }
+        // Relative to the layer's largest output for this input: outputs
+        // near zero would make an element-wise ratio meaningless.
+        double amax = 0;
+        for (float v : a) amax = std::max(amax, static_cast<double>(std::fabs(v)));
+        for (std::size_t r = 0; r < a.size(); ++r) {
+          if (a[r] == b[r] || (std::isnan(a[r]) && std::isnan(b[r]))) continue;
+          const double d = std::fabs(static_cast<double>(a[r]) - b[r]);
+          row.max_abs = std::max(row.max_abs, std::isnan(d) ? INFINITY : d);
+          row.max_rel = std::max(row.max_rel, amax > 0 && !std::isnan(d) ? d / amax : INFINITY);
+        }
+      }
+    }
+  };
+  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+  return rows;
+}
+
+bool verify_passed(const std::vector<LayerDifference>& rows) {
+  for (const LayerDifference& r : rows)
+    if (r.evaluated && r.exact_expected && (r.max_abs > 0 || r.max_rel > 0)) return false;
+  return true;
+}
+
+std::string render_verify(const std::vector<LayerDifference>& rows) {
+  struct Agg {
+    std::size_t layers = 0, differing = 0;
+    double max_abs = 0, max_rel = 0;
+    bool exact = true;
+  };
+  std::map<std::string, Agg> by_kind;
+  std::size_t skipped = 0;
+  for (const LayerDifference& r : rows) {
+    if (!r.evaluated) {
+      ++skipped;
+      continue;
+    }
+    Agg& a = by_kind[r.kind];
+    ++a.layers;
+    a.exact &= r.exact_expected;
+    if (r.max_abs > 0 || r.max_rel > 0) ++a.differing;
+    a.max_abs = std::max(a.max_abs, r.max_abs);
+    a.max_rel = std::max(a.max_rel, r.max_rel);
+  }
+  std::ostringstream o;
+  o << "verify: every linear layer evaluated in source and result on the same random inputs\n";
+  std::size_t w = 4;
+  for (const auto& [k, a] : by_kind) w = std::max(w, k.size());
+  for (const auto& [k, a] : by_kind) {
+    o << "  " << k << std::string(w - k.size(), ' ') << "  " << a.layers << " layers  max |dy| " << a.max_abs
+      << "  max |dy|/max|y| " << a.max_rel << (a.exact ? "  (exact: must be 0)" : "  (lossy: bound in the plan)") << "\n";
+  }
+  for (const LayerDifference& r : rows)
+    if (r.evaluated && r.exact_expected && (r.max_abs > 0 || r.max_rel > 0))
+      o << "  DIFFERS: " << r.prefix << " (planned exact): max |dy| " << r.max_abs << "\n";
+  if (skipped) {
+    o << "  not evaluated: " << skipped << " layers";
+    for (const LayerDifference& r : rows)
+      if (!r.evaluated) {
+        o << " (e.g. " << r.prefix << ": " << r.note << ")";
+        break;
+      }
+    o << "\n";
+  }
+  o << (verify_passed(rows) ? "verify: PASS\n" : "verify: FAIL\n");
+  return o.str();
+}
+
+}  // namespace qkit::convert
