@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <boost/program_options.hpp>
@@ -274,13 +275,41 @@ int main(int argc, char** argv) {
                  "##############################", pct, done / 1e6, total / 1e6, rate / 1e6,
                  rate > 0 ? (total - done) / rate : 0.0);
   };
+  // The result is validated (and with --verify evaluated) in its temporary
+  // directory, before it replaces DST: a result that fails leaves nothing
+  // behind under the final name.
+  const bool verify = vm.count("verify") > 0;
+  const bool check_result = vm.count("no-validate") == 0;
+  validate::ValidateOptions vo;
+  vo.target = target->runtime;
+  vo.version = target->version;
+  std::optional<validate::Report> report;
+  std::string verify_text;
+  bool verified = true;
+  if (verify || check_result)
+    plan->layout.before_commit = [&](const fs::path& written) -> Status {
+      auto out = Checkpoint::open(written);
+      if (!out) return std::move(out).error();
+      if (verify) {
+        std::vector<std::string> lossy;
+        for (const auto& v : plan->lossy) lossy.push_back(v.prefix);
+        auto rows = convert::verify_conversion(*c, *out, lossy, {});
+        verify_text = convert::render_verify(rows);
+        verified = convert::verify_passed(rows);
+      }
+      if (check_result) {
+        report = validate::validate(*out, vo);
+        report->path = dst.string();
+      }
+      if (!verified) return Error(Errc::result_rejected, "--verify: a layer planned exact computes differently");
+      if (report && report->errors)
+        return Error(Errc::result_rejected, "the result fails qvalidate --target " + target->to_string() + " (" +
+                                                std::to_string(report->errors) + " errors)");
+      return ok_status();
+    };
   auto st = convert::execute_plan(*plan, dst, policy,
                                   tty ? std::function<void(std::uint64_t, std::uint64_t)>(progress) : nullptr);
   if (tty) std::fprintf(stderr, "\n");
-  if (!st) {
-    std::cerr << "qconvert: " << st.error().to_string() << "\n";
-    return is_usage_error(st.error().code) ? kExitUsage : kExitFail;
-  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // The summary comes after validation and says how it went.
   auto summary = [&](const std::string& verdict) {
@@ -292,45 +321,22 @@ int main(int argc, char** argv) {
     for (const auto& v : plan->lossy)
       std::cout << "  lossy: " << escape_for_display(v.prefix) << ": " << v.reason << " (bound: " << v.bound << ")\n";
   };
-  const bool verify = vm.count("verify") > 0;
-  if (vm.count("no-validate") && !verify) {
-    summary("not validated (--no-validate)");
+  if (!verify_text.empty()) std::cout << verify_text;
+  const std::string against = "qvalidate --target " + target->to_string();
+  if (!st) {
+    if (st.error().code == Errc::result_rejected) {
+      if (report && report->errors) std::cerr << validate::render_text(*report, {});
+      std::cerr << "qconvert: " << st.error().detail << "; nothing was written to " << dst.string() << "\n";
+      summary("FAIL (" + st.error().detail + ")");
+      return kExitFail;
+    }
+    std::cerr << "qconvert: " << st.error().to_string() << "\n";
+    return is_usage_error(st.error().code) ? kExitUsage : kExitFail;
+  }
+  if (!check_result) {
+    summary(verify ? "verified, not validated (--no-validate)" : "not validated (--no-validate)");
     return kExitOk;
   }
-  auto out = Checkpoint::open(dst);
-  if (!out) {
-    std::cerr << "qconvert: cannot reopen the result: " << out.error().to_string() << "\n";
-    summary("FAIL");
-    return kExitFail;
-  }
-  // --verify: every linear layer of source and result evaluated with its
-  // family's integer inference formula on the same seeded random inputs.
-  bool verified = true;
-  if (verify) {
-    std::vector<std::string> lossy;
-    for (const auto& v : plan->lossy) lossy.push_back(v.prefix);
-    auto rows = convert::verify_conversion(*c, *out, lossy, {});
-    std::cout << convert::render_verify(rows);
-    verified = convert::verify_passed(rows);
-  }
-  if (vm.count("no-validate")) {
-    summary(verified ? "verified, not validated (--no-validate)" : "FAIL (--verify: a layer planned exact computes differently)");
-    return verified ? kExitOk : kExitFail;
-  }
-  validate::ValidateOptions vo;
-  vo.target = target->runtime;
-  vo.version = target->version;
-  auto report = validate::validate(*out, vo);
-  const std::string against = "qvalidate --target " + target->to_string();
-  if (!verified) {
-    summary("FAIL (--verify: a layer planned exact computes differently)");
-    return kExitFail;
-  }
-  if (report.errors) {
-    std::cerr << validate::render_text(report, {});
-    summary("FAIL (" + against + ": " + std::to_string(report.errors) + " errors)");
-    return kExitFail;
-  }
-  summary("PASS (" + against + ": " + std::to_string(report.warnings) + " warnings)");
+  summary("PASS (" + against + ": " + std::to_string(report->warnings) + " warnings)");
   return kExitOk;
 }

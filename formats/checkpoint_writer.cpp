@@ -101,6 +101,8 @@ Status write_checkpoint(const fs::path& dst, const CheckpointContent& content, c
     if (ec) return Error(Errc::io_read, "cannot list the written files: " + ec.message()).in_file(tmp->string());
     if (auto st = out->write_marker(); !st) return st;
   }
+  if (o.before_commit)
+    if (auto st = o.before_commit(*tmp); !st) return st;
   return out->commit();
 }
 

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,6 +62,10 @@ struct LayoutOptions {
   bool replace = false;             // replace an existing destination qkit wrote (its marker lists every file)
   bool replace_foreign = false;     // with replace: replace any existing directory
   bool mark_output = false;         // write the marker (kOutputMarkerName) listing the files written
+  // Called with the finished temporary directory before it replaces the
+  // destination; an error leaves no destination (qconvert validates and
+  // verifies the result here).
+  std::function<Status(const std::filesystem::path& written)> before_commit;
 };
 
 // The description style the layout's producer uses.

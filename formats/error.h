@@ -92,6 +92,7 @@ namespace qkit {
   X(out_busy, "out-busy", "another run is writing the same output")                            \
   /* conversion */                                                                             \
   X(value_out_of_range, "value-out-of-range", "a source value does not fit the target encoding (never wrapped)") \
+  X(result_rejected, "result-rejected", "the converted result failed qvalidate or --verify, so it was not put in place") \
   /* generic */                                                                                \
   X(invalid_argument, "invalid-argument", "an argument is out of range")                       \
   X(internal, "internal", "internal error (please report)")

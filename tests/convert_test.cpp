@@ -286,6 +286,21 @@ TEST(Verify, CatchesALayerThatComputesDifferently) {
   EXPECT_NE(convert::render_verify(rows).find("DIFFERS: model.layers.1.mlp.up_proj"), std::string::npos);
 }
 
+// A result that fails qvalidate is not put in place: no DST, no litter.
+TEST(Execute, AResultThatFailsQvalidateLeavesNoDirectory) {
+  test::TempDir d;
+  fs::path src = sample(d, "tiny-llama-w8a8-dynamic-msmodelslim");
+  // Golden-Stick output validated for vllm-ascend, which reads msModelSlim only.
+  auto r = test::run_tool(QKIT_QCONVERT, {"--from", "msmodelslim", "--to", "mindspore", "--target", "vllm-ascend",
+                                          src.string(), (d / "out").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("target.family"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing was written"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("FAIL"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(d / "out"));
+  EXPECT_TRUE(test::litter_beside(d / "out").empty());
+}
+
 TEST(Verify, CommandLinePrintsPerKindAndPasses) {
   test::TempDir d;
   fs::path src = sample(d, "tiny-qwen-w8a8-msmodelslim");
