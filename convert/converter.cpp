@@ -352,7 +352,17 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       else out_values(P + sfx(Role::DeqScale), Dtype::F32, {n}, dq, T, deq->info->name,
                       "same float32 values as F32 (the MindSpore runtimes' parameter dtype)");
       out_copy(P + sfx(Role::QuantBias), *qb, T);
-      if (bias) p_.notes.push_back(P + "bias: stays folded in quant_bias (as msModelSlim computes it); no separate bias");
+      if (bias) {
+        // The Golden-Stick runtimes own a bias parameter for a biased layer
+        // and add it after dequantization; vllm-mindspore creates it with
+        // mint.empty and skips absent tensors (layers/linear.py@a7b56a427666),
+        // so it must be written. The float bias stays folded in quant_bias
+        // as msModelSlim computed it, so the bias written is zero: exact.
+        out_values(P + sfx(Role::Bias), md_, {n}, std::vector<double>(n, 0.0), T, bias->info->name,
+                   "zeros: the float bias stays folded in quant_bias (exact)");
+        p_.notes.push_back(P + "bias: written as zeros; the float bias stays folded in quant_bias as msModelSlim computed it "
+                           "(converting back recovers it as round(bias/deq_scale)*deq_scale)");
+      }
       break;
     }
     case QuantType::W8A8_DYNAMIC:
@@ -487,14 +497,18 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
                 "(input_scale[0]); qconvert --verify measures the outputs");
         }
       }
-      if (bias) {
+      // A zero bias (what qkit writes for a bias msModelSlim folded into
+      // quant_bias) adds nothing: quant_bias carries over exactly.
+      std::vector<double> bias_v = bias ? values(c_, *bias) : std::vector<double>{};
+      const bool zero_bias = bias && std::all_of(bias_v.begin(), bias_v.end(), [](double x) { return x == 0; });
+      if (bias && !zero_bias) {
         double worst = 0;
         for (double d : dq) worst = std::max(worst, std::fabs(d) / 2);
         lossy(m.prefix, "Golden-Stick adds the float bias after dequantization; msModelSlim folds it into quant_bias",
               "|dy| <= deq_scale/2 per output, at most " + sci(worst));
       }
       out_copy(P + sfx(Role::Weight), *w, T);
-      if (bias) {
+      if (bias && !zero_bias) {
         auto qv = values(c_, *qb), b = values(c_, *bias);
         std::vector<double> folded(n);
         for (std::uint64_t r = 0; r < n; ++r) folded[r] = qv[r] + round_even(b[r] / dq[r]);
@@ -508,7 +522,39 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
       if (deq->info->dtype == dd) out_copy(P + sfx(Role::DeqScale), *deq, T);
       else out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
-      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen + " (kept for reference)");
+      if (bias && zero_bias) {
+        // msModelSlim keeps the float bias beside quant_bias for reference
+        // (vLLM-Ascend uses quant_bias only) and qvalidate checks the two
+        // agree, so it is recovered from what quant_bias holds beyond
+        // Golden-Stick's offset term: round(bias/deq)*deq, exact for the
+        // runtime, which never reads it.
+        // msModelSlim: quant_bias = round(bias/deq - input_offset*sum_k(q)),
+        // so bias ~ (quant_bias + input_offset*sum_k(q)) * deq. A layer whose
+        // quant_bias is Golden-Stick's own precision-aligned offset term
+        // holds no folded bias: its reference bias is 0.
+        std::vector<double> recovered(n, 0.0), folded(n, 0.0);
+        auto qv = values(c_, *qb);
+        const double zp = off[0];
+        const auto* q = reinterpret_cast<const std::int8_t*>(c_.data(*w).data());
+        bool native = true;
+        for (std::uint64_t r = 0; r < n; ++r) {
+          std::int64_t sum = 0;
+          for (std::uint64_t j = 0; j < k; ++j) sum += q[r * k + j];
+          const double corr = zp * static_cast<double>(sum);
+          const float d32 = narrow_to_float(dq[r]);
+          const float cast = static_cast<float>(decode_one(narrow_to_float(-corr * dq[r]), md_));
+          const double aligned = d32 != 0 ? round_even(static_cast<double>(cast) / static_cast<double>(d32)) : 0.0;
+          native &= std::fabs(qv[r] - aligned) <= 1.0;
+          folded[r] = (qv[r] + corr) * dq[r];
+        }
+        if (!native) recovered = folded;
+        out_values(P + sfx(Role::Bias), sd, {n}, recovered, "FLOAT", qb->info->name,
+                   "reference bias recovered from quant_bias: (quant_bias - Golden-Stick's offset term) * deq_scale");
+        p_.notes.push_back(P + "bias: the Golden-Stick bias is zero and quant_bias carries the folded one; msModelSlim's "
+                           "reference bias is recovered as round(bias/deq_scale)*deq_scale (the runtime reads quant_bias only)");
+      } else if (bias) {
+        out_values(P + sfx(Role::Bias), sd, {n}, bias_v, "FLOAT", bias->info->name, widen + " (kept for reference)");
+      }
       break;
     }
     case QuantType::W8A8_DYNAMIC:

@@ -417,6 +417,61 @@ TEST(RoundTrip, W4A16ThroughMsModelSlimV0IsBitExact) {
   }
 }
 
+// Qwen2-style biased q/k/v in static W8A8. Golden-Stick's runtimes own a
+// bias parameter and add it after dequantization (vllm-mindspore a8w8.py
+// apply @a7b56a427666), so the bias is written, as zeros, while
+// msModelSlim's folded quant_bias carries over: exact both ways, both
+// results pass qvalidate, and the only tensors that change on the way back
+// are the reference biases, now round(bias/deq)*deq, which the plan names.
+TEST(RoundTrip, BiasedW8A8IsExactBothWaysAndNamesTheReferenceBias) {
+  test::TempDir d;
+  Checkpoint a = open(sample(d, "tiny-qwen-w8a8-msmodelslim"));
+  ConvertOptions to_gs;
+  to_gs.to = Family::GoldenStick;
+  auto p1 = convert::plan_conversion(a, to_gs);
+  ASSERT_TRUE(p1.ok() && p1->executable(false)) << (p1.ok() ? convert::render_plan(*p1) : "");
+  EXPECT_TRUE(p1->lossy.empty());
+  const std::string plan_there = convert::render_plan(*p1);
+  ASSERT_TRUE(convert::execute_plan(*p1, d / "gs", false).ok());
+  Checkpoint gs = open(d / "gs");
+  const TensorRef* gb = gs.find("model.layers.0.self_attn.q_proj.bias");
+  ASSERT_NE(gb, nullptr);
+  for (double v : vals(gs, gb)) EXPECT_EQ(v, 0.0);
+  EXPECT_EQ(validate::validate(gs, validate::ValidateOptions{}).errors, 0u);
+  ConvertOptions to_ms;
+  to_ms.to = Family::MsModelSlim;
+  auto p2 = convert::plan_conversion(gs, to_ms);
+  ASSERT_TRUE(p2.ok() && p2->executable(false)) << (p2.ok() ? convert::render_plan(*p2) : "");
+  EXPECT_TRUE(p2->lossy.empty()) << convert::render_plan(*p2);
+  const std::string plan_text = convert::render_plan(*p2);
+  ASSERT_TRUE(convert::execute_plan(*p2, d / "ms", false).ok());
+  Checkpoint back = open(d / "ms");
+  auto r = validate::validate(back, validate::ValidateOptions{});
+  for (const auto& f : r.findings)
+    if (f.severity == Severity::Error) ADD_FAILURE() << f.rule << " " << f.tensor << ": " << f.message;
+  for (const auto& [x, y] : {std::pair{&a, &gs}, std::pair{&gs, &back}}) {
+    auto rows = convert::verify_conversion(*x, *y, {}, {});
+    EXPECT_TRUE(convert::verify_passed(rows)) << convert::render_verify(rows);
+  }
+  for (const TensorRef& t : a.tensors()) {
+    const TensorRef* u = back.find(t.info->name);
+    ASSERT_NE(u, nullptr) << t.info->name;
+    auto x = a.data(t), y = back.data(*u);
+    const bool same = u->info->dtype == t.info->dtype && x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0;
+    if (std::string_view(t.info->name).ends_with(".bias")) {
+      EXPECT_NE(plan_text.find("note: " + t.info->name + ": the Golden-Stick bias is zero"), std::string::npos) << t.info->name;
+      // round(b/deq)*deq is within deq/2 of b.
+      auto b0 = vals(a, &t), b1 = vals(back, u);
+      auto deq = vals(a, a.find(t.info->name.substr(0, t.info->name.size() - 4) + "deq_scale"));
+      for (std::size_t i = 0; i < b0.size(); ++i) EXPECT_LE(std::fabs(b0[i] - b1[i]), deq[i] / 2 * 1.01 + 1e-6) << t.info->name;
+    } else if (!same) {
+      // Only what the plan there named: F32 scales narrowed to the model
+      // dtype the Golden-Stick runtimes hold them in (same computation).
+      EXPECT_NE(plan_there.find("note: " + t.info->name + ": F32 -> BF16"), std::string::npos) << t.info->name;
+    }
+  }
+}
+
 TEST(RoundTrip, SingleGroupW4A16BecomesPerChannelPackedAlongK) {
   // tiny-llama-w4a16-golden-stick has group size 64: q/k/v/gate/up (k = 64)
   // hold one group, down_proj (k = 128) two. msModelSlim's saver packs a
@@ -514,8 +569,9 @@ TEST(Plan, ListsEveryOutputTensorWithSourceAndTransform) {
   bool ok = false;
   std::string text = plan_text(d, "tiny-qwen-w8a8-msmodelslim", Family::GoldenStick, {}, &ok);
   EXPECT_TRUE(ok);
-  // 14 modules x 7 tensors (the q/k/v biases stay folded in quant_bias) + 7 float tensors.
-  EXPECT_NE(text.find("plan: msmodelslim -> golden-stick (golden-stick), 105 tensors"), std::string::npos) << text;
+  // 14 modules x 7 tensors + the 6 q/k/v biases (2 layers; written as zeros,
+  // the float bias staying folded in quant_bias) + 7 float tensors.
+  EXPECT_NE(text.find("plan: msmodelslim -> golden-stick (golden-stick), 111 tensors"), std::string::npos) << text;
   EXPECT_NE(text.find("model.layers.0.self_attn.q_proj.input_scale  BF16 [64]  W8A8  <- "
                       "model.layers.0.self_attn.q_proj.input_scale  (scalar -> [k])"),
             std::string::npos)
@@ -524,7 +580,7 @@ TEST(Plan, ListsEveryOutputTensorWithSourceAndTransform) {
                       "model.layers.0.self_attn.q_proj.deq_scale / model.layers.0.self_attn.q_proj.input_scale"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("note: model.layers.0.self_attn.q_proj.bias: stays folded in quant_bias"), std::string::npos);
+  EXPECT_NE(text.find("note: model.layers.0.self_attn.q_proj.bias: written as zeros"), std::string::npos);
 }
 
 TEST(Execute, FailureLeavesNoDestinationAndNoTemporaryFiles) {

@@ -508,7 +508,8 @@ void check_numerics(Context& ctx) {
         }
         // A Golden-Stick module without a float bias may carry one folded into
         // quant_bias (checkpoints converted from msModelSlim do): a warning.
-        const bool maybe_folded = !ms && (b_t == nullptr);
+        const bool zero_bias = !bias.empty() && std::all_of(bias.begin(), bias.end(), [](const auto& x) { return x && *x == 0; });
+        const bool maybe_folded = !ms && (b_t == nullptr || zero_bias);
         if (bad)
           ctx.out.add(Rule::NumericQuantBias, maybe_folded ? Severity::Warning : Severity::Error, std::to_string(bad) + " of " + std::to_string(qb.size()) + " quant_bias values disagree with " +
                           (ms ? "round(bias/deq_scale - input_offset*sum_k(weight))"
