@@ -306,7 +306,7 @@ class Planner {
 
 void Planner::ms_to_gs(const ModuleParts& mp) {
   const Module& m = *mp.m;
-  const std::string& T = m.tag;
+  const std::string T = m.type->type == QuantType::W8A8_MIX ? std::string("W8A8") : m.tag;
   const std::string P = m.prefix + ".";
   const std::uint64_t n = mp.n, k = mp.k;
   const QuantType t = m.type->type;
@@ -325,7 +325,13 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
     return std::all_of(v.begin(), v.end(), [](double x) { return x == 0; });
   };
   switch (t) {
+    case QuantType::W8A8_MIX:
     case QuantType::W8A8: {
+      if (t == QuantType::W8A8_MIX)
+        lossy(m.prefix, "W8A8_MIX quantizes prefill activations per token (dynamic) and decode ones with the static "
+                        "scale; Golden-Stick's W8A8 is static only, so the prefill path changes to per-tensor",
+              "decode computes the same; prefill activations use the calibrated static scale instead of each token's "
+              "range (error depends on the inputs, not bounded by the checkpoint)");
       if (!zero_offsets(wo)) return refuse(m.prefix, "asymmetric weight offsets: Golden-Stick W8A8 weights are symmetric");
       auto s = values(c_, *in_s), off = values(c_, *in_o), dq = values(c_, *deq);
       std::vector<double> scale;
@@ -600,7 +606,9 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       auto scale = values(c_, *ws), off = values(c_, *wo);
       if (ws->info->shape.size() != 2 || ws->info->shape[0] != 1)
         return refuse(m.prefix, "int4 weights with " + std::to_string(ws->info->shape.size() == 2 ? ws->info->shape[0] : 0) +
-                                    " groups: msModelSlim's W4A8_DYNAMIC is per output channel");
+                                    " groups: msModelSlim's current W4A8_DYNAMIC is per output channel, and vLLM-Ascend "
+                                    "main refuses per-group W4A8 (group_size > 0); no option converts it without "
+                                    "re-quantizing from the float weights");
       if (!std::all_of(off.begin(), off.end(), [](double x) { return x == 0; }))
         return refuse(m.prefix, "asymmetric int4 weights: msModelSlim's W4A8_DYNAMIC is symmetric");
       out_int4(P + sfx(Role::Weight), *w, Int4Layout::TransposedPackedN, Int4Layout::PackedN, n, k, T, false);
@@ -635,6 +643,15 @@ Status Planner::run() {
   p_.from = from_;
   p_.to = o_.to;
   p_.flavour = o_.flavour.value_or(o_.to == Family::GoldenStick ? Layout::GoldenStick : Layout::MsModelSlimV1);
+  // Without --flavour: the newest msModelSlim layout that holds every layer.
+  // The current saver (v1) writes no W4A16, the legacy ascendV1 one (v0) does.
+  if (!o_.flavour && o_.to == Family::MsModelSlim &&
+      std::any_of(c_.modules().begin(), c_.modules().end(),
+                  [](const Module& m) { return m.type && m.type->type == QuantType::W4A16; })) {
+    p_.flavour = Layout::MsModelSlimV0;
+    p_.notes.push_back("flavour v0 (legacy ascendV1 names): msModelSlim's current saver writes no W4A16 layers; "
+                       "--flavour overrides");
+  }
   if (layout_row(p_.flavour).family != o_.to || flavour_name(p_.flavour).empty())
     return Error(Errc::invalid_argument, "flavour " + std::string(flavour_name(p_.flavour)) + " is not a " +
                                              std::string(family_name(o_.to)) + " layout");
@@ -652,8 +669,14 @@ Status Planner::run() {
     }
     ++type_count_[std::string(quant_type_name(m.type->type))];
     if (m.scope == QuantScope::Attention) {
-      refuse(m.prefix, std::string(quant_type_name(m.type->type)) +
-                           " attention tensors: Golden-Stick's current savers store no KV-cache or FA quantization");
+      if (o_.drop_kv_quant)
+        p_.notes.push_back(m.prefix + ": " + std::string(quant_type_name(m.type->type)) +
+                           " attention quantization dropped (--drop-kv-quant): the target computes this attention's "
+                           "KV cache / FA in the model dtype");
+      else
+        refuse(m.prefix, std::string(quant_type_name(m.type->type)) +
+                             " attention tensors: Golden-Stick's current savers store no KV-cache or FA quantization "
+                             "(--drop-kv-quant converts without it)");
       for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);
       continue;
     }

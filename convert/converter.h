@@ -44,6 +44,7 @@ struct ConvertOptions {
   std::uint64_t max_shard_bytes = 4ull << 30;
   bool allow_lossy = false;
   bool keep_quantization_config = false;    // msModelSlim output: keep config.json quantization_config
+  bool drop_kv_quant = false;               // convert without KV-cache int8 (C8) / FA quantization, stated in the plan
 };
 
 struct PlannedTensor {

@@ -104,6 +104,8 @@ int main(int argc, char** argv) {
       "dry-run,n", "print the plan (every output tensor, its source and transform) and stop")(
       "force", "replace an existing DST that qkit wrote; --force=DST replaces any directory DST")("allow-lossy", "convert layers that cannot be exact, reporting the bound")(
       "keep-quantization-config", "keep config.json quantization_config in msModelSlim output")(
+      "drop-kv-quant", "convert without KV-cache int8 (C8) and FA quantization, which the target family cannot store "
+                       "(the plan says so)")(
       "no-validate", "do not run qvalidate on the result")(
       "ignore-source-errors", "convert even when qvalidate finds errors in SRC (they are listed first)")(
       "verify", "after writing, evaluate every linear layer of SRC and DST on seeded random inputs with each family's "
@@ -155,6 +157,7 @@ int main(int argc, char** argv) {
   o.to = *to;
   o.allow_lossy = vm.count("allow-lossy") > 0;
   o.keep_quantization_config = vm.count("keep-quantization-config") > 0;
+  o.drop_kv_quant = vm.count("drop-kv-quant") > 0;
   auto shard = parse_size(vm["shard-size"].as<std::string>());
   if (!shard) {
     std::cerr << "qconvert: bad --shard-size\n";

@@ -546,7 +546,10 @@ TEST(Refusals, SayWhichLayerAndWhy) {
   bool ok = true;
   std::string mix = plan_text(d, "tiny-llama-w8a8-mix-msmodelslim-v0", Family::GoldenStick, {}, &ok);
   EXPECT_FALSE(ok);
-  EXPECT_NE(mix.find("refused: model.layers.0.self_attn.q_proj: Golden-Stick has no W8A8_MIX layers"), std::string::npos)
+  // W8A8_MIX goes to Golden-Stick's static W8A8 only with --allow-lossy: its
+  // prefill path changes from per-token to per-tensor.
+  EXPECT_NE(mix.find("lossy: model.layers.0.self_attn.q_proj: W8A8_MIX quantizes prefill activations per token"),
+            std::string::npos)
       << mix;
   std::string smooth = plan_text(d, "tiny-qwen-w8a8-golden-stick", Family::MsModelSlim, {}, &ok);
   EXPECT_FALSE(ok);
@@ -555,13 +558,59 @@ TEST(Refusals, SayWhichLayerAndWhy) {
   EXPECT_EQ(smooth.find("refused: model.layers.1.self_attn.q_proj"), std::string::npos)
       << "q/k/v read the input norm: their smoothing folds";
   std::string w4 = plan_text(d, "tiny-llama-w4a16-golden-stick", Family::MsModelSlim, {}, &ok);
-  EXPECT_NE(w4.find("writes no W4A16; convert with --flavour v0"), std::string::npos) << w4;
+  // Without --flavour the newest layout that holds every layer: v0 for W4A16.
+  EXPECT_NE(w4.find("plan: golden-stick -> msmodelslim (v0)"), std::string::npos) << w4;
+  EXPECT_NE(w4.find("note: flavour v0 (legacy ascendV1 names)"), std::string::npos) << w4;
+  std::string w4v1 = plan_text(d, "tiny-llama-w4a16-golden-stick", Family::MsModelSlim, Layout::MsModelSlimV1, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_NE(w4v1.find("writes no W4A16; convert with --flavour v0"), std::string::npos) << w4v1;
   std::string c8 = plan_text(d, "tiny-llama-w8a8-fp16-c8-msmodelslim", Family::GoldenStick, {}, &ok);
   EXPECT_NE(c8.find("C8 attention tensors: Golden-Stick's current savers store no KV-cache"), std::string::npos) << c8;
+  EXPECT_NE(c8.find("--drop-kv-quant converts without it"), std::string::npos) << c8;
   std::string plain = plan_text(d, "tiny-llama-w8a8-plain-golden-stick", Family::MsModelSlim, {}, &ok);
   EXPECT_FALSE(ok);
   EXPECT_NE(plain.find("lossy: model.layers.0.mlp.down_proj: Golden-Stick's plain W8A8 stores 1/x_scale"), std::string::npos)
       << plain;
+}
+
+// W8A8_MIX -> Golden-Stick's static W8A8 with --allow-lossy: the static
+// (decode) path is carried exactly, as --verify (which evaluates W8A8_MIX
+// on that path) shows; the result is tagged W8A8 and passes qvalidate.
+TEST(Refusals, W8A8MixGoesToStaticW8A8WithAllowLossy) {
+  test::TempDir d;
+  Checkpoint src = open(sample(d, "tiny-llama-w8a8-mix-msmodelslim-v0"));
+  ConvertOptions o;
+  o.to = Family::GoldenStick;
+  o.allow_lossy = true;
+  auto p = convert::plan_conversion(src, o);
+  ASSERT_TRUE(p.ok() && p->executable(true)) << (p.ok() ? convert::render_plan(*p) : p.error().to_string());
+  EXPECT_FALSE(p->executable(false));
+  ASSERT_TRUE(convert::execute_plan(*p, d / "gs", false).ok());
+  Checkpoint gs = open(d / "gs");
+  EXPECT_EQ(gs.tag_of("model.layers.0.self_attn.q_proj.weight"), "W8A8");
+  EXPECT_EQ(validate::validate(gs, validate::ValidateOptions{}).errors, 0u);
+  auto rows = convert::verify_conversion(src, gs, {}, {});
+  EXPECT_TRUE(convert::verify_passed(rows)) << convert::render_verify(rows);
+}
+
+// --drop-kv-quant: the KV-cache int8 tensors stay behind, the plan says so,
+// and every linear layer still converts exactly.
+TEST(Refusals, DropKvQuantConvertsWithoutTheAttentionQuantization) {
+  test::TempDir d;
+  Checkpoint src = open(sample(d, "tiny-llama-w8a8-fp16-c8-msmodelslim"));
+  ConvertOptions o;
+  o.to = Family::GoldenStick;
+  o.drop_kv_quant = true;
+  auto p = convert::plan_conversion(src, o);
+  ASSERT_TRUE(p.ok() && p->executable(false)) << (p.ok() ? convert::render_plan(*p) : p.error().to_string());
+  const std::string text = convert::render_plan(*p);
+  EXPECT_NE(text.find("attention quantization dropped (--drop-kv-quant)"), std::string::npos) << text;
+  ASSERT_TRUE(convert::execute_plan(*p, d / "gs", false).ok());
+  Checkpoint gs = open(d / "gs");
+  for (const TensorRef& t : gs.tensors()) EXPECT_EQ(t.info->name.find("kv_cache"), std::string::npos) << t.info->name;
+  EXPECT_EQ(validate::validate(gs, validate::ValidateOptions{}).errors, 0u);
+  auto rows = convert::verify_conversion(src, gs, {}, {});
+  EXPECT_TRUE(convert::verify_passed(rows)) << convert::render_verify(rows);
 }
 
 TEST(Plan, ListsEveryOutputTensorWithSourceAndTransform) {
