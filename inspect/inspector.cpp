@@ -14,6 +14,7 @@
 #include "formats/codecs.h"
 #include "formats/mapped_file.h"
 #include "formats/naming.h"
+#include "convert/evaluate.h"
 #include "inspect/dequant.h"
 
 namespace qkit::inspect {
@@ -389,7 +390,10 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
     if (m.scope != QuantScope::Linear) continue;
     auto it = mb.find(m.prefix);
     if (it == mb.end()) continue;
-    ModuleDiff md{m.prefix, m.tag, it->second->tag, std::nullopt, std::nullopt, ""};
+    ModuleDiff md;
+    md.prefix = m.prefix;
+    md.type_a = m.tag;
+    md.type_b = it->second->tag;
     auto guarded = guard_mapped_reads(a.root().string(), [&]() -> Status {
       auto da = WeightDequantizer::create(a, m), db = WeightDequantizer::create(b, *it->second);
       if (!da || !db) {
@@ -414,6 +418,17 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
     });
     if (!guarded) md.note = "unreadable: " + guarded.error().detail;
     d.modules.push_back(std::move(md));
+  }
+  // What the runtimes compute, layer by layer.
+  if (!d.modules.empty()) {
+    std::map<std::string, ModuleDiff*> by_prefix;
+    for (ModuleDiff& m : d.modules) by_prefix[m.prefix] = &m;
+    for (const convert::LayerDifference& r : convert::verify_conversion(a, b, {}, {})) {
+      auto it = by_prefix.find(r.prefix);
+      if (it == by_prefix.end() || !r.evaluated) continue;
+      it->second->max_output_diff = r.max_abs;
+      it->second->max_output_rel = r.max_rel;
+    }
   }
   return d;
 }

@@ -90,6 +90,10 @@ struct ModuleDiff {
   std::string type_a, type_b;
   std::optional<double> max_abs_diff;  // of the dequantized weights
   std::optional<double> max_abs;       // largest |W| of A, for scale
+  // What the runtimes compute: the layer evaluated in A and in B with each
+  // family's integer inference formula on the same seeded random inputs
+  // (convert/evaluate.h, as qconvert --verify).
+  std::optional<double> max_output_diff, max_output_rel;  // max |dy|, max |dy| / max |y|
   std::string note;                    // why no value could be computed
 };
 

@@ -331,6 +331,8 @@ std::string render_diff(const DiffResult& d, bool json) {
       ojson e = {{"prefix", m.prefix}, {"type_a", m.type_a}, {"type_b", m.type_b}};
       if (m.max_abs_diff) e["max_abs_diff"] = *m.max_abs_diff;
       if (m.max_abs) e["max_abs"] = *m.max_abs;
+      if (m.max_output_diff) e["max_output_diff"] = *m.max_output_diff;
+      if (m.max_output_rel) e["max_output_rel"] = *m.max_output_rel;
       if (!m.note.empty()) e["note"] = m.note;
       j["modules"].push_back(std::move(e));
     }
@@ -347,18 +349,32 @@ std::string render_diff(const DiffResult& d, bool json) {
     o << "\n";
   }
   if (!d.modules.empty()) {
-    double worst = 0;
-    std::string worst_at;
-    for (const ModuleDiff& m : d.modules)
-      if (m.max_abs_diff && *m.max_abs_diff >= worst) {
+    double worst = 0, worst_y = 0;
+    std::string worst_at, worst_y_at;
+    std::size_t evaluated = 0, same_output = 0;
+    for (const ModuleDiff& m : d.modules) {
+      if (m.max_abs_diff && *m.max_abs_diff > worst) {
         worst = *m.max_abs_diff;
         worst_at = m.prefix;
       }
-    o << "quantized linears in both: " << d.modules.size() << "; largest dequantized weight difference " << worst
+      if (m.max_output_diff) {
+        ++evaluated;
+        same_output += *m.max_output_diff == 0;
+        if (*m.max_output_diff > worst_y) {
+          worst_y = *m.max_output_diff;
+          worst_y_at = m.prefix;
+        }
+      }
+    }
+    o << "quantized linears in both: " << d.modules.size() << "; evaluated on the same random inputs: " << evaluated
+      << " (" << same_output << " compute identical outputs), largest output difference " << worst_y
+      << (worst_y_at.empty() ? "" : " (" + worst_y_at + ")") << "; largest dequantized weight difference " << worst
       << (worst_at.empty() ? "" : " (" + worst_at + ")") << "\n";
     for (const ModuleDiff& m : d.modules) {
-      if (m.max_abs_diff && *m.max_abs_diff == 0 && m.type_a == m.type_b) continue;
+      const bool same_y = m.max_output_diff && *m.max_output_diff == 0;
+      if ((same_y || (!m.max_output_diff && m.max_abs_diff && *m.max_abs_diff == 0)) && m.type_a == m.type_b) continue;
       o << "  " << escape_for_display(m.prefix) << "  " << m.type_a << " -> " << m.type_b;
+      if (m.max_output_diff) o << "  max |dy| " << *m.max_output_diff << " (|dy|/max|y| " << m.max_output_rel.value_or(0) << ")";
       if (m.max_abs_diff) o << "  max |dW| " << *m.max_abs_diff << " (max |W| " << m.max_abs.value_or(0) << ")";
       if (!m.note.empty()) o << "  " << m.note;
       o << "\n";

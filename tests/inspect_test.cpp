@@ -270,8 +270,12 @@ TEST(InspectDiff, IdenticalDifferentAndAcrossFamilies) {
   ASSERT_EQ(diff.changed.size(), 1u);
   EXPECT_EQ(diff.changed[0].name, "model.layers.0.mlp.up_proj.weight_scale");
   EXPECT_GT(diff.changed[0].max_abs_diff.value_or(0), 0);
-  for (const auto& m : diff.modules)
+  for (const auto& m : diff.modules) {
     EXPECT_EQ(m.max_abs_diff.value_or(-1) > 0, m.prefix == "model.layers.0.mlp.up_proj") << m.prefix;
+    // What the runtime computes differs on that layer only, too.
+    EXPECT_EQ(m.max_output_diff.value_or(-1) > 0, m.prefix == "model.layers.0.mlp.up_proj") << m.prefix;
+  }
+  for (const auto& m : same.modules) EXPECT_EQ(m.max_output_diff, 0.0) << m.prefix;
   // msModelSlim vs Golden-Stick W8A16 of the same model: different scales,
   // dequantized weights within one quantization step of each other.
   Checkpoint ms = open(sample(d, "tiny-llama-w8a16-msmodelslim"));
@@ -284,6 +288,10 @@ TEST(InspectDiff, IdenticalDifferentAndAcrossFamilies) {
   }
   std::string text = inspect::render_diff(x, false);
   EXPECT_NE(text.find("quantized linears in both: 14"), std::string::npos) << text;
+  // Two quantizations of one model compute differently: every layer is
+  // evaluated and its output difference shown.
+  for (const auto& m : x.modules) EXPECT_TRUE(m.max_output_diff.has_value()) << m.prefix;
+  EXPECT_NE(text.find("max |dy|"), std::string::npos) << text;
 }
 
 TEST(InspectDamaged, PrintsWhatItCanAndMarksTheRest) {
