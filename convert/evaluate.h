@@ -36,9 +36,11 @@ namespace qkit::convert {
 // quantization, stacked experts, MX and sparse types.
 bool can_evaluate(const Checkpoint& c, const Module& m, std::string* why = nullptr);
 
-// The module's outputs for input h (length k, values in the model dtype),
-// as the runtime computes them, each cast to the model dtype.
-std::vector<float> evaluate_linear(const Checkpoint& c, const Module& m, std::span<const float> h);
+// The module's outputs for each input (length k, values in the model
+// dtype), as the runtime computes them, each cast to the model dtype. The
+// weights are read once for all inputs. Empty when it cannot be evaluated.
+std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Module& m,
+                                                std::span<const std::vector<float>> inputs);
 
 struct LayerDifference {
   std::string prefix;
