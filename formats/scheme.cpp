@@ -324,8 +324,20 @@ SchemeMatch match_one(const Scheme& s, std::string_view own_tag, std::span<const
       m.mismatches.push_back({MismatchKind::Int4Marker, std::string(r.suffix), "__metadata__ marks it \"Int4\"",
                               "no Int4 marker"});
   }
+  // msModelSlim's V1 saver wraps a type with FlatQuant or SVD by renaming
+  // its tags (W4A4_MXFP4_FLATQUANT, W8A8_SVD_DYNAMIC, ...) and adding the
+  // wrapper's tensors: left_trans/right_trans/clip_ratio, svd_lowrank_l1/l2
+  // (Ascend/msmodelslim save/ascendv1.py@3de0a3c4e965 L683-756;
+  // docs/research/msmodelslim.md §5). The base scheme's tensors are checked
+  // as usual; the wrapper's are expected, not unexpected.
+  const bool flat = own_tag.find("FLATQUANT") != std::string_view::npos;
+  const bool svd = own_tag.find("_SVD") != std::string_view::npos;
+  auto wrapper_tensor = [&](std::string_view suffix) {
+    return (flat && (suffix == "left_trans" || suffix == "right_trans" || suffix == "clip_ratio")) ||
+           (svd && (suffix == "svd_lowrank_l1" || suffix == "svd_lowrank_l2"));
+  };
   for (const TensorFacts& t : tensors)
-    if (s.rule(t.suffix) == nullptr)
+    if (s.rule(t.suffix) == nullptr && !wrapper_tensor(t.suffix))
       m.mismatches.push_back({MismatchKind::Unexpected, t.suffix, "no such tensor in " + std::string(s.id), "present"});
   // msModelSlim's V0 saver packs int4 along k exactly when the scale's last
   // dimension is 1 (trans_flag = weight_scale.shape[-1] == 1; Ascend/

@@ -276,6 +276,26 @@ TEST(Match, SingleGroupW4A16IsPerChannelAndPackedAlongK) {
   EXPECT_EQ(good.scheme->id, "ms.W4A16.per-channel");
 }
 
+TEST(Match, FlatQuantWrappedMxFp4KeepsItsTransforms) {
+  // W4A4_MXFP4_FLATQUANT (registered by vllm-ascend since 0.20,
+  // w4a4_mxfp4_flatquant.py@182b75ea84ff L66-109): the MX FP4 tensors plus
+  // left_trans, right_trans, clip_ratio; msModelSlim tags the wrapper's
+  // tensors FLOAT_FLATQUANT when the layer has a bias, else the type
+  // (docs/research/msmodelslim.md §5). n = 32, k = 64: B = 2.
+  SchemeContext ctx;
+  ctx.model_dtype = Dtype::BF16;
+  auto t = facts({{"weight", Dtype::U8, {32, 32}, "W4A4_MXFP4_FLATQUANT", false},
+                  {"weight_scale", Dtype::U8, {32, 2}, "W4A4_MXFP4_FLATQUANT", false},
+                  {"left_trans", Dtype::F32, {8, 8}, "W4A4_MXFP4_FLATQUANT", false},
+                  {"right_trans", Dtype::F32, {8, 8}, "W4A4_MXFP4_FLATQUANT", false},
+                  {"clip_ratio", Dtype::F32, {1}, "W4A4_MXFP4_FLATQUANT", false}});
+  auto m = match_scheme(Family::MsModelSlim, QuantType::W4A4_MXFP4, "W4A4_MXFP4_FLATQUANT", t, ctx);
+  EXPECT_TRUE(m.ok()) << (m.mismatches.empty() ? "" : m.mismatches[0].suffix + ": " + m.mismatches[0].expected);
+  // Without the wrapper in its tag, the same transforms are unexpected.
+  for (auto& f : t) f.tag = "W4A4_MXFP4";
+  EXPECT_FALSE(match_scheme(Family::MsModelSlim, QuantType::W4A4_MXFP4, "W4A4_MXFP4", t, ctx).ok());
+}
+
 TEST(Match, GoldenStickPerExpertA8W4) {
   // One expert of Golden-Stick's split qwen3_moe A8W4 output: gate_proj
   // n = 32, k = 64, group_size 32 (G = 2): weight [16,64] qint4x2 with the
