@@ -299,6 +299,13 @@ class Planner {
   std::map<std::string, std::vector<double>> fold_vector_;
   std::map<std::string, std::set<std::string>> fold_members_;  // norm -> the smoothed modules folded into it
   std::set<std::uint64_t> group_sizes_;
+  // Smoothing of a layer that reads no norm (o_proj, down_proj), folded into
+  // the output channels of the layer that produces its input (v_proj,
+  // up_proj): producer -> per-output-channel multiplier; consumer -> the
+  // producer, or why it cannot be folded.
+  std::map<std::string, std::vector<double>> out_fold_;
+  std::map<std::string, std::string> in_fold_from_, in_fold_refusal_;
+  void plan_output_folds();
   std::map<std::string, int> type_count_;
 };
 
@@ -464,13 +471,23 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
               "the reciprocal is rounded: relative change of the activation scale <= " +
                   sci(std::fabs(decode_one(scale, md_) * s[0] - 1.0) + 1e-7));
       } else if (!std::all_of(s.begin(), s.end(), [&](double x) { return x == s[0]; })) {
-        // Per-channel smoothing: fold into the norm this linear reads, when there is one.
+        // Per-channel smoothing: fold into the norm this linear reads, when
+        // there is one, else into the output channels of the layer before.
         auto norm = feeding_norm(m.prefix);
-        if (!norm || !c_.find(*norm)) {
+        if (auto f = in_fold_from_.find(m.prefix); f != in_fold_from_.end()) {
+          lossy(m.prefix, "smoothing folded into " + f->second + "'s output channels (deq_scale and bias * input_scale[0] / "
+                          "input_scale[k]); the input is then quantized with one scale instead of k",
+                "float32 rounding of the scaled deq_scale (2^-24 relative) and of " + f->second +
+                    "'s output in the model dtype; each quantized input within one step (input_scale[0]); qconvert "
+                    "--verify measures the outputs");
+        } else if (!norm || !c_.find(*norm)) {
+          auto r = in_fold_refusal_.find(m.prefix);
           return refuse(m.prefix,
                         "per-channel activation scales (SmoothQuant) and the layer's input is not a norm's output, so "
-                        "the smoothing cannot be folded; msModelSlim stores one activation scale per layer");
-        }
+                        "the smoothing cannot be folded" +
+                            (r != in_fold_refusal_.end() ? " (" + r->second + ")" : std::string()) +
+                            "; msModelSlim stores one activation scale per layer");
+        } else {
         if (auto it = fold_vector_.find(*norm); it != fold_vector_.end() && it->second != s)
           return refuse(m.prefix, "its smoothing differs from " + fold_owner_[*norm] + "'s, which reads the same norm");
         fold_members_[*norm].insert(m.prefix);
@@ -502,10 +519,21 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
                 "folded gamma within " + sci(worst) + " relative (measured); each quantized input within one step "
                 "(input_scale[0]); qconvert --verify measures the outputs");
         }
+        }
+      }
+      // This layer's output channels take the next layer's smoothing.
+      const std::vector<double>* om = nullptr;
+      if (auto f = out_fold_.find(m.prefix); f != out_fold_.end() && f->second.size() == n) {
+        om = &f->second;
+        for (std::uint64_t r = 0; r < n; ++r) dq[r] = static_cast<double>(narrow_to_float(dq[r]) * narrow_to_float((*om)[r]));
+        lossy(m.prefix, "output channels scaled by the next layer's smoothing (deq_scale * input_scale[0] / input_scale[k])",
+              "float32 rounding of each scaled deq_scale (2^-24 relative); qconvert --verify measures the outputs");
       }
       // A zero bias (what qkit writes for a bias msModelSlim folded into
       // quant_bias) adds nothing: quant_bias carries over exactly.
       std::vector<double> bias_v = bias ? values(c_, *bias) : std::vector<double>{};
+      if (om && bias_v.size() == n)
+        for (std::uint64_t r = 0; r < n; ++r) bias_v[r] *= (*om)[r];
       const bool zero_bias = bias && std::all_of(bias_v.begin(), bias_v.end(), [](double x) { return x == 0; });
       if (bias && !zero_bias) {
         double worst = 0;
@@ -515,7 +543,8 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       }
       out_copy(P + sfx(Role::Weight), *w, T);
       if (bias && !zero_bias) {
-        auto qv = values(c_, *qb), b = values(c_, *bias);
+        auto qv = values(c_, *qb);
+        const std::vector<double>& b = bias_v;
         std::vector<double> folded(n);
         for (std::uint64_t r = 0; r < n; ++r) folded[r] = qv[r] + round_even(b[r] / dq[r]);
         out_values(P + sfx(Role::QuantBias), Dtype::I32, {n}, folded, T, qb->info->name + " + " + bias->info->name,
@@ -526,7 +555,8 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       out_values(P + sfx(Role::InputScale), sd, {1}, {scale}, T, in_s->info->name, plain ? "1 / input_scale" : "[k] -> scalar");
       out_values(P + sfx(Role::InputOffset), sd, {1}, {off[0]}, T, in_o->info->name, "[k] -> scalar");
       Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
-      if (deq->info->dtype == dd) out_copy(P + sfx(Role::DeqScale), *deq, T);
+      if (om) out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, deq->info->name, "deq_scale * next layer's smoothing (float32)");
+      else if (deq->info->dtype == dd) out_copy(P + sfx(Role::DeqScale), *deq, T);
       else out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
       if (bias && zero_bias) {
         // msModelSlim keeps the float bias beside quant_bias for reference
@@ -636,6 +666,89 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
   }
 }
 
+// Golden-Stick SmoothQuant divides the input of every linear by a per-channel
+// factor (input_scale[k] = x_scale * s_k). msModelSlim has one activation
+// scale per layer, so a layer whose input no norm produces takes the factor
+// from the layer before it: down_proj's input is act(gate) * up, linear in
+// up's output channels; o_proj's input is attention over v, linear in v's
+// output channels, one v channel (group g, dim d) feeding the o_proj inputs
+// (h, d) of every query head h of group g. Scaling those producer channels by
+// m_c = s_0 / s_c makes the consumer's single scale s_0 divide what it
+// divided by s_c before.
+void Planner::plan_output_folds() {
+  std::map<std::string, const Module*> by_prefix;
+  for (const Module& m : c_.modules())
+    if (m.scope == QuantScope::Linear) by_prefix[m.prefix] = &m;
+  const SchemeContext sctx = c_.scheme_context();
+  for (const Module& m : c_.modules()) {
+    if (m.scope != QuantScope::Linear || !m.type || m.type->type != QuantType::W8A8 || !m.scheme() ||
+        !m.scheme()->is(SchemeId::GsW8A8Smoothed) || !m.match->vars.k)
+      continue;
+    if (feeding_norm(m.prefix)) continue;  // folded into the norm instead
+    const TensorRef* in_s = m.tensor(Role::InputScale);
+    if (!in_s) continue;
+    auto s = values(c_, *in_s);
+    if (std::all_of(s.begin(), s.end(), [&](double x) { return x == s[0]; })) continue;
+    const std::uint64_t k = *m.match->vars.k;
+    const std::string leaf = m.prefix.substr(m.prefix.rfind('.') + 1), parent = m.prefix.substr(0, m.prefix.rfind('.'));
+    std::string producer;
+    if (leaf == "down_proj") producer = parent + ".up_proj";
+    else if (leaf == "o_proj") producer = parent + ".v_proj";
+    else {
+      in_fold_refusal_[m.prefix] = "no layer whose output channels are its input channels is known";
+      continue;
+    }
+    auto it = by_prefix.find(producer);
+    if (it == by_prefix.end() || !it->second->type || it->second->type->type != QuantType::W8A8 || !it->second->match ||
+        !it->second->match->vars.n) {
+      in_fold_refusal_[m.prefix] = producer + " is not a static W8A8 layer whose output channels could take the smoothing";
+      continue;
+    }
+    const std::uint64_t pn = *it->second->match->vars.n;
+    std::vector<double> mult(pn, 0.0);
+    bool ok = true;
+    std::string why;
+    if (leaf == "down_proj") {
+      if (pn != k) ok = false, why = producer + " has " + std::to_string(pn) + " outputs, not " + std::to_string(k);
+      else
+        for (std::uint64_t c = 0; c < k; ++c) mult[c] = s[0] / s[c];
+    } else {
+      const std::uint64_t H = sctx.heads.value_or(0), Hkv = sctx.kv_heads.value_or(0);
+      const std::uint64_t D = H ? k / H : 0;
+      if (!H || !Hkv || H % Hkv || D * H != k || Hkv * D != pn) {
+        ok = false;
+        why = "the head counts in config.json do not describe o_proj [" + std::to_string(k) + "] and v_proj [" +
+              std::to_string(pn) + "]";
+      } else {
+        const std::uint64_t per = H / Hkv;
+        for (std::uint64_t g = 0; g < Hkv && ok; ++g)
+          for (std::uint64_t d = 0; d < D && ok; ++d) {
+            const double sc = s[(g * per) * D + d];
+            for (std::uint64_t h = g * per; h < (g + 1) * per; ++h)
+              if (s[h * D + d] != sc) {
+                ok = false;
+                why = "its smoothing differs between query heads " + std::to_string(g * per) + " and " + std::to_string(h) +
+                      " at dim " + std::to_string(d) + ", which read the same v_proj channel (GQA group " +
+                      std::to_string(g) + ")";
+                break;
+              }
+            mult[g * D + d] = s[0] / sc;
+          }
+      }
+    }
+    if (!ok) {
+      in_fold_refusal_[m.prefix] = why;
+      continue;
+    }
+    p_.output_multiplier[producer] = mult;
+    std::vector<double> in_mult(k);
+    for (std::uint64_t c = 0; c < k; ++c) in_mult[c] = s[0] / s[c];
+    p_.input_multiplier[m.prefix] = std::move(in_mult);
+    out_fold_[producer] = std::move(mult);
+    in_fold_from_[m.prefix] = producer;
+  }
+}
+
 Status Planner::run() {
   if (!c_.family()) return Error(Errc::invalid_argument, "the source is not a quantized checkpoint (layout " +
                                                              std::string(layout_name(c_.layout())) + ")");
@@ -662,6 +775,7 @@ Status Planner::run() {
     if (d.severity == Severity::Error)
       return Error(Errc::invalid_argument, "the source has errors (run qvalidate): " + d.error.to_string());
 
+  if (from_ == Family::GoldenStick) plan_output_folds();
   for (const Module& m : c_.modules()) {
     if (!m.type) {
       refuse(m.prefix, "unknown quant type '" + m.tag + "'");

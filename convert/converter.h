@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <functional>
 #include <list>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,11 @@ struct Plan {
   std::vector<LayerVerdict> lossy;     // converted only with --allow-lossy, error bound reported
   std::vector<std::string> notes;      // exact rewrites worth knowing (folds, narrowing casts)
   std::uint64_t output_bytes = 0;
+  // Cross-layer smoothing folds, for --verify: a consumer's input in the
+  // result is its source input times input_multiplier (per input channel);
+  // a producer's output in the result is its source output times
+  // output_multiplier (per output channel).
+  std::map<std::string, std::vector<double>> input_multiplier, output_multiplier;
   bool executable(bool allow_lossy) const { return refused.empty() && (allow_lossy || lossy.empty()); }
 
   // Internals for execution.

@@ -262,12 +262,28 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
       std::vector<std::vector<float>> hs(std::max(1u, o.trials), std::vector<float>(k));
       for (auto& h : hs)
         for (float& v : h) v = cast_md(dist(rng), md);
+      std::vector<std::vector<float>> hd = hs;  // the result's inputs
+      const std::vector<double>* in_mult = nullptr;
+      const std::vector<double>* out_mult = nullptr;
+      if (o.input_multiplier)
+        if (auto f = o.input_multiplier->find(m.prefix); f != o.input_multiplier->end() && f->second.size() == k)
+          in_mult = &f->second;
+      if (o.output_multiplier)
+        if (auto f = o.output_multiplier->find(m.prefix); f != o.output_multiplier->end()) out_mult = &f->second;
+      if (in_mult)
+        for (auto& h : hd)
+          for (std::uint64_t j = 0; j < k; ++j) h[j] = cast_md(static_cast<double>(h[j]) * (*in_mult)[j], md);
       std::vector<std::vector<float>> as, bs;
       auto st = guard_mapped_reads(src.root().string(), [&]() -> Status {
         as = evaluate_linear(src, m, hs);
-        bs = evaluate_linear(dst, *it->second, hs);
+        bs = evaluate_linear(dst, *it->second, hd);
         return ok_status();
       });
+      if (out_mult)
+        for (auto& b : bs)
+          if (b.size() == out_mult->size())
+            for (std::size_t r = 0; r < b.size(); ++r)
+              b[r] = static_cast<float>(static_cast<double>(b[r]) / (*out_mult)[r]);
       if (!st || as.size() != hs.size() || bs.size() != hs.size()) {
         row.evaluated = false;
         row.note = st ? "could not evaluate" : st.error().to_string();

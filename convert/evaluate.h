@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,6 +56,11 @@ struct VerifyOptions {
   std::uint32_t seed = 2026;
   unsigned trials = 2;         // random inputs per layer
   unsigned threads = 0;        // 0: all cores
+  // Cross-layer folds (Plan::input_multiplier / output_multiplier): the
+  // result's layer is fed the input times the multiplier, and its outputs
+  // are divided by the output multiplier before comparing.
+  const std::map<std::string, std::vector<double>>* input_multiplier = nullptr;
+  const std::map<std::string, std::vector<double>>* output_multiplier = nullptr;
 };
 
 // Every linear module of `src` evaluated in `src` and in `dst` on the same

@@ -296,7 +296,10 @@ int main(int argc, char** argv) {
       if (verify) {
         std::vector<std::string> lossy;
         for (const auto& v : plan->lossy) lossy.push_back(v.prefix);
-        auto rows = convert::verify_conversion(*c, *out, lossy, {});
+        convert::VerifyOptions vopt;
+        vopt.input_multiplier = &plan->input_multiplier;
+        vopt.output_multiplier = &plan->output_multiplier;
+        auto rows = convert::verify_conversion(*c, *out, lossy, vopt);
         verify_text = convert::render_verify(rows);
         verified = convert::verify_passed(rows);
       }

@@ -593,6 +593,69 @@ TEST(Refusals, W8A8MixGoesToStaticW8A8WithAllowLossy) {
   EXPECT_TRUE(convert::verify_passed(rows)) << convert::render_verify(rows);
 }
 
+// Golden-Stick SmoothQuant W8A8 -> msModelSlim, complete: q/k/v and gate/up
+// smoothing folds into their norms, down_proj's into up_proj's output
+// channels, o_proj's into v_proj's (MHA: one query head per v channel). All
+// lossy under the one policy; --verify, told the folds, measures each layer
+// on what it really receives and finds only rounding-sized differences.
+TEST(SmoothQuant, GoldenStickMhaConvertsCompletelyWithAllowLossy) {
+  test::TempDir d;
+  samples::SampleSpec spec = *samples::find_sample("tiny-qwen-w8a8-golden-stick");
+  spec.model.kv_heads = spec.model.heads;  // MHA
+  spec.name = "mha";
+  ASSERT_TRUE(samples::write_sample(d / "gs", spec).ok());
+  Checkpoint gs = open(d / "gs");
+  ConvertOptions o;
+  o.to = Family::MsModelSlim;
+  o.allow_lossy = true;
+  auto p = convert::plan_conversion(gs, o);
+  ASSERT_TRUE(p.ok());
+  for (const auto& v : p->refused) ADD_FAILURE() << "refused " << v.prefix << ": " << v.reason;
+  ASSERT_TRUE(p->executable(true));
+  EXPECT_FALSE(p->executable(false));
+  EXPECT_EQ(p->output_multiplier.count("model.layers.0.mlp.up_proj"), 1u);
+  EXPECT_EQ(p->output_multiplier.count("model.layers.0.self_attn.v_proj"), 1u);
+  ASSERT_TRUE(convert::execute_plan(*p, d / "ms", false).ok());
+  Checkpoint ms = open(d / "ms");
+  auto r = validate::validate(ms, validate::ValidateOptions{});
+  for (const auto& f : r.findings)
+    if (f.severity == Severity::Error) ADD_FAILURE() << f.rule << " " << f.tensor << ": " << f.message;
+  // One activation scale per layer now.
+  EXPECT_EQ(ms.find("model.layers.0.mlp.down_proj.input_scale")->info->shape, (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(ms.find("model.layers.0.self_attn.o_proj.input_scale")->info->shape, (std::vector<std::uint64_t>{1}));
+  std::vector<std::string> lossy;
+  for (const auto& v : p->lossy) lossy.push_back(v.prefix);
+  convert::VerifyOptions vo;
+  vo.input_multiplier = &p->input_multiplier;
+  vo.output_multiplier = &p->output_multiplier;
+  auto rows = convert::verify_conversion(gs, ms, lossy, vo);
+  EXPECT_TRUE(convert::verify_passed(rows)) << convert::render_verify(rows);
+  for (const auto& row : rows) {
+    EXPECT_TRUE(row.evaluated) << row.prefix << ": " << row.note;
+    // A few quantization steps of a 8-bit input, relative to the layer's range.
+    EXPECT_LT(row.max_rel, 0.05) << row.prefix << "\n" << convert::render_verify(rows);
+  }
+  // Without the folds' multipliers the comparison is meaningless for the
+  // consumers: it shows that the multipliers matter.
+  auto naive = convert::verify_conversion(gs, ms, lossy, {});
+  double worst = 0;
+  for (const auto& row : naive)
+    if (row.prefix.ends_with("down_proj")) worst = std::max(worst, row.max_rel);
+  EXPECT_GT(worst, 0.05);
+}
+
+// GQA: v_proj's channel feeds several query heads; their smoothing differs,
+// so o_proj's cannot be folded: refused, naming the heads.
+TEST(SmoothQuant, GqaOprojWithDifferingHeadsIsRefusedWithTheReason) {
+  test::TempDir d;
+  bool ok = true;
+  std::string text = plan_text(d, "tiny-qwen-w8a8-golden-stick", Family::MsModelSlim, {}, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_NE(text.find("refused: model.layers.0.self_attn.o_proj"), std::string::npos) << text;
+  EXPECT_NE(text.find("differs between query heads"), std::string::npos) << text;
+  EXPECT_EQ(text.find("refused: model.layers.0.mlp.down_proj"), std::string::npos) << text;
+}
+
 // --drop-kv-quant: the KV-cache int8 tensors stay behind, the plan says so,
 // and every linear layer still converts exactly.
 TEST(Refusals, DropKvQuantConvertsWithoutTheAttentionQuantization) {
