@@ -279,6 +279,14 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
         bs = evaluate_linear(dst, *it->second, hd);
         return ok_status();
       });
+      // Memory stays bounded whatever the checkpoint size: the weight pages
+      // just read are given back, as the converter does.
+      for (const auto& [ck, mod] : {std::pair{&src, &m}, std::pair{&dst, it->second}})
+        if (const TensorRef* w = mod->tensor(Role::Weight); w && ck->shard_of(*w).file) {
+          const SafetensorsFile& f = *ck->shard_of(*w).file;
+          const std::uint64_t base = f.file_offset(*w->info);
+          f.mapping().advise_done(base, base + w->info->nbytes());
+        }
       if (out_mult)
         for (auto& b : bs)
           if (b.size() == out_mult->size())
