@@ -541,6 +541,12 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         lossy(m.prefix, "Golden-Stick adds the float bias after dequantization; msModelSlim folds it into quant_bias",
               "|dy| <= deq_scale/2 per output, at most " + sci(worst));
       }
+      if (ws)
+        p_.notes.push_back(P + "weight_scale: dropped (msModelSlim's W8A8 computes with deq_scale; converting back "
+                           "recovers it as deq_scale / input_scale)");
+      if (mp.get(Role::SmoothScale))
+        p_.notes.push_back(P + "smooth_scale: dropped (Golden-Stick keeps it for reference only; inference does not read "
+                           "it, and msModelSlim has no such tensor)");
       out_copy(P + sfx(Role::Weight), *w, T);
       if (bias && !zero_bias) {
         auto qv = values(c_, *qb);

@@ -417,6 +417,86 @@ TEST(RoundTrip, W4A16ThroughMsModelSlimV0IsBitExact) {
   }
 }
 
+// Every supported type, there and back: both results pass qvalidate, and
+// every tensor of the source comes back bit for bit or is named (by itself
+// or its module) in a note or lossy line of one of the two plans.
+struct Trip {
+  const char* sample;
+  std::optional<Layout> back_flavour;
+  bool lossy;
+};
+class RoundTripAll : public ::testing::TestWithParam<Trip> {};
+
+TEST_P(RoundTripAll, PassesQvalidateAndNamesEveryChange) {
+  const Trip& tp = GetParam();
+  test::TempDir d;
+  Checkpoint a = open(sample(d, tp.sample));
+  const Family other = *a.family() == Family::MsModelSlim ? Family::GoldenStick : Family::MsModelSlim;
+  ConvertOptions there;
+  there.to = other;
+  there.allow_lossy = tp.lossy;
+  auto p1 = convert::plan_conversion(a, there);
+  ASSERT_TRUE(p1.ok() && p1->executable(tp.lossy)) << (p1.ok() ? convert::render_plan(*p1) : p1.error().to_string());
+  ASSERT_TRUE(convert::execute_plan(*p1, d / "b", false).ok());
+  Checkpoint b = open(d / "b");
+  auto check = [&](const Checkpoint& c, const char* what) {
+    auto r = validate::validate(c, validate::ValidateOptions{});
+    for (const auto& f : r.findings)
+      if (f.severity == Severity::Error) ADD_FAILURE() << what << ": " << f.rule << " " << f.tensor << ": " << f.message;
+  };
+  check(b, "there");
+  ConvertOptions back;
+  back.to = *a.family();
+  back.flavour = tp.back_flavour;
+  back.allow_lossy = tp.lossy;
+  auto p2 = convert::plan_conversion(b, back);
+  ASSERT_TRUE(p2.ok() && p2->executable(tp.lossy)) << (p2.ok() ? convert::render_plan(*p2) : p2.error().to_string());
+  ASSERT_TRUE(convert::execute_plan(*p2, d / "a2", false).ok());
+  Checkpoint a2 = open(d / "a2");
+  check(a2, "back");
+  const std::string notes = convert::render_plan(*p1) + convert::render_plan(*p2);
+  for (const TensorRef& t : a.tensors()) {
+    const TensorRef* u = a2.find(t.info->name);
+    const std::string& name = t.info->name;
+    if (u == nullptr) {
+      EXPECT_NE(notes.find("note: " + name + ": dropped"), std::string::npos) << tp.sample << " lost " << name << " silently";
+      continue;
+    }
+    auto x = a.data(t), y = a2.data(*u);
+    if (u->info->dtype == t.info->dtype && u->info->shape == t.info->shape && x.size() == y.size() &&
+        std::memcmp(x.data(), y.data(), x.size()) == 0)
+      continue;
+    const std::string module = name.substr(0, name.rfind('.'));
+    const bool by_name = notes.find("note: " + name + ":") != std::string::npos;
+    const bool by_module = notes.find("lossy: " + module + ":") != std::string::npos ||
+                           notes.find("note: " + module + ":") != std::string::npos;
+    EXPECT_TRUE(by_name || by_module) << tp.sample << ": " << name << " changed and no plan says why";
+  }
+}
+
+void PrintTo(const Trip& t, std::ostream* os) { *os << t.sample; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Types, RoundTripAll,
+    ::testing::Values(Trip{"tiny-llama-w8a8-dynamic-msmodelslim", std::nullopt, false},
+                      Trip{"tiny-qwen-w8a8-msmodelslim", std::nullopt, false},
+                      Trip{"tiny-llama-w8a16-msmodelslim", std::nullopt, false},
+                      Trip{"tiny-moe-w8a8-dynamic-msmodelslim", std::nullopt, false},
+                      Trip{"tiny-llama-w4a16-pergroup-msmodelslim-v0", Layout::MsModelSlimV0, false},
+                      Trip{"tiny-llama-w4a16-perchannel-msmodelslim-v0", Layout::MsModelSlimV0, false},
+                      Trip{"tiny-llama-w4a8-dynamic-msmodelslim", std::nullopt, true},
+                      Trip{"tiny-qwen-w8a8-dynamic-golden-stick", std::nullopt, false},
+                      Trip{"tiny-llama-w8a16-golden-stick", std::nullopt, false},
+                      Trip{"tiny-llama-w8a16-pergroup-golden-stick", std::nullopt, false},
+                      Trip{"tiny-llama-w4a16-golden-stick", std::nullopt, false},
+                      Trip{"tiny-qwen-w8a8-smooth-norm-fed-golden-stick", std::nullopt, true}),
+    [](const auto& info) {
+      std::string n = info.param.sample;
+      for (char& ch : n)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return n;
+    });
+
 // Qwen2-style biased q/k/v in static W8A8. Golden-Stick's runtimes own a
 // bias parameter and add it after dequantization (vllm-mindspore a8w8.py
 // apply @a7b56a427666), so the bias is written, as zeros, while
@@ -598,9 +678,16 @@ TEST(Refusals, W8A8MixGoesToStaticW8A8WithAllowLossy) {
 // channels, o_proj's into v_proj's (MHA: one query head per v channel). All
 // lossy under the one policy; --verify, told the folds, measures each layer
 // on what it really receives and finds only rounding-sized differences.
-TEST(SmoothQuant, GoldenStickMhaConvertsCompletelyWithAllowLossy) {
+class SmoothQuantMha : public ::testing::TestWithParam<bool> {};  // param: Llama (no biases) instead of Qwen2
+
+TEST_P(SmoothQuantMha, GoldenStickConvertsCompletelyWithAllowLossy) {
   test::TempDir d;
   samples::SampleSpec spec = *samples::find_sample("tiny-qwen-w8a8-golden-stick");
+  if (GetParam()) {
+    const int heads = spec.model.heads;
+    spec.model = samples::ToyConfig::llama();
+    spec.model.heads = heads;
+  }
   spec.model.kv_heads = spec.model.heads;  // MHA
   spec.name = "mha";
   ASSERT_TRUE(samples::write_sample(d / "gs", spec).ok());
@@ -643,6 +730,9 @@ TEST(SmoothQuant, GoldenStickMhaConvertsCompletelyWithAllowLossy) {
     if (row.prefix.ends_with("down_proj")) worst = std::max(worst, row.max_rel);
   EXPECT_GT(worst, 0.05);
 }
+
+INSTANTIATE_TEST_SUITE_P(Models, SmoothQuantMha, ::testing::Values(false, true),
+                         [](const auto& info) { return std::string(info.param ? "llama" : "qwen2_biased_qkv"); });
 
 // GQA: v_proj's channel feeds several query heads; their smoothing differs,
 // so o_proj's cannot be folded: refused, naming the heads.
