@@ -286,6 +286,8 @@ class Planner {
   }
   void ms_to_gs(const ModuleParts& mp);
   void gs_to_ms(const ModuleParts& mp);
+  void requantize_columns(const ModuleParts& mp, const std::vector<double>& rho, const std::vector<double>& deq,
+                          double input_offset, const std::string& tag);
   void write_description_and_config();
 
   const Checkpoint& c_;
@@ -305,6 +307,10 @@ class Planner {
   // producer, or why it cannot be folded.
   std::map<std::string, std::vector<double>> out_fold_;
   std::map<std::string, std::string> in_fold_from_, in_fold_refusal_;
+  // o_proj whose GQA heads disagree (--allow-lossy): the residual smoothing
+  // rho_c = input_scale[head0 of c's group, d] / input_scale[c], folded into
+  // its weight columns and re-quantized.
+  std::map<std::string, std::vector<double>> requant_;
   void plan_output_folds();
   std::map<std::string, int> type_count_;
 };
@@ -547,6 +553,12 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       if (mp.get(Role::SmoothScale))
         p_.notes.push_back(P + "smooth_scale: dropped (Golden-Stick keeps it for reference only; inference does not read "
                            "it, and msModelSlim has no such tensor)");
+      if (auto rq = requant_.find(m.prefix); rq != requant_.end()) {
+        requantize_columns(mp, rq->second, dq, off[0], T);
+        out_values(P + sfx(Role::InputScale), sd, {1}, {scale}, T, in_s->info->name, "[k] -> scalar");
+        out_values(P + sfx(Role::InputOffset), sd, {1}, {off[0]}, T, in_o->info->name, "[k] -> scalar");
+        break;
+      }
       out_copy(P + sfx(Role::Weight), *w, T);
       if (bias && !zero_bias) {
         auto qv = values(c_, *qb);
@@ -672,6 +684,61 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
   }
 }
 
+// The residual smoothing rho_c (<= 1: the group takes its largest input_scale)
+// of an o_proj whose GQA heads disagree goes
+// into its weight columns: F[r,c] = q[r,c] * rho_c, re-quantized per output
+// row (t_r = max_c |F[r,c]| / 127, q' = round(F / t_r)), deq_scale' =
+// deq_scale * t_r, quant_bias' = -input_offset * sum_c q'[r,c] (msModelSlim's
+// form; the layer has no bias). Lossy: each weight moves by at most t_r / 2
+// times deq_scale; the plan gives the measured largest relative change.
+void Planner::requantize_columns(const ModuleParts& mp, const std::vector<double>& rho, const std::vector<double>& deq,
+                                 double input_offset, const std::string& tag) {
+  const Module& m = *mp.m;
+  const std::string P = m.prefix + ".";
+  const std::uint64_t n = mp.n, k = mp.k;
+  const TensorRef* w = mp.get(Role::Weight);
+  const auto* q = reinterpret_cast<const std::int8_t*>(c_.data(*w).data());
+  std::vector<double> t(n, 0.0), deq2(n), qb2(n);
+  double worst = 0;
+  for (std::uint64_t r = 0; r < n; ++r) {
+    double mx = 0;
+    for (std::uint64_t c = 0; c < k; ++c) mx = std::max(mx, std::fabs(q[r * k + c] * rho[c]));
+    t[r] = mx > 0 ? mx / 127.0 : 1.0;
+    std::int64_t sum = 0;
+    for (std::uint64_t c = 0; c < k; ++c) {
+      const double f = q[r * k + c] * rho[c];
+      const double v = std::clamp(round_even(f / t[r]), -127.0, 127.0);
+      sum += static_cast<std::int64_t>(v);
+      if (mx > 0) worst = std::max(worst, std::fabs(v * t[r] - f) / mx);
+    }
+    deq2[r] = static_cast<double>(narrow_to_float(deq[r]) * narrow_to_float(t[r]));
+    qb2[r] = round_even(-input_offset * static_cast<double>(sum));
+  }
+  lossy(m.prefix, "Golden-Stick's smoothing differs between the query heads of a GQA group; the residual is folded into "
+                  "the weight columns and the weights re-quantized per output row",
+        "each re-quantized weight within " + sci(worst) + " of its row's largest (measured; at most 1/254); qconvert "
+        "--verify measures the outputs");
+  const Shape shape{n, k};
+  p_.tensors.push_back({P + "weight", Dtype::I8, shape, tag, w->info->name, "re-quantized: round(weight * rho / t_row)", false});
+  p_.content.tensors.push_back(OutputTensor{
+      TensorSource{P + "weight", Dtype::I8, shape, {},
+                   [q, rho, t, n, k, path = c_.shard_of(*w).file->path()](ByteSink& sink) -> Status {
+                     return guard_mapped_reads(path, [&]() -> Status {
+                       std::vector<std::int8_t> row(k);
+                       for (std::uint64_t r = 0; r < n; ++r) {
+                         for (std::uint64_t c = 0; c < k; ++c)
+                           row[c] = static_cast<std::int8_t>(std::clamp(round_even(q[r * k + c] * rho[c] / t[r]), -127.0, 127.0));
+                         if (auto st = sink.write(std::as_bytes(std::span(row))); !st) return st;
+                       }
+                       return ok_status();
+                     });
+                   }},
+      tag, false});
+  out_values(P + sfx(Role::QuantBias), Dtype::I32, {n}, qb2, tag, w->info->name, "-input_offset * sum_k(re-quantized weight)");
+  const Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
+  out_values(P + sfx(Role::DeqScale), dd, {n}, deq2, tag, mp.get(Role::DeqScale)->info->name, "deq_scale * t_row (float32)");
+}
+
 // Golden-Stick SmoothQuant divides the input of every linear by a per-channel
 // factor (input_scale[k] = x_scale * s_k). msModelSlim has one activation
 // scale per layer, so a layer whose input no norm produces takes the factor
@@ -727,19 +794,33 @@ void Planner::plan_output_folds() {
               std::to_string(pn) + "]";
       } else {
         const std::uint64_t per = H / Hkv;
+        std::vector<double> rho(k, 1.0);
+        bool residual = false;
         for (std::uint64_t g = 0; g < Hkv && ok; ++g)
           for (std::uint64_t d = 0; d < D && ok; ++d) {
-            const double sc = s[(g * per) * D + d];
-            for (std::uint64_t h = g * per; h < (g + 1) * per; ++h)
-              if (s[h * D + d] != sc) {
-                ok = false;
+            // The group's largest divisor: no head's quantized input saturates.
+            double sc = s[(g * per) * D + d];
+            for (std::uint64_t h = g * per; h < (g + 1) * per; ++h) sc = std::max(sc, s[h * D + d]);
+            for (std::uint64_t h = g * per; h < (g + 1) * per; ++h) {
+              rho[h * D + d] = sc / s[h * D + d];
+              if (s[h * D + d] != sc && !residual) {
+                residual = true;
                 why = "its smoothing differs between query heads " + std::to_string(g * per) + " and " + std::to_string(h) +
                       " at dim " + std::to_string(d) + ", which read the same v_proj channel (GQA group " +
                       std::to_string(g) + ")";
-                break;
               }
+            }
             mult[g * D + d] = s[0] / sc;
           }
+        if (residual) {
+          if (o_.allow_lossy && !m.tensor(Role::Bias)) {
+            requant_[m.prefix] = std::move(rho);  // the group's largest factor folds into v_proj, the rest into o_proj
+          } else {
+            ok = false;
+            why += o_.allow_lossy ? "; with a bias it is not re-quantized"
+                                  : "; --allow-lossy re-quantizes o_proj's weights with the residual smoothing folded in";
+          }
+        }
       }
     }
     if (!ok) {
@@ -749,6 +830,8 @@ void Planner::plan_output_folds() {
     p_.output_multiplier[producer] = mult;
     std::vector<double> in_mult(k);
     for (std::uint64_t c = 0; c < k; ++c) in_mult[c] = s[0] / s[c];
+    if (auto rq = requant_.find(m.prefix); rq != requant_.end())
+      for (std::uint64_t c = 0; c < k; ++c) in_mult[c] /= rq->second[c];  // s0 / (the group's input_scale at d)
     p_.input_multiplier[m.prefix] = std::move(in_mult);
     out_fold_[producer] = std::move(mult);
     in_fold_from_[m.prefix] = producer;

@@ -258,10 +258,30 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
       // Inputs depend on the module and the seed only, not on thread order.
       std::seed_seq seq{o.seed, static_cast<std::uint32_t>(std::hash<std::string>{}(m.prefix))};
       std::mt19937 rng(seq);
-      std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+      // Inputs inside the range the layer was calibrated for where it has
+      // static activation scales (|x / input_scale| up to 100 of 127, the
+      // norm's gamma undone), else in [-2, 2]: random values far outside a
+      // calibrated range saturate the quantizer in one checkpoint and not
+      // the other, which measures nothing real.
+      std::vector<double> range(k, 2.0);
+      if (const TensorRef* in = m.tensor(Role::InputScale)) {
+        auto sv = tensor_values_or_nan(src, *in, true);
+        const bool reciprocal = m.match->scheme->is(SchemeId::GsW8A8Plain);
+        std::vector<double> gamma;
+        if (auto norm = feeding_norm_weight(m.prefix))
+          if (const TensorRef* g = src.find(*norm)) gamma = tensor_values_or_nan(src, *g, false);
+        if (!sv.empty())
+          for (std::uint64_t j = 0; j < k; ++j) {
+            const double sj = sv.size() == 1 ? sv[0] : sv[j];
+            double rj = 100.0 * (reciprocal ? (sj != 0 ? 1.0 / std::fabs(sj) : 0.0) : std::fabs(sj));
+            if (gamma.size() == k && gamma[j] != 0) rj /= std::fabs(gamma[j]);
+            if (std::isfinite(rj) && rj > 0) range[j] = rj;
+          }
+      }
+      std::uniform_real_distribution<double> dist(-1.0, 1.0);
       std::vector<std::vector<float>> hs(std::max(1u, o.trials), std::vector<float>(k));
       for (auto& h : hs)
-        for (float& v : h) v = cast_md(dist(rng), md);
+        for (std::uint64_t j = 0; j < k; ++j) h[j] = cast_md(dist(rng) * range[j], md);
       std::vector<std::vector<float>> hd = hs;  // the result's inputs
       const std::vector<double>* in_mult = nullptr;
       const std::vector<double>* out_mult = nullptr;

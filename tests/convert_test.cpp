@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -284,6 +286,26 @@ TEST(Verify, CatchesALayerThatComputesDifferently) {
     }
   }
   EXPECT_NE(convert::render_verify(rows).find("DIFFERS: model.layers.1.mlp.up_proj"), std::string::npos);
+}
+
+// Output directories and files get 0755 / 0644 less the umask, like any
+// tool's output (not 0700 whatever the umask).
+TEST(Execute, OutputModesFollowTheUmask) {
+  // The tools read the umask once at start-up (formats/output_dir.cpp), so
+  // each runs in a child that inherits the mask.
+  for (mode_t mask : {mode_t{022}, mode_t{027}}) {
+    test::TempDir d;
+    fs::path src = sample(d, "tiny-llama-w8a8-dynamic-msmodelslim");
+    const mode_t old = ::umask(mask);
+    auto r = test::run_tool(QKIT_QCONVERT, {"--from", "msmodelslim", "--to", "mindspore", "--quiet", src.string(),
+                                            (d / "out").string()});
+    ::umask(old);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto mode = [](const fs::path& f) { return static_cast<unsigned>(fs::status(f).permissions()) & 0777u; };
+    EXPECT_EQ(mode(d / "out"), 0755u & ~static_cast<unsigned>(mask));
+    for (const auto& e : fs::directory_iterator(d / "out"))
+      if (e.is_regular_file()) EXPECT_EQ(mode(e.path()), 0644u & ~static_cast<unsigned>(mask)) << e.path();
+  }
 }
 
 // A result that fails qvalidate is not put in place: no DST, no litter.
@@ -743,7 +765,42 @@ TEST(SmoothQuant, GqaOprojWithDifferingHeadsIsRefusedWithTheReason) {
   EXPECT_FALSE(ok);
   EXPECT_NE(text.find("refused: model.layers.0.self_attn.o_proj"), std::string::npos) << text;
   EXPECT_NE(text.find("differs between query heads"), std::string::npos) << text;
+  EXPECT_NE(text.find("--allow-lossy re-quantizes o_proj's weights"), std::string::npos) << text;
   EXPECT_EQ(text.find("refused: model.layers.0.mlp.down_proj"), std::string::npos) << text;
+}
+
+// ... and with --allow-lossy the residual goes into o_proj's weight columns,
+// re-quantized; the whole model converts, passes qvalidate, and --verify
+// measures every layer within a few 8-bit steps.
+TEST(SmoothQuant, GqaOprojIsRequantizedWithAllowLossy) {
+  test::TempDir d;
+  Checkpoint gs = open(sample(d, "tiny-qwen-w8a8-golden-stick"));
+  ConvertOptions o;
+  o.to = Family::MsModelSlim;
+  o.allow_lossy = true;
+  auto p = convert::plan_conversion(gs, o);
+  ASSERT_TRUE(p.ok());
+  for (const auto& v : p->refused) ADD_FAILURE() << "refused " << v.prefix << ": " << v.reason;
+  const std::string text = convert::render_plan(*p);
+  EXPECT_NE(text.find("lossy: model.layers.0.self_attn.o_proj: Golden-Stick's smoothing differs between the query heads"),
+            std::string::npos)
+      << text;
+  ASSERT_TRUE(convert::execute_plan(*p, d / "ms", false).ok());
+  Checkpoint ms = open(d / "ms");
+  auto r = validate::validate(ms, validate::ValidateOptions{});
+  for (const auto& f : r.findings)
+    if (f.severity == Severity::Error) ADD_FAILURE() << f.rule << " " << f.tensor << ": " << f.message;
+  std::vector<std::string> lossy;
+  for (const auto& v : p->lossy) lossy.push_back(v.prefix);
+  convert::VerifyOptions vo;
+  vo.input_multiplier = &p->input_multiplier;
+  vo.output_multiplier = &p->output_multiplier;
+  auto rows = convert::verify_conversion(gs, ms, lossy, vo);
+  EXPECT_TRUE(convert::verify_passed(rows));
+  for (const auto& row : rows) {
+    EXPECT_TRUE(row.evaluated) << row.prefix << ": " << row.note;
+    EXPECT_LT(row.max_rel, 0.05) << row.prefix << "\n" << convert::render_verify(rows);
+  }
 }
 
 // --drop-kv-quant: the KV-cache int8 tensors stay behind, the plan says so,
