@@ -65,6 +65,11 @@ std::vector<FloatTensor> make_float_model(const ToyConfig& c) {
     lin(out, p + "self_attn.v_proj.weight", kv, h);
     if (c.qkv_bias) out.push_back(random_tensor(rng, p + "self_attn.v_proj.bias", {kv}, 0.1f));
     lin(out, p + "self_attn.o_proj.weight", h, h);
+    if (c.qk_norm) {
+      const std::uint64_t hd = h / static_cast<std::uint64_t>(c.heads);
+      out.push_back(norm_tensor(rng, p + "self_attn.q_norm.weight", hd));
+      out.push_back(norm_tensor(rng, p + "self_attn.k_norm.weight", hd));
+    }
     out.push_back(norm_tensor(rng, p + "post_attention_layernorm.weight", h));
     if (c.experts > 0) {
       const std::uint64_t mi = c.moe_intermediate;
@@ -101,7 +106,10 @@ bool is_quantizable_linear(const std::string& name) {
 
 std::string make_config_json(const ToyConfig& c) {
   nlohmann::ordered_json j;
-  const char* arch = c.experts > 0 ? "Qwen3MoeForCausalLM" : c.qkv_bias ? "Qwen2ForCausalLM" : "LlamaForCausalLM";
+  const char* arch = c.experts > 0  ? "Qwen3MoeForCausalLM"
+                     : c.qkv_bias ? "Qwen2ForCausalLM"
+                     : c.qk_norm  ? "Qwen3ForCausalLM"
+                                  : "LlamaForCausalLM";
   j["architectures"] = {arch};
   j["model_type"] = c.model_type;
   j["torch_dtype"] = c.dtype == Dtype::F16 ? "float16" : c.dtype == Dtype::F32 ? "float32" : "bfloat16";

@@ -26,6 +26,7 @@ struct ToyConfig {
   int kv_heads = 2;
   int vocab = 128;
   bool qkv_bias = false;             // Qwen2-style q/k/v projection biases
+  bool qk_norm = false;              // Qwen3-style per-head q_norm / k_norm (RMSNorm over head_dim)
   int experts = 0;                   // > 0: MoE MLP with this many experts
   int moe_intermediate = 64;
   Dtype dtype = Dtype::BF16;         // torch_dtype of the float model
@@ -37,6 +38,12 @@ struct ToyConfig {
     ToyConfig c;
     c.model_type = "qwen2";
     c.qkv_bias = true;
+    return c;
+  }
+  static ToyConfig qwen3() {
+    ToyConfig c;
+    c.model_type = "qwen3";
+    c.qk_norm = true;
     return c;
   }
   static ToyConfig moe() {

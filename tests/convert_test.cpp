@@ -700,14 +700,16 @@ TEST(Refusals, W8A8MixGoesToStaticW8A8WithAllowLossy) {
 // channels, o_proj's into v_proj's (MHA: one query head per v channel). All
 // lossy under the one policy; --verify, told the folds, measures each layer
 // on what it really receives and finds only rounding-sized differences.
-class SmoothQuantMha : public ::testing::TestWithParam<bool> {};  // param: Llama (no biases) instead of Qwen2
+// param: the model family (Qwen2 with biased q/k/v as in the sample, Llama,
+// Qwen3 with q_norm/k_norm).
+class SmoothQuantMha : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SmoothQuantMha, GoldenStickConvertsCompletelyWithAllowLossy) {
   test::TempDir d;
   samples::SampleSpec spec = *samples::find_sample("tiny-qwen-w8a8-golden-stick");
-  if (GetParam()) {
+  if (GetParam() != "qwen2") {
     const int heads = spec.model.heads;
-    spec.model = samples::ToyConfig::llama();
+    spec.model = GetParam() == "llama" ? samples::ToyConfig::llama() : samples::ToyConfig::qwen3();
     spec.model.heads = heads;
   }
   spec.model.kv_heads = spec.model.heads;  // MHA
@@ -753,8 +755,8 @@ TEST_P(SmoothQuantMha, GoldenStickConvertsCompletelyWithAllowLossy) {
   EXPECT_GT(worst, 0.05);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, SmoothQuantMha, ::testing::Values(false, true),
-                         [](const auto& info) { return std::string(info.param ? "llama" : "qwen2_biased_qkv"); });
+INSTANTIATE_TEST_SUITE_P(Models, SmoothQuantMha, ::testing::Values("qwen2", "llama", "qwen3"),
+                         [](const auto& info) { return info.param; });
 
 // GQA: v_proj's channel feeds several query heads; their smoothing differs,
 // so o_proj's cannot be folded: refused, naming the heads.
