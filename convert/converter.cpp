@@ -276,6 +276,14 @@ class Planner {
         tag,
         marker});
   }
+  // Planning scans a few weights (row sums, scale_bias, re-quantization):
+  // their pages are given back at once, as streaming does.
+  void release(const TensorRef& t) const {
+    if (const auto& f = c_.shard_of(t).file) {
+      const std::uint64_t base = f->file_offset(*t.info);
+      f->mapping().advise_done(base, base + t.info->nbytes());
+    }
+  }
   void refuse(const std::string& prefix, std::string why) { p_.refused.push_back({prefix, std::move(why), false, ""}); }
   void lossy(const std::string& prefix, std::string why, std::string bound) {
     p_.lossy.push_back({prefix, std::move(why), true, std::move(bound)});
@@ -469,6 +477,8 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       auto s = values(c_, *in_s), off = values(c_, *in_o), dq = values(c_, *deq);
       if (!std::all_of(off.begin(), off.end(), [&](double x) { return x == off[0]; }))
         return refuse(m.prefix, "input_offset differs across input channels: msModelSlim has one per layer");
+      if (std::any_of(s.begin(), s.end(), [](double x) { return !std::isfinite(x) || x <= 0; }))
+        return refuse(m.prefix, "input_scale holds a value that is not finite and positive");
       double scale = s[0];
       const bool plain = mp.match->scheme->is(SchemeId::GsW8A8Plain);
       if (plain) {
@@ -601,6 +611,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
           native &= std::fabs(qv[r] - aligned) <= 1.0;
           folded[r] = (qv[r] + corr) * dq[r];
         }
+        release(*w);
         if (!native) recovered = folded;
         out_values(P + sfx(Role::Bias), sd, {n}, recovered, "FLOAT", qb->info->name,
                    "reference bias recovered from quant_bias: (quant_bias - Golden-Stick's offset term) * deq_scale");
@@ -673,6 +684,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       for (std::uint64_t r = 0; r < n; ++r)
         for (std::uint64_t j = 0; j < k; ++j) qw.q[r * k + j] = src.get(r, j);
       qw.scale.assign(scale.begin(), scale.end());
+      release(*w);
       auto sb = ms_w4a8_scale_bias(qw, chunks);
       out_values(P + sfx(Role::ScaleBias), Dtype::F32, {n, chunks}, std::vector<double>(sb.begin(), sb.end()), T, w->info->name,
                  "8 * sum_k(weight * scale)" + std::string(row_parallel ? " in 16 chunks" : ""));
@@ -684,7 +696,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
   }
 }
 
-// The residual smoothing rho_c (<= 1: the group takes its largest input_scale)
+// The residual smoothing rho_c (>= 1: the group takes its largest input_scale)
 // of an o_proj whose GQA heads disagree goes
 // into its weight columns: F[r,c] = q[r,c] * rho_c, re-quantized per output
 // row (t_r = max_c |F[r,c]| / 127, q' = round(F / t_r)), deq_scale' =
@@ -714,6 +726,7 @@ void Planner::requantize_columns(const ModuleParts& mp, const std::vector<double
     deq2[r] = static_cast<double>(narrow_to_float(deq[r]) * narrow_to_float(t[r]));
     qb2[r] = round_even(-input_offset * static_cast<double>(sum));
   }
+  release(*w);
   lossy(m.prefix, "Golden-Stick's smoothing differs between the query heads of a GQA group; the residual is folded into "
                   "the weight columns and the weights re-quantized per output row",
         "each re-quantized weight within " + sci(worst) + " of its row's largest (measured; at most 1/254); qconvert "
@@ -762,6 +775,7 @@ void Planner::plan_output_folds() {
     if (!in_s) continue;
     auto s = values(c_, *in_s);
     if (std::all_of(s.begin(), s.end(), [&](double x) { return x == s[0]; })) continue;
+    if (std::any_of(s.begin(), s.end(), [](double x) { return !std::isfinite(x) || x <= 0; })) continue;  // refused later
     const std::uint64_t k = *m.match->vars.k;
     const std::string leaf = m.prefix.substr(m.prefix.rfind('.') + 1), parent = m.prefix.substr(0, m.prefix.rfind('.'));
     std::string producer;
@@ -860,9 +874,10 @@ Status Planner::run() {
   if (from_ == o_.to) return Error(Errc::invalid_argument, "source and target are both " + std::string(family_name(from_)));
   if (!c_.model_dtype()) return Error(Errc::invalid_argument, "the model dtype is unknown (no torch_dtype in config.json)");
   md_ = *c_.model_dtype();
-  for (const Diagnostic& d : c_.diagnostics())
-    if (d.severity == Severity::Error)
-      return Error(Errc::invalid_argument, "the source has errors (run qvalidate): " + d.error.to_string());
+  if (!o_.ignore_source_errors)
+    for (const Diagnostic& d : c_.diagnostics())
+      if (d.severity == Severity::Error)
+        return Error(Errc::invalid_argument, "the source has errors (run qvalidate): " + d.error.to_string());
 
   if (from_ == Family::GoldenStick) plan_output_folds();
   for (const Module& m : c_.modules()) {

@@ -46,6 +46,7 @@ struct ConvertOptions {
   bool allow_lossy = false;
   bool keep_quantization_config = false;    // msModelSlim output: keep config.json quantization_config
   bool drop_kv_quant = false;               // convert without KV-cache int8 (C8) / FA quantization, stated in the plan
+  bool ignore_source_errors = false;        // convert a source whose files have error diagnostics
 };
 
 struct PlannedTensor {

@@ -43,28 +43,32 @@ std::vector<double> raw(const Checkpoint& c, const Module& m, Role r) {
   return t ? tensor_values_or_nan(c, *t, true) : std::vector<double>{};
 }
 
+// The integer weights q[n, k], a row at a time: int8 rows are read in place,
+// packed int4 rows are decoded into the caller's buffer (never the whole
+// tensor: memory stays one row per thread).
 struct Weights {
-  std::vector<std::int8_t> owned;
-  std::span<const std::int8_t> q;  // row-major [n, k]
+  const std::int8_t* base = nullptr;
+  std::optional<Int4Layout> layout;  // packed int4, else one int8 value per byte
+  std::uint64_t n = 0, k = 0;
+  const std::int8_t* row(std::uint64_t r, std::vector<std::int8_t>& buf) const {
+    if (!layout) return base + r * k;
+    buf.resize(k);
+    for (std::uint64_t c = 0; c < k; ++c) buf[c] = int4_get(base, *layout, n, k, r, c);
+    return buf.data();
+  }
 };
 
 std::optional<Weights> int_weights(const Checkpoint& c, const Module& m, std::uint64_t n, std::uint64_t k) {
   const TensorRef* w = m.tensor(Role::Weight);
   if (w == nullptr || !c.shard_of(*w).file || w->info->dtype != Dtype::I8) return std::nullopt;
   auto bytes = c.data(*w);
-  std::span<const std::int8_t> q(reinterpret_cast<const std::int8_t*>(bytes.data()), bytes.size());
   Weights out;
+  out.base = reinterpret_cast<const std::int8_t*>(bytes.data());
+  out.n = n;
+  out.k = k;
   const Scheme* s = m.scheme();
-  if (s && s->int4_layout && w->info->shape == int4_packed_shape(*s->int4_layout, n, k)) {
-    auto u = unpack_int4(q, n, k, *s->int4_layout);
-    if (!u) return std::nullopt;
-    out.owned = std::move(*u);
-    out.q = out.owned;
-  } else if (w->info->element_count() == n * k) {
-    out.q = q;
-  } else {
-    return std::nullopt;
-  }
+  if (s && s->int4_layout && w->info->shape == int4_packed_shape(*s->int4_layout, n, k)) out.layout = s->int4_layout;
+  else if (w->info->element_count() != n * k) return std::nullopt;
   return out;
 }
 
@@ -100,9 +104,16 @@ namespace {
 // k < 131072), written so the compiler vectorizes it; cloned for AVX2
 // where the CPU has it (the result is the same integer).
 __attribute__((target_clones("avx2", "default")))
-std::int32_t dot_i8(const std::int8_t* a, const std::int8_t* b, std::uint64_t k) {
+std::int32_t dot_i8_short(const std::int8_t* a, const std::int8_t* b, std::uint64_t k) {
   std::int32_t acc = 0;
   for (std::uint64_t j = 0; j < k; ++j) acc += static_cast<std::int32_t>(a[j]) * static_cast<std::int32_t>(b[j]);
+  return acc;
+}
+
+// Any k: int32 blocks of 65536 (no overflow), summed in int64.
+std::int64_t dot_i8_any(const std::int8_t* a, const std::int8_t* b, std::uint64_t k) {
+  std::int64_t acc = 0;
+  for (std::uint64_t j = 0; j < k; j += 65536) acc += dot_i8_short(a + j, b + j, std::min<std::uint64_t>(65536, k - j));
   return acc;
 }
 
@@ -145,12 +156,11 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
     }
   std::vector<float> bias = param(c, m, Role::Bias, md);
   std::vector<std::vector<float>> ys(T, std::vector<float>(n, 0.0f));
-  const std::int8_t* q = w->q.data();
+  std::vector<std::int8_t> rowbuf;
   switch (m.type->type) {
-    case QuantType::W8A8:
-    case QuantType::W8A8_MIX: {
-      // The prefill (static) path; msModelSlim folds the float bias into
-      // quant_bias, Golden-Stick adds it after dequantization.
+    case QuantType::W8A8: {
+      // msModelSlim folds the float bias into quant_bias, Golden-Stick adds
+      // it after dequantization.
       auto s = param(c, m, Role::InputScale, md);
       auto o = raw(c, m, Role::InputOffset);
       auto deq = raw(c, m, Role::DeqScale), qb = raw(c, m, Role::QuantBias);
@@ -164,15 +174,19 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
           const float v = reciprocal ? xs[t][j] * sj + oj : xs[t][j] / sj + oj;
           qx[t][j] = static_cast<std::int8_t>(std::clamp(round_even(v), -128.0f, 127.0f));
         }
-      for (std::uint64_t r = 0; r < n; ++r)
+      for (std::uint64_t r = 0; r < n; ++r) {
+        const std::int8_t* qr = w->row(r, rowbuf);
         for (std::size_t t = 0; t < T; ++t) {
-          const std::int32_t acc = dot_i8(qx[t].data(), q + r * k, k);
+          const std::int64_t acc = dot_i8_any(qx[t].data(), qr, k);
           float v = static_cast<float>(static_cast<double>(acc) + qb[r]) * static_cast<float>(deq[r]);
           if (gs && !bias.empty()) v += bias[r];
           ys[t][r] = cast_md(v, md);
         }
+      }
       break;
     }
+    case QuantType::W8A8_MIX:  // every deployment but PD-disaggregated decode runs its per-token path
+                               // (vllm-ascend w8a8_pdmix.py@182b75ea84ff L79-83)
     case QuantType::W8A8_DYNAMIC:
     case QuantType::W4A8_DYNAMIC: {
       // vllm-ascend creates W4A8 scales as F32 parameters, the rest in the
@@ -190,13 +204,15 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
           for (std::uint64_t j = 0; j < k; ++j)
             qx[t][j] = static_cast<std::int8_t>(std::clamp(round_even(xs[t][j] / st[t]), -127.0f, 127.0f));
       }
-      for (std::uint64_t r = 0; r < n; ++r)
+      for (std::uint64_t r = 0; r < n; ++r) {
+        const std::int8_t* qr = w->row(r, rowbuf);
         for (std::size_t t = 0; t < T; ++t) {
-          const std::int32_t acc = dot_i8(qx[t].data(), q + r * k, k);
+          const std::int64_t acc = dot_i8_any(qx[t].data(), qr, k);
           float v = static_cast<float>(acc) * st[t] * ws[r];
           if (!bias.empty()) v += bias[r];
           ys[t][r] = cast_md(v, md);
         }
+      }
       break;
     }
     default: {  // weight-only: W = cast_md((q - offset) * scale) per (row, group)
@@ -208,7 +224,7 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
       const bool transposed = gs && wst->info->shape.size() == 2;  // Golden-Stick [G, n]
       std::vector<float> row(k);
       for (std::uint64_t r = 0; r < n; ++r) {
-        const std::int8_t* qr = q + r * k;
+        const std::int8_t* qr = w->row(r, rowbuf);
         for (std::uint64_t j = 0; j < k; ++j) {
           const std::uint64_t g = j / (k / G), idx = transposed ? g * n + r : r * G + g;
           row[j] = cast_md((static_cast<double>(qr[j]) - wo[idx]) * ws[idx], md);
@@ -244,14 +260,22 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
       row.exact_expected = std::find(lossy_prefixes.begin(), lossy_prefixes.end(), m.prefix) == lossy_prefixes.end();
       auto it = dst_modules.find(m.prefix);
       std::string why;
+      const bool src_ok = can_evaluate(src, m, &why);
       if (it == dst_modules.end()) {
         row.evaluated = false;
+        row.result_unreadable = src_ok;
         row.note = "not in the result";
         continue;
       }
-      if (!can_evaluate(src, m, &why) || !can_evaluate(dst, *it->second, &why)) {
+      if (!src_ok) {
         row.evaluated = false;
         row.note = why;
+        continue;
+      }
+      if (!can_evaluate(dst, *it->second, &why)) {
+        row.evaluated = false;
+        row.result_unreadable = true;
+        row.note = "the result's layer: " + why;
         continue;
       }
       const std::uint64_t k = *m.match->vars.k;
@@ -314,6 +338,7 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
               b[r] = static_cast<float>(static_cast<double>(b[r]) / (*out_mult)[r]);
       if (!st || as.size() != hs.size() || bs.size() != hs.size()) {
         row.evaluated = false;
+        row.result_unreadable = as.size() == hs.size();
         row.note = st ? "could not evaluate" : st.error().to_string();
         continue;
       }
@@ -347,8 +372,10 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
 }
 
 bool verify_passed(const std::vector<LayerDifference>& rows) {
-  for (const LayerDifference& r : rows)
+  for (const LayerDifference& r : rows) {
     if (r.evaluated && r.exact_expected && (r.max_abs > 0 || r.max_rel > 0)) return false;
+    if (r.result_unreadable && r.exact_expected) return false;  // the source computes, the result cannot
+  }
   return true;
 }
 
@@ -380,9 +407,12 @@ std::string render_verify(const std::vector<LayerDifference>& rows) {
     o << "  " << k << std::string(w - k.size(), ' ') << "  " << a.layers << " layers  max |dy| " << a.max_abs
       << "  max |dy|/max|y| " << a.max_rel << (a.exact ? "  (exact: must be 0)" : "  (lossy: bound in the plan)") << "\n";
   }
-  for (const LayerDifference& r : rows)
+  for (const LayerDifference& r : rows) {
     if (r.evaluated && r.exact_expected && (r.max_abs > 0 || r.max_rel > 0))
       o << "  DIFFERS: " << r.prefix << " (planned exact): max |dy| " << r.max_abs << "\n";
+    if (r.result_unreadable)
+      o << "  CANNOT EVALUATE THE RESULT: " << r.prefix << ": " << r.note << "\n";
+  }
   if (skipped) {
     o << "  not evaluated: " << skipped << " layers";
     for (const LayerDifference& r : rows)

@@ -49,6 +49,7 @@ struct LayerDifference {
   double max_abs = 0, max_rel = 0;  // max |dy|, and max |dy| / max |y| (per input)
   bool exact_expected = true; // the plan converted it exactly
   bool evaluated = true;
+  bool result_unreadable = false;  // the source layer evaluates but the result's does not
   std::string note;           // why not evaluated
 };
 

@@ -158,6 +158,7 @@ int main(int argc, char** argv) {
   o.allow_lossy = vm.count("allow-lossy") > 0;
   o.keep_quantization_config = vm.count("keep-quantization-config") > 0;
   o.drop_kv_quant = vm.count("drop-kv-quant") > 0;
+  o.ignore_source_errors = vm.count("ignore-source-errors") > 0;
   auto shard = parse_size(vm["shard-size"].as<std::string>());
   if (!shard) {
     std::cerr << "qconvert: bad --shard-size\n";

@@ -321,6 +321,22 @@ std::vector<Corruption> corruptions() {
     c.version = {0, 25};
     add(c);
   }
+  {
+    // vllm-ascend 0.13-0.17 has no KV-cache int8 method (docs/research/
+    // va-registry.md: the C8 attention entry left the dict in v0.13.0rc1,
+    // kv_cache_type arrived in 0.18); 0.11 read kv_quant_type.
+    Corruption c{"c8_on_vllm_ascend_0_15", C8, nullptr, nullptr, Target::VllmAscend, "target.unsupported-type"};
+    c.version = {0, 15};
+    add(c);
+    Corruption k{"c8_on_vllm_ascend_0_11_reads_kv_quant_type", C8,
+                 [](auto& b) {
+                   b.content.description.erase("kv_quant_type");
+                   b.content.description["kv_cache_type"] = "C8";
+                 },
+                 nullptr, Target::VllmAscend, "target.kv-cache-key"};
+    k.version = {0, 11};
+    add(k);
+  }
   add({"int8_weight_tagged_float", DYN, [](auto& b) { b.content.description[L0 + "mlp.up_proj.weight"] = "FLOAT"; }, nullptr,
        Target::Any, "scheme.float-integer-weight", Severity::Error, L0 + "mlp.up_proj.weight"});
   add({"attention_quant_type_grammar", "tiny-llama-w8a8-fa-msmodelslim-mindie",
@@ -390,6 +406,33 @@ void PrintTo(const Corruption& c, std::ostream* os) { *os << c.id; }
 
 INSTANTIATE_TEST_SUITE_P(Table, Broken, ::testing::ValuesIn(corruptions()),
                          [](const auto& info) { return info.param.id; });
+
+TEST(Targets, VersionsMustBeOnesQkitHasRead) {
+  std::string err;
+  auto t = validate::parse_target_spec("vllm-ascend@0.13.0rc2", err);
+  ASSERT_TRUE(t.has_value()) << err;
+  EXPECT_EQ(t->version, (validate::RuntimeVersion{0, 13}));
+  EXPECT_FALSE(validate::parse_target_spec("vllm-ascend@0.30", err).has_value());
+  EXPECT_NE(err.find("0.26"), std::string::npos) << err;  // lists the known ones
+  EXPECT_FALSE(validate::parse_target_spec("mindie@2.5", err).has_value());
+  auto old = validate::parse_target_spec("mindie@2.0", err);  // "2.1.RC1 and earlier"
+  ASSERT_TRUE(old.has_value()) << err;
+  EXPECT_EQ(old->version, (validate::RuntimeVersion{2, 1}));
+  EXPECT_FALSE(validate::parse_target_spec("tensorrt", err).has_value());
+  EXPECT_EQ(validate::parse_target_spec("vllm-ascend", err)->to_string(), "vllm-ascend@0.26");
+}
+
+// MindFormers loads FA quantization (fa_quant_type FAQuant/FAKQuant, layers
+// found by fa_q.scale; config.py@f52743ca27a5 L61-62, L131-138).
+TEST(Targets, MindFormersLoadsFaQuant) {
+  test::TempDir d;
+  ASSERT_TRUE(samples::write_sample(d / "fa", *samples::find_sample("tiny-llama-w8a8-fa-msmodelslim-mindie")).ok());
+  Report r = run(d / "fa", Target::MindFormers, true);
+  for (const Finding& f : r.findings) {
+    EXPECT_NE(f.rule, "target.unsupported-type") << f.tensor << ": " << f.message;
+    EXPECT_NE(f.rule, "target.fa-quant-key") << f.message;
+  }
+}
 
 TEST(Rules, LegacyW4A16WithoutGroupSizeIsInferredNotFailed) {
   // msModelSlim's MindIE-format saver writes no group_size into the

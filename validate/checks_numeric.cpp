@@ -39,7 +39,13 @@ struct TensorStats {
   std::uint64_t first_bits = 0;
   std::uint64_t int4_out_of_range = 0;
   std::vector<std::int64_t> row_sums;  // I8 [n, k] weights that need them
-  std::vector<std::int64_t> chunk_sums;  // packed int4 [n/2, k]: n x 16 sums of the values per k-chunk
+  std::vector<std::int32_t> chunk_sums;  // packed int4 [n/2, k]: n x 16 sums of the values per k-chunk (transient)
+  // The scale_bias verdict, computed by the worker right after the scan so
+  // the sums never outlive one tensor (a DeepSeek-class W4A8 model has 40k
+  // experts): how many values differ, and the first.
+  std::size_t scale_bias_bad = 0, scale_bias_count = 0, scale_bias_first = 0;
+  double scale_bias_got = 0, scale_bias_want = 0;
+  bool scale_bias_per_row = false;
 };
 
 struct ScanJob {
@@ -48,6 +54,7 @@ struct ScanJob {
   bool want_range = false;   // min/max (weights)
   bool int4_unpacked = false;
   bool want_chunk_sums = false;  // msModelSlim W4A8 packed [n/2,k]: the 16 k-chunk sums of every row (scale_bias)
+  const Module* scale_bias_module = nullptr;  // checked against these sums right after the scan
 };
 
 constexpr std::uint64_t kScaleBiasChunks = 16;
@@ -231,6 +238,49 @@ std::vector<std::optional<double>> small_values(const Checkpoint& c, const Tenso
 
 bool is_16bit_float(Dtype d) { return d == Dtype::BF16 || d == Dtype::F16; }
 
+// W4A8_DYNAMIC scale_bias: 8 x the sum of the dequantized weight, per row
+// ([n,1], column-parallel) or per row and 16 k-chunks ([n,16], row-parallel).
+// msModelSlim computes it (Ascend/msmodelslim pack.py@3de0a3c4e965 L71-90,
+// docs/research/msmodelslim.md §3) and vllm-ascend main loads it as stored,
+// never recomputing it for msModelSlim checkpoints (w4a8.py@182b75ea84ff
+// L142-194). Runs in the worker that scanned the weight; frees the sums.
+void check_scale_bias(const Checkpoint& c, const Module& m, TensorStats& st) {
+  const TensorRef *sb_t = m.tensor(Role::ScaleBias), *ws_t = m.tensor(Role::WeightScale);
+  auto done = [&] { std::vector<std::int32_t>().swap(st.chunk_sums); };
+  if (!sb_t || !ws_t || !c.shard_of(*sb_t).file || !c.shard_of(*ws_t).file || st.chunk_sums.empty() || !m.match ||
+      !m.match->vars.k)
+    return done();
+  const auto& sums = st.chunk_sums;
+  const std::uint64_t n = sums.size() / kScaleBiasChunks, k = *m.match->vars.k;
+  auto sb = small_values(c, *sb_t, Role::ScaleBias), sc = small_values(c, *ws_t, Role::WeightScale);
+  const auto& shape = sb_t->info->shape;
+  const bool per_row = shape.size() == 2 && shape[0] == n && shape[1] == 1;
+  const bool per_chunk = shape.size() == 2 && shape[0] == n && shape[1] == kScaleBiasChunks;
+  if (!(per_row || per_chunk) || sc.size() != n || sb.size() != n * shape[1]) return done();
+  st.scale_bias_per_row = per_row;
+  st.scale_bias_count = sb.size();
+  for (std::uint64_t r = 0; r < n; ++r) {
+    if (!sc[r]) continue;
+    for (std::uint64_t col = 0; col < shape[1]; ++col) {
+      std::int64_t q = 0;
+      if (per_row)
+        for (std::uint64_t ch = 0; ch < kScaleBiasChunks; ++ch) q += sums[r * kScaleBiasChunks + ch];
+      else
+        q = sums[r * kScaleBiasChunks + col];
+      const double want = 8.0 * *sc[r] * static_cast<double>(q);
+      const auto& got = sb[r * shape[1] + col];
+      // float32 accumulation of up to k products of |w| <= 8.
+      const double tol = 1e-5 * 8.0 * std::fabs(*sc[r]) * 8.0 * static_cast<double>(per_row ? k : k / kScaleBiasChunks) + 1e-30;
+      if (got && std::fabs(*got - want) > tol && !st.scale_bias_bad++) {
+        st.scale_bias_first = static_cast<std::size_t>(r * shape[1] + col);
+        st.scale_bias_got = *got;
+        st.scale_bias_want = want;
+      }
+    }
+  }
+  done();
+}
+
 }  // namespace
 
 void check_numerics(Context& ctx) {
@@ -266,6 +316,7 @@ void check_numerics(Context& ctx) {
           j.int4_unpacked = false;
           j.want_chunk_sums = s.is(SchemeId::MsW4A8Dynamic) && *s.int4_layout == Int4Layout::PackedN &&
                               m.tensor(Role::ScaleBias) != nullptr;
+          if (j.want_chunk_sums) j.scale_bias_module = &m;
         }
         else if (s.is(SchemeId::MsW4A8DynamicTwoStage) && ref->info->shape.size() == 2 && mi.match.vars.k &&
                  ref->info->shape[1] == *mi.match.vars.k && mi.match.vars.n && ref->info->shape[0] == *mi.match.vars.n)
@@ -292,6 +343,7 @@ void check_numerics(Context& ctx) {
       if (!shard.file) continue;
       auto st = guard_mapped_reads((c.root() / shard.name).string(), [&]() -> Status {
         scan(c, jobs[t], stats[t]);
+        if (jobs[t].scale_bias_module) check_scale_bias(c, *jobs[t].scale_bias_module, stats[t]);
         return ok_status();
       });
       if (!st) faults[t] = std::move(st).error();
@@ -418,51 +470,16 @@ void check_numerics(Context& ctx) {
                       file_of(deq_t), deq_t->info->name);
       }
     }
-    // W4A8_DYNAMIC scale_bias: 8 x the sum of the dequantized weight, per
-    // row ([n,1], column-parallel) or per row and 16 k-chunks ([n,16],
-    // row-parallel). msModelSlim computes it (Ascend/msmodelslim pack.py
-    // @3de0a3c4e965 L71-90, docs/research/msmodelslim.md §3) and
-    // vllm-ascend main loads it as stored, never recomputing it for
-    // msModelSlim checkpoints (w4a8.py@182b75ea84ff L142-194).
-    if (const TensorRef* sb_t = get(Role::ScaleBias);
-        sb_t && w_t && ws_t && c.shard_of(*sb_t).file && c.shard_of(*ws_t).file &&
-        !stats[index_of[w_t->info->name]].chunk_sums.empty()) {
-      const auto& sums = stats[index_of[w_t->info->name]].chunk_sums;
-      const std::uint64_t n = sums.size() / kScaleBiasChunks;
-      auto sb = small_values(c, *sb_t, Role::ScaleBias), sc = small_values(c, *ws_t, Role::WeightScale);
-      const auto& shape = sb_t->info->shape;
-      const bool per_row = shape.size() == 2 && shape[0] == n && shape[1] == 1;
-      const bool per_chunk = shape.size() == 2 && shape[0] == n && shape[1] == kScaleBiasChunks;
-      if ((per_row || per_chunk) && sc.size() == n && sb.size() == n * shape[1]) {
-        const std::uint64_t k = *mi.match.vars.k;
-        std::size_t bad = 0, first = 0;
-        double first_want = 0;
-        for (std::uint64_t r = 0; r < n; ++r) {
-          if (!sc[r]) continue;
-          for (std::uint64_t col = 0; col < shape[1]; ++col) {
-            std::int64_t q = 0;
-            if (per_row)
-              for (std::uint64_t ch = 0; ch < kScaleBiasChunks; ++ch) q += sums[r * kScaleBiasChunks + ch];
-            else
-              q = sums[r * kScaleBiasChunks + col];
-            const double want = 8.0 * *sc[r] * static_cast<double>(q);
-            const auto& got = sb[r * shape[1] + col];
-            // float32 accumulation of up to k products of |w| <= 8.
-            const double tol = 1e-5 * 8.0 * std::fabs(*sc[r]) * 8.0 * static_cast<double>(per_row ? k : k / kScaleBiasChunks) + 1e-30;
-            if (got && std::fabs(*got - want) > tol && !bad++) {
-              first = static_cast<std::size_t>(r * shape[1] + col);
-              first_want = want;
-            }
-          }
-        }
-        if (bad)
-          ctx.out.add(Rule::NumericScaleBias, std::to_string(bad) + " of " + std::to_string(sb.size()) +
-                          " scale_bias values differ from 8 x the sum of the dequantized weight " +
-                          (per_row ? "per row" : "per row and k-chunk (16 chunks)") + " (first at index " +
-                          std::to_string(first) + ": " + (sb[first] ? std::to_string(*sb[first]) : "?") + ", expected " +
-                          std::to_string(first_want) + ")",
-                      file_of(sb_t), sb_t->info->name);
-      }
+    // W4A8_DYNAMIC scale_bias (checked by the scanning worker).
+    if (const TensorRef* sb_t = get(Role::ScaleBias); sb_t && w_t) {
+      const TensorStats& ws = stats[index_of[w_t->info->name]];
+      if (ws.scale_bias_bad)
+        ctx.out.add(Rule::NumericScaleBias, std::to_string(ws.scale_bias_bad) + " of " + std::to_string(ws.scale_bias_count) +
+                        " scale_bias values differ from 8 x the sum of the dequantized weight " +
+                        (ws.scale_bias_per_row ? "per row" : "per row and k-chunk (16 chunks)") + " (first at index " +
+                        std::to_string(ws.scale_bias_first) + ": " + std::to_string(ws.scale_bias_got) + ", expected " +
+                        std::to_string(ws.scale_bias_want) + ")",
+                    file_of(sb_t), sb_t->info->name);
     }
     // quant_bias against the weights' row sums, input_offset and bias.
     if (qb_t && deq_t && off_t && w_t && c.shard_of(*qb_t).file && c.shard_of(*off_t).file && c.shard_of(*deq_t).file) {

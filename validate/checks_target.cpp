@@ -314,15 +314,21 @@ void check_attention_keys(Context& ctx, const TargetSpec& t) {
   if (has_fa && !ms->fa_quant_type)
     ctx.out.add(Rule::TargetFaQuantKey, "FA quant tensors present but fa_quant_type is missing", desc);
   if (has_fa) {
-    if (const BehaviourRow* r = behaviour(t, Behaviour::FaQuantType); r && ms->fa_quant_type && *ms->fa_quant_type != r->detail)
-      ctx.out.add(Rule::TargetFaQuantKey, runtime_words(t) + " registers fa_quant_type \"" + std::string(r->detail) + "\"; \"" +
-                      *ms->fa_quant_type + "\" is not found" + cite(r->cite),
+    auto types = behaviours(t, Behaviour::FaQuantType);
+    if (!types.empty() && ms->fa_quant_type &&
+        std::none_of(types.begin(), types.end(), [&](const BehaviourRow* r) { return *ms->fa_quant_type == r->detail; })) {
+      std::string accepted;
+      for (const BehaviourRow* r : types) accepted += (accepted.empty() ? "\"" : " or \"") + std::string(r->detail) + "\"";
+      ctx.out.add(Rule::TargetFaQuantKey, runtime_words(t) + " registers fa_quant_type " + accepted + "; \"" + *ms->fa_quant_type +
+                      "\" is not found" + cite(types.front()->cite),
                   desc);
-    if (const BehaviourRow* r = behaviour(t, Behaviour::FaTensorNames);
-        r && std::none_of(fa_suffixes.begin(), fa_suffixes.end(), [&](const std::string& s) { return s == r->detail; }))
-      ctx.out.add(Rule::TargetFaQuantKey, runtime_words(t) + " finds FA layers by '" + std::string(r->detail) +
-                      "'; these FA tensors are named otherwise (fa3_*?) and are not loaded" + cite(r->cite),
-                  desc);
+    }
+    for (const BehaviourRow* r : behaviours(t, Behaviour::FaTensorNames))
+      if (std::none_of(fa_suffixes.begin(), fa_suffixes.end(), [&](const std::string& s) { return s == r->detail; }))
+        ctx.out.add(Rule::TargetFaQuantKey, runtime_words(t) + " finds FA layers by '" + std::string(r->detail) +
+                        "'; these FA tensors are named otherwise (fa3_*, or no fa_q for a dynamic q) and are not loaded" +
+                        cite(r->cite),
+                    desc);
   }
 }
 
@@ -337,7 +343,8 @@ void check_group_sizes(Context& ctx, const TargetSpec& t, Family fam) {
     w4a8 |= is_w4a8;
     w4a8_moe |= is_w4a8 && loader_layer_of(m) == LoaderLayer::Moe;
     const Scheme* s = m.scheme();
-    int4_groups |= quant_type_info(m.type->type).weight_bits == 4 && s && s->traits.grouping == WeightGrouping::PerGroup;
+    int4_groups |= quant_type_info(m.type->type).weight_bits == 4 && s &&
+                   (s->traits.grouping == WeightGrouping::PerGroup || s->traits.grouping == WeightGrouping::TwoStage);
   }
   if (fam == Family::MsModelSlim && ms) {
     const std::int64_t gs = ms->group_size.value_or(0);

@@ -156,7 +156,13 @@ constexpr SupportRow kSupport[] = {
      va("vllm_ascend/quantization/methods/w4a16.py", "L110, L206-239")},
     // vllm-ascend, attention
     {VA, since(V{0, 18}), "FAQuant", L::Attention, true, "", kVaKvC8},
-    {VA, kAll, "C8", L::Attention, true, "", va("vllm_ascend/quantization/methods/kv_c8.py", "L99-140")},
+    // KV-cache int8: the W8A8/C8 attention entry of the 0.11-0.12 dict, none
+    // in 0.13-0.17, kv_cache_type "C8" since 0.18 (docs/research/va-registry.md).
+    {VA, until(V{0, 13}), "C8", L::Attention, true, "", va_at("vllm_ascend/quantization/utils.py", "2f1aed98ccdb", "L13-33, L79-83 (tag v0.11.0)")},
+    {VA, between(V{0, 13}, V{0, 18}), "C8", L::Attention, false,
+     "vLLM-Ascend 0.13-0.17 has no KV-cache int8 method: the C8 tensors are ignored",
+     va_at("vllm_ascend/quantization/utils.py", "6281c1207a7a", "L13-60 (tag v0.13.0)")},
+    {VA, since(V{0, 18}), "C8", L::Attention, true, "", va("vllm_ascend/quantization/methods/kv_c8.py", "L99-140")},
     {VA, kAll, "*", L::Linear, false, "not registered by vLLM-Ascend for linear layers (NotImplementedError)", kVaRegistryMiss},
     {VA, kAll, "*", L::Moe, false,
      "not registered by vLLM-Ascend for MoE experts (NotImplementedError ... layer_type=moe; vllm-ascend#986)",
@@ -172,11 +178,21 @@ constexpr SupportRow kSupport[] = {
     {MI, kAll, "W8A8_MIX", L::Linear, true, "", kMieQc},
     {MI, kAll, "W8A8_MXFP8", L::Linear, true, "", kMieQc},
     {MI, kAll, "W8A8SC", L::Linear, true, "", kMieQc},
-    {MI, kAll, "W8A8S", L::Linear, true, "", kMieQuantizeList},
-    {MI, kAll, "W8A16", L::Linear, true, "", kMieQuantizeList},
-    {MI, kAll, "W4A16", L::Linear, true, "", kMieQuantizeList},
-    {MI, kAll, "W16A16S", L::Linear, true, "", kMieQuantizeList},
-    {MI, kAll, "W16A16SC", L::Linear, true, "", kMieQuantizeList},
+    {MI, until(V{3, 0}), "W8A8S", L::Linear, true, "", kMieQuantizeList},
+    {MI, since(V{3, 0}), "W8A8S", L::Linear, false,
+     "MindIE 3.0's runtime has no W8A8S linear method: it warns and loads the layer unquantized", kMieQc},
+    {MI, until(V{3, 0}), "W8A16", L::Linear, true, "", kMieQuantizeList},
+    {MI, since(V{3, 0}), "W8A16", L::Linear, false,
+     "MindIE 3.0's runtime has no W8A16 linear method: it warns and loads the layer unquantized", kMieQc},
+    {MI, until(V{3, 0}), "W4A16", L::Linear, true, "", kMieQuantizeList},
+    {MI, since(V{3, 0}), "W4A16", L::Linear, false,
+     "MindIE 3.0's runtime has no W4A16 linear method: it warns and loads the layer unquantized", kMieQc},
+    {MI, until(V{3, 0}), "W16A16S", L::Linear, true, "", kMieQuantizeList},
+    {MI, since(V{3, 0}), "W16A16S", L::Linear, false,
+     "MindIE 3.0's runtime has no W16A16S linear method: it warns and loads the layer unquantized", kMieQc},
+    {MI, until(V{3, 0}), "W16A16SC", L::Linear, true, "", kMieQuantizeList},
+    {MI, since(V{3, 0}), "W16A16SC", L::Linear, false,
+     "MindIE 3.0's runtime has no W16A16SC linear method: it warns and loads the layer unquantized", kMieQc},
     {MI, kAll, "W4A8_DYNAMIC", L::Linear, false, "MindIE loads W4A8_DYNAMIC linear layers unquantized (warning): MoE experts only",
      {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead, "L139-145"}},
     {MI, kAll, "W8A8_DYNAMIC", L::Moe, true, "", kMieMoe},
@@ -191,7 +207,9 @@ constexpr SupportRow kSupport[] = {
     // vllm-mindspore: quantization_method_mapping has FLOAT, W8A8, W8A8S.
     {VMS, kAll, "W8A8", L::Linear, true, "", kVmsTypes},
     {VMS, kAll, "W8A8", L::Moe, true, "", kVmsTypes},
-    {VMS, kAll, "W8A8S", L::Linear, true, "", kVmsTypes},
+    {VMS, kAll, "W8A8S", L::Linear, false,
+     "vllm-mindspore loads sparse W8A8S on 310P only ('Sparse quantization ... only supported on 310P platform')",
+     vms("vllm_mindspore/model_executor/layers/quantization/golden_stick/golden_stick.py", "L184-209")},
     {VMS, kAll, "*", L::Linear, false, "vllm-mindspore accepts only FLOAT, W8A8 and W8A8S ('Unsupported quantization strategy')",
      kVmsTypes},
     {VMS, kAll, "*", L::Moe, false, "vllm-mindspore accepts only FLOAT, W8A8 and W8A8S ('Unsupported quantization strategy')",
@@ -207,7 +225,8 @@ constexpr SupportRow kSupport[] = {
     {MF, kAll, "W4A8_DYNAMIC", L::Linear, false, "MindFormers loads W4A8_DYNAMIC (A8W4) for MoE experts only", kMfA8w4},
     {MF, kAll, "*", L::Linear, false, "MindFormers accepts FLOAT, W8A8, W8A8_DYNAMIC and W4A8_DYNAMIC only", kMfTypes},
     {MF, kAll, "*", L::Moe, false, "MindFormers accepts FLOAT, W8A8, W8A8_DYNAMIC and W4A8_DYNAMIC only", kMfTypes},
-    {MF, kAll, "*", L::Attention, false, "MindFormers has no attention quantization from a description", kMfTypes},
+    {MF, kAll, "FAQuant", L::Attention, true, "", mf("mindformers/parallel_core/inference/quantization/golden_stick/config.py", "L61-62, L131-138")},
+    {MF, kAll, "*", L::Attention, false, "MindFormers loads FA quantization (FAQuant) only", kMfTypes},
 };
 
 // --- 2. parameters created ------------------------------------------------------
@@ -219,10 +238,14 @@ constexpr SupportRow kSupport[] = {
 // dtype that matters.
 constexpr ParamRow kParams[] = {
     // vllm-ascend W8A8 static
-    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::InputScale, P::None, M::Any, "[1]", "", true,
-     "per-tensor activation scale", kVaW8a8Static},
-    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::InputOffset, P::None, M::Any, "[1]", "", true,
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::InputScale, P::Column, M::Any, "[1]", "", true,
+     "per-tensor activation scale; merged (q/k/v, gate/up) layers need [1], not 0-dim", kVaW8a8Static},
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::InputScale, P::Row, M::Any, "[1]|[]", "", true,
+     "per-tensor activation scale; a 0-dim tensor is reshaped to [1]", kVaW8a8Static},
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::InputOffset, P::Column, M::Any, "[1]", "", true,
      "per-tensor activation offset", kVaW8a8Static},
+    {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::InputOffset, P::Row, M::Any, "[1]|[]", "", true,
+     "per-tensor activation offset; a 0-dim tensor is reshaped to [1]", kVaW8a8Static},
     {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::QuantBias, P::None, M::Any, "[n]", "", true, "", kVaW8a8Static},
     {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "deq", true,
      "created F32 for bf16 models and I64 (fp32 bits) otherwise", kVaW8a8Static},
@@ -231,8 +254,10 @@ constexpr ParamRow kParams[] = {
     {VA, kAll, F::MsModelSlim, "W8A8", L::Linear, R::WeightOffset, P::None, M::Any, "[n,1]", "", false,
      "created per channel (unused by the matmul)", kVaW8a8Static},
     // W8A8_MIX: the static parameters plus the dynamic path's weight scale
-    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::InputScale, P::None, M::Any, "[1]", "", true, "", kVaW8a8Mix},
-    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::InputOffset, P::None, M::Any, "[1]", "", true, "", kVaW8a8Mix},
+    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::InputScale, P::Column, M::Any, "[1]", "", true, "", kVaW8a8Mix},
+    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::InputScale, P::Row, M::Any, "[1]|[]", "", true, "", kVaW8a8Mix},
+    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::InputOffset, P::Column, M::Any, "[1]", "", true, "", kVaW8a8Mix},
+    {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::InputOffset, P::Row, M::Any, "[1]|[]", "", true, "", kVaW8a8Mix},
     {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "deq", true, "", kVaW8a8Mix},
     {VA, kAll, F::MsModelSlim, "W8A8_MIX", L::Linear, R::WeightScale, P::None, M::Any, "[n,1]", "", true,
      "the per-token (decode) path dequantizes with it", kVaW8a8Mix},
@@ -261,13 +286,14 @@ constexpr ParamRow kParams[] = {
     {VA, kAll, F::MsModelSlim, "W4A8_DYNAMIC", L::Moe, R::ScaleBias, P::Row, M::Any, "[n,16]", "", false,
      "w2 (down) scale_bias holds one value per row and k-chunk (16 chunks)", kVaW4a8},
     // FA quantization: one latent KV head on MLA
-    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaKScale, P::None, M::Mla, "[1,1]", "", true,
-     "MLA has one latent KV head: the loader fills [1,1] and otherwise narrows by TP and asserts", kVaKvC8Test},
-    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaKOffset, P::None, M::Mla, "[1,1]", "", false,
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaKScale, P::None, M::Mla, "[1,1]|[1]|[]", "", true,
+     "MLA has one latent KV head: the loader fills any one-element tensor and otherwise narrows by TP and asserts",
+     kVaKvC8Test},
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaKOffset, P::None, M::Mla, "[1,1]|[1]|[]", "", false,
      "MLA has one latent KV head", kVaKvC8Test},
-    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaVScale, P::None, M::Mla, "[1,1]", "", false,
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaVScale, P::None, M::Mla, "[1,1]|[1]|[]", "", false,
      "MLA has one latent KV head", kVaKvC8Test},
-    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaVOffset, P::None, M::Mla, "[1,1]", "", false,
+    {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaVOffset, P::None, M::Mla, "[1,1]|[1]|[]", "", false,
      "MLA has one latent KV head", kVaKvC8Test},
     {VA, kAll, F::MsModelSlim, "FAQuant", L::Attention, R::FaKScale, P::None, M::NotMla, "[Hkv,1]", "", true,
      "one scale per KV head", kVaKvC8},
@@ -320,7 +346,9 @@ constexpr BehaviourRow kBehaviours[] = {
      "description: a small script-added dict gives KeyError on the first layer (PR #9734); one holding the whole "
      "description loads (#633)",
      va(kVaMs, "L591-597, L888-890")},
-    {VA, kAll, B::KvCacheKey, "kv_cache_type", "KV-cache int8 layers are selected when kv_cache_type is \"C8\"",
+    {VA, until(V{0, 13}), B::KvCacheKey, "kv_quant_type", "KV-cache int8 is read when kv_quant_type is \"C8\"",
+     va_at("vllm_ascend/quantization/utils.py", "2f1aed98ccdb", "L79-83 (tag v0.11.0)")},
+    {VA, since(V{0, 18}), B::KvCacheKey, "kv_cache_type", "KV-cache int8 layers are selected when kv_cache_type is \"C8\"",
      va(kVaMs, "L1034-1052")},
     {VA, since(V{0, 18}), B::FaQuantType, "FAKQuant", "fa_quant_type selects the attention scheme", va(kVaMs, "L473-501")},
     {VA, since(V{0, 18}), B::FaTensorNames, "fa_k.scale", "FA layers are found by this key substring", va(kVaMs, "L1034-1052")},
@@ -364,7 +392,8 @@ constexpr BehaviourRow kBehaviours[] = {
      "config.json quantize must be one of these ('linear type not matched' without it)", kMieQuantizeList},
     {MI, since(V{3, 0}), B::QuantizeFromDescription, "",
      "quantize is taken from the description's model_quant_type (lower-cased) when config.json has none", kMieRouter},
-    {MI, until(V{3, 0}), B::ConfigKeyValues, "group_size=0,64,128", "MindIE 2.1 rejects other values (gpustack#3295: -1)",
+    {MI, until(V{3, 0}), B::ConfigKeyValues, "group_size=0,64,128,256",
+     "MindIE 2.1 rejects other values (gpustack#3295: -1; 256 unverified, so accepted)",
      {"gpustack/gpustack", "issues/3295", "", ""}},
     {MI, since(V{3, 0}), B::ConfigKeyValues, "group_size=0,64,128,256", "the description's keys are merged in too", kMieConfig},
     {MI, kAll, B::ConfigKeyValues, "kv_quant_type=null,C8", "", kMieConfig},
@@ -391,6 +420,12 @@ constexpr BehaviourRow kBehaviours[] = {
     {MF, kAll, B::DescriptionName, "*quantization_description*", "", kMfTypes},
     {MF, kAll, B::DescriptionName, "*quant_model_description*", "", kMfTypes},
     {MF, kAll, B::A8W4NeedsGroupSize, "", "A8W4 raises without a positive group_size", kMfA8w4},
+    {MF, kAll, B::FaQuantType, "FAQuant", "FA quantization is enabled for fa_quant_type FAQuant or FAKQuant",
+     mf("mindformers/parallel_core/inference/quantization/golden_stick/config.py", "L61-62")},
+    {MF, kAll, B::FaQuantType, "FAKQuant", "FA quantization is enabled for fa_quant_type FAQuant or FAKQuant",
+     mf("mindformers/parallel_core/inference/quantization/golden_stick/config.py", "L61-62")},
+    {MF, kAll, B::FaTensorNames, "fa_q.scale", "FA layers are found by ^model.layers.N.self_attn.fa_q.scale$",
+     mf("mindformers/parallel_core/inference/quantization/golden_stick/config.py", "L131-138")},
 };
 
 }  // namespace
@@ -476,8 +511,10 @@ std::optional<TargetSpec> parse_target_spec(std::string_view s, std::string& err
     error = "cannot read version '" + std::string(ver) + "' of " + std::string(name) + " (known: " + list + ")";
     return std::nullopt;
   }
-  if (*v < known.front()->version || known.back()->version < *v) {
-    error = std::string(name) + " " + v->to_string() + " is outside the versions qkit has read (" + list + ")";
+  // MindIE 2.1 stands for "2.1.RC1 and earlier" (mindie_format's range).
+  if (*rt == Target::MindIE && *v < known.front()->version) *v = known.front()->version;
+  if (std::none_of(known.begin(), known.end(), [&](const KnownVersion* k) { return k->version == *v; })) {
+    error = std::string(name) + " " + v->to_string() + " is not a version qkit has read (" + list + ")";
     return std::nullopt;
   }
   t.version = *v;
