@@ -556,13 +556,21 @@ TEST(Report, JsonHasTheDocumentedShape) {
   EXPECT_EQ(j["counts"]["info"], 0);
 }
 
-TEST(Report, JunitOneCasePerFamilyFailuresCarryFindings) {
+TEST(Report, JunitOneCasePerRuleInOneSuitePerFamily) {
   std::string x = validate::render_junit(hand_made_report());
   EXPECT_EQ(x.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0), 0u);
-  std::regex testcase("<testcase ");
-  EXPECT_EQ(std::distance(std::sregex_iterator(x.begin(), x.end(), testcase), std::sregex_iterator()), 6);
-  EXPECT_NE(x.find("<testsuites name=\"qvalidate\" tests=\"6\" failures=\"1\">"), std::string::npos);
-  EXPECT_NE(x.find("<failure type=\"error\" message=\"1 error in scheme rules\">scheme.shape"), std::string::npos);
+  std::regex testcase("<testcase "), testsuite("<testsuite ");
+  const auto rules = static_cast<std::ptrdiff_t>(validate::all_rules().size());
+  EXPECT_EQ(std::distance(std::sregex_iterator(x.begin(), x.end(), testcase), std::sregex_iterator()), rules);
+  EXPECT_EQ(std::distance(std::sregex_iterator(x.begin(), x.end(), testsuite), std::sregex_iterator()), 6);
+  EXPECT_NE(x.find("<testsuites name=\"qvalidate\" tests=\"" + std::to_string(rules) + "\" failures=\"1\">"),
+            std::string::npos);
+  EXPECT_NE(x.find("<testcase classname=\"qvalidate.scheme\" name=\"scheme.shape\">\n      <failure type=\"error\" "
+                   "message=\"1 error\">scheme.shape"),
+            std::string::npos)
+      << x;
+  // A rule with no finding is a passing test case of its own.
+  EXPECT_NE(x.find("<testcase classname=\"qvalidate.numeric\" name=\"numeric.nan-inf\">\n    </testcase>"), std::string::npos);
   EXPECT_NE(x.find("off by &lt;1&gt; &amp; &quot;2&quot;"), std::string::npos) << "XML-escaped";
   EXPECT_EQ(x.find("off by <1>"), std::string::npos);
 }
