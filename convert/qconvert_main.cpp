@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "qconvert: " << e.what() << "\n";
+    std::cerr << "qconvert: " << e.what() << "; see --help\n";
     return kExitUsage;
   }
   if (vm.count("help")) {
@@ -144,7 +144,14 @@ int main(int argc, char** argv) {
   }
   auto paths = vm.count("paths") ? vm["paths"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (paths.size() != 2 || !vm.count("from") || !vm.count("to")) {
-    usage(std::cerr, opts);
+    std::string missing;
+    if (!vm.count("from")) missing = "--from FAMILY (msmodelslim, mindspore or auto)";
+    else if (!vm.count("to")) missing = "--to FAMILY (msmodelslim or mindspore)";
+    else if (paths.empty()) missing = "SRC and DST";
+    else if (paths.size() == 1) missing = "DST (where the converted checkpoint goes)";
+    std::cerr << "qconvert: " << (missing.empty() ? "takes exactly two paths, SRC and DST (got " + std::to_string(paths.size()) + ")"
+                                                  : "missing " + missing)
+              << "; see --help\n";
     return kExitUsage;
   }
   const fs::path src = paths[0], dst = paths[1];

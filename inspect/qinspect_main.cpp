@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "qinspect: " << e.what() << "\n";
+    std::cerr << "qinspect: " << e.what() << "; see --help\n";
     return kExitUsage;
   }
   if (vm.count("help")) {
@@ -87,7 +87,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> paths = vm.count("paths") ? vm["paths"].as<std::vector<std::string>>() : std::vector<std::string>{};
   const bool diff = vm.count("diff") > 0;
   if (paths.size() != (diff ? 2u : 1u)) {
-    usage(std::cerr, opts);
+    if (diff)
+      std::cerr << "qinspect: --diff takes two checkpoints, A and B (got " << paths.size() << "); see --help\n";
+    else if (paths.empty())
+      std::cerr << "qinspect: missing PATH, the checkpoint directory or .safetensors file to inspect; see --help\n";
+    else
+      std::cerr << "qinspect: one PATH at a time (got " << paths.size() << "; --diff compares two); see --help\n";
     return kExitUsage;
   }
   // Deliberately never destroyed (like clang's -disable-free): at 180,000

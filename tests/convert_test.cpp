@@ -308,6 +308,29 @@ TEST(Execute, OutputModesFollowTheUmask) {
   }
 }
 
+// Usage errors say in one line what is missing, then "see --help" (issue #16).
+TEST(Usage, MissingArgumentsSayWhatIsMissingInOneLine) {
+  struct Case {
+    const char* tool;
+    std::vector<std::string> args;
+    const char* says;
+  } cases[] = {
+      {QKIT_QVALIDATE, {}, "missing PATH"},
+      {QKIT_QINSPECT, {}, "missing PATH"},
+      {QKIT_QINSPECT, {"--diff", "a"}, "--diff takes two checkpoints"},
+      {QKIT_QCONVERT, {"a", "b"}, "missing --from"},
+      {QKIT_QCONVERT, {"--from", "msmodelslim", "--to", "mindspore", "a"}, "missing DST"},
+      {QKIT_QVALIDATE, {"--bogus", "x"}, "unrecognised option '--bogus'"},
+  };
+  for (const Case& c : cases) {
+    auto r = test::run_tool(c.tool, c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.tool;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.tool << ": " << r.err;
+    EXPECT_NE(r.err.find("; see --help\n"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+  }
+}
+
 // A result that fails qvalidate is not put in place: no DST, no litter.
 TEST(Execute, AResultThatFailsQvalidateLeavesNoDirectory) {
   test::TempDir d;

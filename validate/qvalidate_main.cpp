@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "qvalidate: " << e.what() << "\n";
+    std::cerr << "qvalidate: " << e.what() << "; see --help\n";
     return kExitUsage;
   }
   if (vm.count("help")) {
@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
       o.suppress[id] = reason;
     }
   if (!vm.count("path")) {
-    usage(std::cerr, opts);
+    std::cerr << "qvalidate: missing PATH, the checkpoint directory or .safetensors file to check; see --help\n";
     return kExitUsage;
   }
   fs::path path = vm["path"].as<std::string>();
