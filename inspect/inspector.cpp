@@ -333,8 +333,23 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   return r;
 }
 
+bool DiffResult::within(double tol) const {
+  if (!only_a.empty() || !only_b.empty() || !unreadable_a.empty() || !unreadable_b.empty()) return false;
+  for (const TensorChange& t : changed) {
+    if (t.what.find("unreadable") != std::string::npos) return false;
+    if (t.max_abs_diff && !(*t.max_abs_diff <= tol * t.max_abs.value_or(0))) return false;
+  }
+  for (const ModuleDiff& m : modules)
+    if (m.max_output_rel && !(*m.max_output_rel <= tol)) return false;
+  return true;
+}
+
 DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
   DiffResult d;
+  for (const ShardFile& s : a.shards())
+    if (!s.file) d.unreadable_a.push_back(s.name + (s.error ? ": " + s.error->to_string() : std::string()));
+  for (const ShardFile& s : b.shards())
+    if (!s.file) d.unreadable_b.push_back(s.name + (s.error ? ": " + s.error->to_string() : std::string()));
   for (const TensorRef& t : a.tensors())
     if (!b.find(t.info->name)) d.only_a.push_back(t.info->name);
   for (const TensorRef& t : b.tensors()) {
@@ -354,20 +369,30 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
       };
       what.push_back("shape " + s(ia.shape) + " -> " + s(ib.shape));
     }
+    // A float checkpoint has no description: its tensors are FLOAT.
     std::string_view tag_a = a.tag_of(ia.name), tag_b = b.tag_of(ib.name);
+    if (tag_a.empty()) tag_a = "FLOAT";
+    if (tag_b.empty()) tag_b = "FLOAT";
     if (tag_a != tag_b) what.push_back("type " + std::string(tag_a.empty() ? "-" : tag_a) + " -> " + std::string(tag_b.empty() ? "-" : tag_b));
     bool same_bytes = false;
-    std::optional<double> max_diff;
+    std::optional<double> max_diff, max_abs;
     if (a.shard_of(*ta).file && b.shard_of(t).file && ia.nbytes() == ib.nbytes()) {
       auto compared = guard_mapped_reads(a.shard_of(*ta).file->path(), [&]() -> Status {
       auto x = a.data(*ta), y = b.data(t);
       same_bytes = std::memcmp(x.data(), y.data(), x.size()) == 0;
       if (!same_bytes && ia.dtype == ib.dtype && ia.shape == ib.shape && is_float_dtype(ia.dtype) &&
           element_readable(ia.dtype)) {
-        double m = 0;
-        for (std::uint64_t i = 0; i < ia.element_count(); ++i)
-          m = std::max(m, std::fabs(*element_as_double(ia.dtype, x, i) - *element_as_double(ib.dtype, y, i)));
+        // NaN or Inf against anything else is a difference (inf), never 0.
+        double m = 0, mabs = 0;
+        for (std::uint64_t i = 0; i < ia.element_count(); ++i) {
+          const double va = *element_as_double(ia.dtype, x, i), vb = *element_as_double(ib.dtype, y, i);
+          if (std::isfinite(va)) mabs = std::max(mabs, std::fabs(va));
+          if (va == vb) continue;
+          const double dv = std::fabs(va - vb);
+          m = std::isfinite(dv) ? std::max(m, dv) : INFINITY;
+        }
         max_diff = m;
+        max_abs = mabs;
       }
       return ok_status();
       });
@@ -380,7 +405,7 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
     }
     std::string joined;
     for (const std::string& w : what) joined += (joined.empty() ? "" : "; ") + w;
-    d.changed.push_back({ib.name, joined, max_diff});
+    d.changed.push_back({ib.name, joined, max_diff, max_abs});
   }
   // Quantized linears present in both: compare the dequantized weights.
   std::map<std::string, const Module*> mb;

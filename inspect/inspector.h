@@ -82,7 +82,8 @@ bool glob_match(std::string_view pattern, std::string_view name);
 struct TensorChange {
   std::string name;
   std::string what;                   // "dtype BF16 -> F32", "shape ...", "type ...", "bytes differ"
-  std::optional<double> max_abs_diff; // float tensors of equal dtype and shape
+  std::optional<double> max_abs_diff; // float tensors of equal dtype and shape (NaN or Inf against a number: inf)
+  std::optional<double> max_abs;      // largest finite |value| in A, for a relative tolerance
 };
 
 struct ModuleDiff {
@@ -98,11 +99,19 @@ struct ModuleDiff {
 };
 
 struct DiffResult {
+  // Shards that could not be read, with why: their tensors are unknown, so
+  // names "only in" the other checkpoint may sit in them.
+  std::vector<std::string> unreadable_a, unreadable_b;
   std::vector<std::string> only_a, only_b;
   std::vector<TensorChange> changed;
   std::uint64_t identical = 0;
   std::vector<ModuleDiff> modules;
-  bool same() const { return only_a.empty() && only_b.empty() && changed.empty(); }
+  bool same() const { return only_a.empty() && only_b.empty() && changed.empty() && unreadable_a.empty() && unreadable_b.empty(); }
+  // Equal within a relative tolerance: the same tensor names, every shard
+  // read, every quantized linear in both computing within `tol` (max |dy| /
+  // max |y|) and every float tensor in both within `tol` of A's largest
+  // |value|; dtype, shape and layout changes are allowed (a conversion).
+  bool within(double tol) const;
 };
 
 DiffResult diff(const Checkpoint& a, const Checkpoint& b);

@@ -61,6 +61,9 @@ int main(int argc, char** argv) {
       "checksum", "per-tensor CRC-32 (zlib) of the bytes")("no-layer-map", "omit the layer map")(
       "quiet", "print only the first summary line (layout) and problems")(
       "diff", "compare two checkpoints: qinspect --diff A B")(
+      "tolerance", po::value<double>(),
+      "--diff: exit 0 when every layer in both computes within this relative difference (max |dy| / max |y|) and "
+      "every float tensor within it of A's largest value, whatever changed in dtype, shape or layout")(
       "threads,j", po::value<unsigned>()->default_value(0), "threads for --stats/--checksum (0: all cores)");
   po::options_description hidden;
   hidden.add_options()("paths", po::value<std::vector<std::string>>());
@@ -114,8 +117,14 @@ int main(int argc, char** argv) {
     cks.push_back(std::move(*c));
   }
   if (diff) {
+    const std::optional<double> tol = vm.count("tolerance") ? std::optional<double>(vm["tolerance"].as<double>()) : std::nullopt;
+    if (tol && !(*tol >= 0)) {
+      std::cerr << "qinspect: --tolerance must be a number >= 0; see --help\n";
+      return kExitUsage;
+    }
     inspect::DiffResult d = inspect::diff(cks[0], cks[1]);
     std::cout << inspect::render_diff(d, vm.count("json") > 0);
+    if (tol) return d.within(*tol) ? kExitOk : kExitUnreadable;
     return d.same() ? kExitOk : kExitUnreadable;
   }
   const Checkpoint& c = cks[0];

@@ -318,6 +318,8 @@ std::string render_diff(const DiffResult& d, bool json) {
     ojson j;
     j["same"] = d.same();
     j["identical"] = d.identical;
+    j["unreadable_a"] = d.unreadable_a;
+    j["unreadable_b"] = d.unreadable_b;
     j["only_a"] = d.only_a;
     j["only_b"] = d.only_b;
     j["changed"] = ojson::array();
@@ -341,6 +343,10 @@ std::string render_diff(const DiffResult& d, bool json) {
   std::ostringstream o;
   o << d.identical << " tensors byte-identical, " << d.changed.size() << " changed, " << d.only_a.size()
     << " only in A, " << d.only_b.size() << " only in B\n";
+  for (const std::string& n : d.unreadable_a)
+    o << "  ! A: unreadable shard " << escape_for_display(n) << " (its tensors are unknown: \"only in B\" may be there)\n";
+  for (const std::string& n : d.unreadable_b)
+    o << "  ! B: unreadable shard " << escape_for_display(n) << " (its tensors are unknown: \"only in A\" may be there)\n";
   for (const std::string& n : d.only_a) o << "  - " << escape_for_display(n) << "  (only in A)\n";
   for (const std::string& n : d.only_b) o << "  + " << escape_for_display(n) << "  (only in B)\n";
   for (const TensorChange& t : d.changed) {

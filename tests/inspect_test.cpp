@@ -18,6 +18,7 @@
 #include "samples/catalog.h"
 #include "samples/synthetic_checkpoint.h"
 #include "tests/test_util.h"
+#include "tests/tool_runner.h"
 
 namespace qkit {
 namespace {
@@ -292,6 +293,47 @@ TEST(InspectDiff, IdenticalDifferentAndAcrossFamilies) {
   // evaluated and its output difference shown.
   for (const auto& m : x.modules) EXPECT_TRUE(m.max_output_diff.has_value()) << m.prefix;
   EXPECT_NE(text.find("max |dy|"), std::string::npos) << text;
+}
+
+// --diff that can be trusted (issue #16): NaN against a number is a
+// difference, an unreadable shard is named, a float checkpoint's untagged
+// tensors equal FLOAT-tagged ones, and --tolerance decides the exit code.
+TEST(InspectDiff, NanUnreadableShardsFloatTagsAndTolerance) {
+  test::TempDir d;
+  fs::path a = sample(d, "tiny-llama-w8a8-dynamic-msmodelslim");
+  Checkpoint ca = open(a);
+  samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-w8a8-dynamic-msmodelslim"));
+  OutputTensor* t = b.find("model.norm.weight");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->source.dtype, Dtype::BF16);
+  std::vector<std::byte> bytes(t->source.bytes.begin(), t->source.bytes.end());
+  const std::uint16_t nan = 0x7fc0;
+  std::memcpy(bytes.data(), &nan, 2);
+  t->source.bytes = b.own(std::move(bytes));
+  ASSERT_TRUE(write_checkpoint(d / "b", b.content, b.options).ok());
+  Checkpoint cb = open(d / "b");
+  inspect::DiffResult nd = inspect::diff(ca, cb);
+  ASSERT_EQ(nd.changed.size(), 1u);
+  EXPECT_TRUE(std::isinf(nd.changed[0].max_abs_diff.value_or(0))) << "NaN must not compare as 0";
+  EXPECT_FALSE(nd.within(1.0));
+  // Float vs quantized: the untouched tensors (embeddings, norms, lm_head) count as identical.
+  inspect::DiffResult fq = inspect::diff(open(sample(d, "tiny-llama-float")), ca);
+  EXPECT_EQ(fq.identical, 7u);
+  // An unreadable shard is named, and the diff is not "within" any tolerance.
+  fs::path broken = sample(d, "tiny-qwen-w8a8-msmodelslim");
+  test::write_file(broken / "quant_model_weights-00002-of-00002.safetensors", "garbage!");
+  inspect::DiffResult ud = inspect::diff(open(sample(d, "tiny-qwen-w8a8-msmodelslim")), open(broken));
+  ASSERT_EQ(ud.unreadable_b.size(), 1u);
+  EXPECT_NE(ud.unreadable_b[0].find("quant_model_weights-00002-of-00002.safetensors"), std::string::npos);
+  EXPECT_NE(inspect::render_diff(ud, false).find("B: unreadable shard quant_model_weights-00002"), std::string::npos);
+  EXPECT_FALSE(ud.within(1e9));
+  // A conversion computes the same: within tolerance 0, though bytes differ.
+  fs::path gs = d / "gs";
+  auto r = test::run_tool(QKIT_QCONVERT, {"--from", "msmodelslim", "--to", "mindspore", "--quiet", a.string(), gs.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::run_tool(QKIT_QINSPECT, {"--diff", a.string(), gs.string()}).exit_code, 1);
+  EXPECT_EQ(test::run_tool(QKIT_QINSPECT, {"--diff", "--tolerance", "0", a.string(), gs.string()}).exit_code, 0);
+  EXPECT_EQ(test::run_tool(QKIT_QINSPECT, {"--diff", "--tolerance", "0", a.string(), (d / "b").string()}).exit_code, 1);
 }
 
 TEST(InspectDamaged, PrintsWhatItCanAndMarksTheRest) {
