@@ -152,11 +152,14 @@ std::string render_layer_map(const InspectResult& r) {
   std::size_t w = 5;
   for (const auto& [l, cells] : r.layer_map.rows)
     for (const auto& cell : cells) w = std::max(w, cell.size() + 1);
-  o << "layer map:\n  " << pad("layer", 7);
+  // The label column fits the longest label ("vision.26", "mtp.0").
+  std::size_t lw = 7;
+  for (const auto& [l, cells] : r.layer_map.rows) lw = std::max(lw, l.size() + 2);
+  o << "layer map:\n  " << pad("layer", lw);
   for (const std::string& col : r.layer_map.columns) o << pad(col, std::max(w, col.size() + 1));
   o << "\n";
   for (const auto& [l, cells] : r.layer_map.rows) {
-    o << "  " << pad(l, 7);
+    o << "  " << pad(l, lw);
     for (std::size_t i = 0; i < cells.size(); ++i) o << pad(cells[i], std::max(w, r.layer_map.columns[i].size() + 1));
     o << "\n";
   }

@@ -23,6 +23,8 @@
 #include "bench/scale_checkpoint.h"
 #include "tests/sha256.h"
 #include "tests/test_util.h"
+#include "inspect/inspector.h"
+#include "inspect/render.h"
 #include "validate/validator.h"
 
 namespace qkit {
@@ -120,6 +122,25 @@ TEST_F(RealQwen38, PassesVllmAscend) {
   // when the drafter is loaded.
   validate::Report m = run(validate::Target::VllmAscend, true);
   EXPECT_EQ(m.errors, 0u) << dump(m);
+}
+
+// The layer map: 64 decoder rows, the MTP layer and the 27 vision blocks in
+// rows of their own, the label column wide enough for "vision.26".
+TEST_F(RealQwen38, LayerMapKeepsMtpAndVisionApartAndAligned) {
+  auto c = Checkpoint::open(written_.path);
+  ASSERT_TRUE(c.ok());
+  auto r = inspect::inspect(*c, inspect::InspectOptions{});
+  ASSERT_TRUE(r.ok());
+  const std::string map = inspect::render_layer_map(*r);
+  EXPECT_NE(map.find("\n  63 "), std::string::npos) << map;
+  EXPECT_EQ(map.find("\n  64 "), std::string::npos) << "only 64 decoder layers";
+  EXPECT_NE(map.find("\n  mtp.0 "), std::string::npos) << map;
+  EXPECT_NE(map.find("\n  vision.26 "), std::string::npos) << map;
+  // Every row has the header's width: the cells line up.
+  std::size_t header = map.find('\n') + 1, first = map.find('\n', header);
+  const std::size_t width = first - header;
+  for (std::size_t p = first + 1, e; (e = map.find('\n', p)) != std::string::npos && map.compare(p, 9, "  legend:") != 0; p = e + 1)
+    EXPECT_EQ(e - p, width) << map.substr(p, e - p);
 }
 
 }  // namespace
