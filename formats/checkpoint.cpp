@@ -97,8 +97,16 @@ Result<Checkpoint> Checkpoint::open(const fs::path& path, const OpenOptions& opt
     c.layout_ = Layout::SafetensorsFile;
     c.evidence_.push_back("a single file was given");
     c.root_ = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+    c.opened_ = path;
     c.read_shards(c.root_, {path.filename().string()});
-    if (!c.shards_[0].file) return *c.shards_[0].error;
+    // A .safetensors file that fails the checks is a broken checkpoint: it
+    // is opened with the diagnostic, so every tool reports it (qvalidate:
+    // container.shard-unreadable, exit 1). Any other file whose header does
+    // not parse is not a checkpoint at all.
+    if (!c.shards_[0].file && path.extension() != ".safetensors")
+      return Error(Errc::ckpt_not_checkpoint, "not a checkpoint: not a .safetensors file, and its bytes are not one (" +
+                                                  c.shards_[0].error->to_string() + ")")
+          .in_file(path.string());
     c.build_tensor_view();
     return c;
   }

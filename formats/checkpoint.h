@@ -97,6 +97,9 @@ class Checkpoint {
   Checkpoint& operator=(const Checkpoint&) = delete;
 
   const std::filesystem::path& root() const { return root_; }
+  // What was opened: the directory, or the file for a single .safetensors
+  // file (whose root() is its directory). Reports are labelled with it.
+  const std::filesystem::path& opened() const { return opened_.empty() ? root_ : opened_; }
   Layout layout() const { return layout_; }
   const std::vector<std::string>& evidence() const { return evidence_; }
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
@@ -144,6 +147,8 @@ class Checkpoint {
   }
 
   std::filesystem::path root_;
+
+  std::filesystem::path opened_;
   OpenOptions options_;
   Layout layout_ = Layout::Unknown;
   std::vector<std::string> evidence_;

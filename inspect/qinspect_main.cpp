@@ -111,8 +111,16 @@ int main(int argc, char** argv) {
     }
     auto c = Checkpoint::open(p);
     if (!c) {
-      std::cerr << "qinspect: error: " << c.error().to_string() << "\n";
-      return kExitUnreadable;
+      // Not a checkpoint at all: a usage error, as in qvalidate and qconvert.
+      // --json still prints one JSON object.
+      if (vm.count("json")) {
+        nlohmann::ordered_json j = {{"path", p}, {"error", {{"id", std::string(error_id(c.error().code))}, {"message", c.error().to_string()}}}};
+        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      }
+      std::cerr << "qinspect: " << c.error().to_string() << "\n";
+      const Errc code = c.error().code;
+      return code == Errc::io_open || code == Errc::not_regular_file || code == Errc::ckpt_not_checkpoint ? kExitUsage
+                                                                                                          : kExitUnreadable;
     }
     cks.push_back(std::move(*c));
   }

@@ -88,7 +88,7 @@ ojson config_json(const Checkpoint& c) {
 
 std::string render_summary(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems) {
   std::ostringstream o;
-  o << escape_for_display(c.root().string()) << ": " << layout_name(c.layout()) << " (" << layout_summary(c.layout())
+  o << escape_for_display(c.opened().string()) << ": " << layout_name(c.layout()) << " (" << layout_summary(c.layout())
     << ")\n";
   for (const std::string& e : c.evidence()) o << "  evidence: " << escape_for_display(e) << "\n";
   if (const auto& cfg = c.config()) {
@@ -261,7 +261,7 @@ void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
     write_nested(os, dump2(value), 1);
     first = false;
   };
-  member("path", c.root().string());
+  member("path", c.opened().string());
   member("layout", std::string(layout_name(c.layout())));
   member("evidence", c.evidence());
   member("config", config_json(c));

@@ -47,10 +47,19 @@ TEST(Detect, NotACheckpoint) {
   fs::create_directories(d / "empty");
   EXPECT_FALSE(Checkpoint::open(d / "empty").ok());
   EXPECT_EQ(Checkpoint::open(d / "nope").error().code, Errc::io_open);
+  // A broken .safetensors file opens with its error, so every tool reports
+  // it; a file of any other kind whose bytes are not safetensors is not a
+  // checkpoint at all (issue #16).
   test::write_file(d / "x.safetensors", "garbage!");
   auto bad = Checkpoint::open(d / "x.safetensors");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().code, Errc::header_too_large);
+  ASSERT_TRUE(bad.ok());
+  ASSERT_EQ(bad->shards().size(), 1u);
+  EXPECT_EQ(bad->shards()[0].file, nullptr);
+  ASSERT_TRUE(bad->shards()[0].error.has_value());
+  EXPECT_EQ(bad->shards()[0].error->code, Errc::header_too_large);
+  EXPECT_EQ(bad->opened(), d / "x.safetensors");
+  test::write_file(d / "notes.txt", "garbage!");
+  EXPECT_EQ(Checkpoint::open(d / "notes.txt").error().code, Errc::ckpt_not_checkpoint);
 }
 
 TEST(Detect, BothFamiliesDescriptionFilesIsAmbiguous) {

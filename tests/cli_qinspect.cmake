@@ -36,12 +36,15 @@ if(NOT OUT MATCHES "only in B")
   message(FATAL_ERROR "diff:\n${OUT}")
 endif()
 
-# A file that is not safetensors: exit 1, an error naming file and rule id.
+# A broken .safetensors file: a report (the file UNREADABLE, the finding),
+# exit 1; a file that is not safetensors at all: exit 2, like qvalidate.
 file(WRITE "${WORK}/not.safetensors" "this is not a safetensors file")
 expect_rc(1 "${QINSPECT}" "${WORK}/not.safetensors")
-if(NOT ERR MATCHES "not.safetensors: at byte 0: st-header-too-large")
-  message(FATAL_ERROR "unexpected message: ${ERR}")
+if(NOT OUT MATCHES "not.safetensors +30 bytes +UNREADABLE" OR NOT OUT MATCHES "container.shard-unreadable")
+  message(FATAL_ERROR "unexpected report: ${OUT}")
 endif()
+file(WRITE "${WORK}/notes.txt" "plain text")
+expect_rc(2 "${QINSPECT}" "${WORK}/notes.txt")
 expect_rc(2 "${QINSPECT}" "${WORK}/missing")
 expect_rc(2 "${QINSPECT}" --diff "${s}/tiny-llama-float")
 expect_rc(2 "${QINSPECT}" --bogus "${s}/tiny-llama-float")

@@ -17,6 +17,7 @@
 #include "formats/float_codec.h"
 #include "samples/catalog.h"
 #include "tests/test_util.h"
+#include "tests/tool_runner.h"
 #include "validate/report.h"
 #include "validate/validator.h"
 
@@ -406,6 +407,35 @@ void PrintTo(const Corruption& c, std::ostream* os) { *os << c.id; }
 
 INSTANTIATE_TEST_SUITE_P(Table, Broken, ::testing::ValuesIn(corruptions()),
                          [](const auto& info) { return info.param.id; });
+
+// Every input gets a report (issue #16): a broken .safetensors file is an
+// error finding, exit 1, in every format, labelled with the file itself;
+// an empty directory is not a checkpoint at all, exit 2, in every tool.
+TEST(Reports, BrokenFileGetsAReportEmptyDirectoryIsAUsageError) {
+  test::TempDir d;
+  test::write_file(d / "x.safetensors", "garbage!");
+  const std::string x = (d / "x.safetensors").string();
+  auto j = test::run_tool(QKIT_QVALIDATE, {x, "--format", "json"});
+  EXPECT_EQ(j.exit_code, 1) << j.err;
+  auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["path"], x);
+  EXPECT_EQ(doc["findings"][0]["rule"], "container.shard-unreadable");
+  auto u = test::run_tool(QKIT_QVALIDATE, {x, "--format", "junit", "-o", (d / "r.xml").string()});
+  EXPECT_EQ(u.exit_code, 1) << u.err;
+  EXPECT_NE(test::read_file(d / "r.xml").find("name=\"container.shard-unreadable\">\n      <failure"), std::string::npos);
+  auto i = test::run_tool(QKIT_QINSPECT, {x, "--json"});
+  EXPECT_EQ(i.exit_code, 1);
+  EXPECT_NO_THROW((void)nlohmann::json::parse(i.out)) << i.out;
+  fs::create_directories(d / "empty");
+  for (const char* tool : {QKIT_QVALIDATE, QKIT_QINSPECT}) {
+    auto e = test::run_tool(tool, {(d / "empty").string()});
+    EXPECT_EQ(e.exit_code, 2) << tool << ": " << e.err;
+  }
+  auto ej = test::run_tool(QKIT_QINSPECT, {(d / "empty").string(), "--json"});
+  EXPECT_EQ(ej.exit_code, 2);
+  auto edoc = nlohmann::json::parse(ej.out);
+  EXPECT_EQ(edoc["error"]["id"], "ckpt-not-a-checkpoint");
+}
 
 TEST(Targets, VersionsMustBeOnesQkitHasRead) {
   std::string err;

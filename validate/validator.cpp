@@ -33,7 +33,7 @@ Report validate(const Checkpoint& c, const ValidateOptions& o) {
   check_targets(ctx);
 
   Report r;
-  r.path = c.root().string();
+  r.path = c.opened().string();
   r.target = o.target;
   r.target_label = o.spec().to_string();
   r.layout = c.layout();
