@@ -422,6 +422,7 @@ TEST(Reports, BrokenFileGetsAReportEmptyDirectoryIsAUsageError) {
   EXPECT_EQ(doc["findings"][0]["rule"], "container.shard-unreadable");
   auto u = test::run_tool(QKIT_QVALIDATE, {x, "--format", "junit", "-o", (d / "r.xml").string()});
   EXPECT_EQ(u.exit_code, 1) << u.err;
+  EXPECT_NE(u.out.find("FAIL: 1 error, 0 warnings (junit report written to "), std::string::npos) << u.out;
   EXPECT_NE(test::read_file(d / "r.xml").find("name=\"container.shard-unreadable\">\n      <failure"), std::string::npos);
   auto i = test::run_tool(QKIT_QINSPECT, {x, "--json"});
   EXPECT_EQ(i.exit_code, 1);

@@ -181,6 +181,10 @@ int main(int argc, char** argv) {
       std::cerr << "qvalidate: cannot write the report: " << st.error().to_string() << "\n";
       return kExitFail;
     }
+    // The console still says how it went (a CI log shows the verdict).
+    std::cout << (r.errors ? "FAIL: " : "PASS: ") << r.errors << " error" << (r.errors == 1 ? "" : "s") << ", " << r.warnings
+              << " warning" << (r.warnings == 1 ? "" : "s") << " (" << vm["format"].as<std::string>() << " report written to "
+              << vm["output"].as<std::string>() << ")\n";
   } else {
     std::cout << text;
     if (!std::cout.flush()) {
