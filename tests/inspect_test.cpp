@@ -320,9 +320,13 @@ TEST(InspectDiff, NanUnreadableShardsFloatTagsAndTolerance) {
   inspect::DiffResult fq = inspect::diff(open(sample(d, "tiny-llama-float")), ca);
   EXPECT_EQ(fq.identical, 7u);
   // An unreadable shard is named, and the diff is not "within" any tolerance.
+  // Two copies in two directories (the sample helper writes into d / name).
+  test::TempDir d2;
+  Checkpoint good = open(sample(d2, "tiny-qwen-w8a8-msmodelslim"));
   fs::path broken = sample(d, "tiny-qwen-w8a8-msmodelslim");
   test::write_file(broken / "quant_model_weights-00002-of-00002.safetensors", "garbage!");
-  inspect::DiffResult ud = inspect::diff(open(sample(d, "tiny-qwen-w8a8-msmodelslim")), open(broken));
+  Checkpoint bad = open(broken);
+  inspect::DiffResult ud = inspect::diff(good, bad);
   ASSERT_EQ(ud.unreadable_b.size(), 1u);
   EXPECT_NE(ud.unreadable_b[0].find("quant_model_weights-00002-of-00002.safetensors"), std::string::npos);
   EXPECT_NE(inspect::render_diff(ud, false).find("B: unreadable shard quant_model_weights-00002"), std::string::npos);
