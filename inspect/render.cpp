@@ -107,6 +107,25 @@ std::string render_summary(const Checkpoint& c, const InspectResult& r, const st
       if (d->kv_cache_type) o << ", kv_cache_type " << *d->kv_cache_type;
       if (d->fa_quant_type) o << ", fa_quant_type " << *d->fa_quant_type;
     }
+    // The group sizes the per-group layers use, read off their scales, for
+    // every family (Golden-Stick descriptions and legacy msModelSlim ones
+    // carry none): k / G with G the scale's group dimension.
+    std::set<std::uint64_t> sizes;
+    for (const Module& m : c.modules()) {
+      const Scheme* sc = m.scheme();
+      const TensorRef* ws = m.tensor(Role::WeightScale);
+      if (!sc || !ws || sc->traits.grouping != WeightGrouping::PerGroup || !m.match->vars.k) continue;
+      const auto& sh = ws->info->shape;
+      if (sh.size() < 2) continue;
+      const std::uint64_t G = sc->family == Family::GoldenStick ? sh[sh.size() - 2] : sh.back();
+      if (G > 1 && *m.match->vars.k % G == 0) sizes.insert(*m.match->vars.k / G);
+    }
+    if (!sizes.empty() && !(c.ms_description() && c.ms_description()->group_size && sizes.size() == 1 &&
+                            static_cast<std::int64_t>(*sizes.begin()) == *c.ms_description()->group_size)) {
+      o << ", group size";
+      for (std::uint64_t g : sizes) o << " " << g;
+      o << " (from the scale shapes)";
+    }
     o << "\n";
   }
   std::vector<std::vector<std::string>> types = {{"type", "modules", "tensors", "bytes", "weights"}};

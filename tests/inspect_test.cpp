@@ -340,6 +340,20 @@ TEST(InspectDiff, NanUnreadableShardsFloatTagsAndTolerance) {
   EXPECT_EQ(test::run_tool(QKIT_QINSPECT, {"--diff", "--tolerance", "0", a.string(), (d / "b").string()}).exit_code, 1);
 }
 
+// The group size is shown for every family (issue #16): Golden-Stick's
+// description has no group_size, the scales say it. The catalog makes
+// tiny-llama-w4a16-golden-stick with group 64 (down_proj, k = 128: two
+// groups; the k = 64 layers hold one).
+TEST(InspectSummary, GroupSizeShownForGoldenStickFromTheScales) {
+  test::TempDir d;
+  Checkpoint c = open(sample(d, "tiny-llama-w4a16-golden-stick"));
+  auto r = inspect::inspect(c, InspectOptions{});
+  ASSERT_TRUE(r.ok());
+  const std::string text = inspect::render_summary(c, *r, {});
+  EXPECT_NE(text.find("quantization: quantization_description.json, group size 64 (from the scale shapes)"), std::string::npos)
+      << text;
+}
+
 TEST(InspectDamaged, PrintsWhatItCanAndMarksTheRest) {
   test::TempDir d;
   fs::path p = sample(d, "tiny-qwen-w8a8-msmodelslim");
