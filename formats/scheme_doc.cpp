@@ -73,4 +73,13 @@ std::string render_schemes_markdown() {
   return o.str();
 }
 
+std::string markdown_cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace qkit

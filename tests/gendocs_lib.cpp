@@ -11,14 +11,7 @@
 namespace qkit::test {
 namespace {
 
-std::string md_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += "\\|";
-    else out += c;
-  }
-  return out;
-}
+std::string md_escape(const std::string& s) { return markdown_cell(s); }
 
 std::string error_codes_page() {
   std::ostringstream o;

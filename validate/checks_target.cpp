@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <tuple>
+#include <unordered_set>
 
 #include "formats/naming.h"
 #include "validate/profiles.h"
@@ -99,10 +101,16 @@ void check_types_and_params(Context& ctx, const TargetSpec& t, Family fam) {
   const SchemeContext sctx = c.scheme_context();
   std::set<std::pair<std::string, LoaderLayer>> reported;
   std::set<const ParamRow*> param_reported;
+  // The profile is asked once per kind of module, not once per module: a
+  // DeepSeek-class model has 180,000 modules and a handful of kinds.
+  std::map<std::pair<std::string_view, LoaderLayer>, const SupportRow*> support_cache;
+  std::map<std::tuple<std::string_view, LoaderLayer, Parallel>, std::vector<const ParamRow*>> params_cache;
   for (const Module& m : c.modules()) {
     if (!m.type || m.type->type == Q::FLOAT) continue;
     const LoaderLayer layer = loader_layer_of(m);
-    if (const SupportRow* row = support_for(t, m.tag, layer); row && !row->loads) {
+    auto sit = support_cache.find({m.tag, layer});
+    if (sit == support_cache.end()) sit = support_cache.emplace(std::pair{std::string_view(m.tag), layer}, support_for(t, m.tag, layer)).first;
+    if (const SupportRow* row = sit->second; row && !row->loads) {
       if (reported.emplace(m.tag, layer).second)
         ctx.out.add(Rule::TargetUnsupportedType, m.tag + " " + std::string(loader_layer_name(layer)) + " (" + m.prefix + "): " +
                         std::string(row->why) + cite(row->cite),
@@ -113,7 +121,11 @@ void check_types_and_params(Context& ctx, const TargetSpec& t, Family fam) {
     ShapeVars vars = m.match->vars;
     if (!vars.H) vars.H = sctx.heads;
     if (!vars.Hkv) vars.Hkv = sctx.kv_heads;
-    for (const ParamRow* p : params_for(t, fam, m.tag, layer, parallel_of(m), mla)) {
+    const Parallel par = parallel_of(m);
+    auto pit = params_cache.find({m.tag, layer, par});
+    if (pit == params_cache.end())
+      pit = params_cache.emplace(std::tuple{std::string_view(m.tag), layer, par}, params_for(t, fam, m.tag, layer, par, mla)).first;
+    for (const ParamRow* p : pit->second) {
       const TensorRef* ref = m.tensor(p->role);
       if (ref == nullptr) continue;  // missing tensors are the scheme rules' to report
       const TensorInfo& ti = *ref->info;
@@ -137,15 +149,17 @@ void check_types_and_params(Context& ctx, const TargetSpec& t, Family fam) {
 
 // A quantization_config holding the whole description (vllm-ascend#633)
 // names a type for every weight the description does.
+// ordered_json finds keys by linear scan: the weight keys are hashed once,
+// so a 180,000-entry description costs O(n), not O(n^2).
 bool holds_full_description(const nlohmann::ordered_json& qc, const MsDescription* ms) {
   if (!qc.is_object()) return false;
-  std::size_t weights = 0;
+  std::unordered_set<std::string_view> weights;
   for (auto it = qc.begin(); it != qc.end(); ++it)
-    if (std::string_view(it.key()).ends_with(".weight")) ++weights;
-  if (weights == 0) return false;
+    if (std::string_view(it.key()).ends_with(".weight")) weights.insert(it.key());
+  if (weights.empty()) return false;
   if (ms == nullptr) return true;
   for (const auto& [name, type] : ms->tensor_types)
-    if (std::string_view(name).ends_with(".weight") && !qc.contains(name)) return false;
+    if (std::string_view(name).ends_with(".weight") && !weights.count(name)) return false;
   return true;
 }
 

@@ -13,6 +13,8 @@
 //===----------------------------------------------------------------------===//
 #include "validate/profiles.h"
 
+#include "formats/scheme_doc.h"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -642,14 +644,7 @@ std::string versions_line(Target rt) {
   return s;
 }
 
-std::string md(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += "\\|";
-    else out += c;
-  }
-  return out;
-}
+std::string md(std::string_view s) { return markdown_cell(s); }
 
 std::string role_text(Role r) { return std::string(suffix_of(r)); }
 
