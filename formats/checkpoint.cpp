@@ -296,6 +296,12 @@ void Checkpoint::detect(const fs::path& dir) {
     } else if (d && d->version) {
       layout_ = Layout::MsModelSlimV0;
       evidence_.push_back(description_name_ + " has 'version' but no 'metadata'/'optional': legacy ascendV1 saver");
+    } else if (!d && !description_name_.empty() && prefix == "quant_model_weights") {
+      // The description exists but cannot be read: the weights' names are
+      // the current saver's, so check against it rather than guess an older
+      // writer from the missing keys.
+      layout_ = Layout::MsModelSlimV1;
+      evidence_.push_back(description_name_ + " unreadable; weights named quant_model_weights*: current (V1) saver assumed");
     } else if (prefix == "quant_model_weight") {
       layout_ = Layout::MindIeSd;
       evidence_.push_back("weights named quant_model_weight-<i>-of-<n> without a type suffix: MindIE-SD writer");

@@ -36,6 +36,14 @@ std::string_view error_id(Errc code) { return info(code).id; }
 std::string_view error_message(Errc code) { return info(code).message; }
 std::span<const Errc> all_error_codes() { return kAllCodes; }
 
+std::string json_error_text(std::string_view what) {
+  if (what.starts_with("[json.exception.")) {
+    const auto close = what.find("] ");
+    if (close != std::string_view::npos) what.remove_prefix(close + 2);
+  }
+  return std::string(what);
+}
+
 std::string escape_for_display(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -131,6 +131,9 @@ struct Error {
 // Control characters and non-printable bytes in names are escaped before they
 // reach a terminal (names come from untrusted files).
 std::string escape_for_display(std::string_view s);
+// nlohmann's exception text without its internal id: "parse error at line
+// 2, column 0: ..." for "[json.exception.parse_error.101] parse error ...".
+std::string json_error_text(std::string_view what);
 
 // Result<T>: a value or an Error. Deliberately small; C++23's std::expected
 // is not available in C++20.

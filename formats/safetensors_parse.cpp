@@ -214,7 +214,7 @@ class HeaderSax : public nlohmann::json_sax<json> {
   }
 
   bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
-    Error e(Errc::header_json, std::string("JSON syntax error: ") + ex.what());
+    Error e(Errc::header_json, "JSON syntax error: " + json_error_text(ex.what()));
     e.offset = 8 + static_cast<std::uint64_t>(position > 0 ? position - 1 : 0);
     error = std::move(e);
     return false;
@@ -414,7 +414,7 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
     } catch (const std::bad_alloc&) {
       return Error(Errc::header_too_large, "out of memory while parsing the header").at(8);
     } catch (const std::exception& ex) {
-      return Error(Errc::header_json, std::string("JSON error: ") + ex.what()).at(8);
+      return Error(Errc::header_json, "JSON error: " + json_error_text(ex.what())).at(8);
     }
     if (!ok || sax.error) {
       if (!sax.error) return Error(Errc::header_json, "JSON parse failed").at(8);

@@ -56,7 +56,7 @@ class StrictBuilder {
     return true;
   }
   bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& ex) {
-    return fail(Error(Errc::json_syntax, ex.what()).in_file(file_).at(byte > 0 ? byte - 1 : 0));
+    return fail(Error(Errc::json_syntax, json_error_text(ex.what())).in_file(file_).at(byte > 0 ? byte - 1 : 0));
   }
 
  private:

@@ -16,6 +16,7 @@
 
 #include "inspect/inspector.h"
 #include "inspect/render.h"
+#include "validate/findings_text.h"
 #include "validate/validator.h"
 
 namespace fs = std::filesystem;
@@ -166,8 +167,8 @@ int main(int argc, char** argv) {
     std::string summary = inspect::render_summary(c, *r, problems);
     if (vm.count("quiet")) {
       std::cout << summary.substr(0, summary.find('\n') + 1);
-      for (const validate::Finding& f : problems)
-        std::cout << "  " << severity_name(f.severity) << ": " << f.rule << ": " << escape_for_display(f.message) << "\n";
+      validate::FindingsTextOptions fo;
+      for (Severity s : {Severity::Error, Severity::Warning}) validate::render_findings(std::cout, problems, s, fo);
       return c.tensors().empty() ? kExitUnreadable : kExitOk;
     }
     std::cout << summary;

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "validate/findings_text.h"
+
 namespace qkit::inspect {
 namespace {
 
@@ -151,16 +153,12 @@ std::string render_summary(const Checkpoint& c, const InspectResult& r, const st
   write_table(o, files, {50, 18});
   if (c.index()) o << "  index: " << c.index_name() << "\n";
   if (!problems.empty()) {
+    // Root causes first, consequences folded, one entry per rule and
+    // message (validate/findings_text.h); qvalidate unfolds them.
     o << "problems (qvalidate --quick):\n";
-    std::size_t shown = 0;
-    for (const validate::Finding& f : problems) {
-      if (shown++ == 12) {
-        o << "  ... and " << problems.size() - 12 << " more: run qvalidate\n";
-        break;
-      }
-      o << "  " << severity_name(f.severity) << ": " << f.rule << (f.tensor.empty() ? "" : " " + escape_for_display(f.tensor))
-        << ": " << escape_for_display(f.message) << "\n";
-    }
+    validate::FindingsTextOptions fo;
+    fo.max_entries = 12;
+    for (Severity s : {Severity::Error, Severity::Warning}) validate::render_findings(o, problems, s, fo);
   }
   return o.str();
 }
@@ -322,9 +320,18 @@ void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
   for (const auto& [l, cells] : r.layer_map.rows) lm["rows"].push_back({{"layer", l}, {"cells", cells}});
   member("layer_map", lm);
   ojson probs = ojson::array();
-  for (const validate::Finding& f : problems)
-    probs.push_back({{"rule", f.rule}, {"severity", std::string(severity_name(f.severity))}, {"message", f.message},
-                     {"tensor", f.tensor}});
+  for (const validate::Finding& f : problems) {
+    // ids and causes as qvalidate --quick --json gives them (a cause that is
+    // an info finding, left out here, is still named by its id).
+    ojson e = {{"id", f.id}};
+    if (f.cause) e["cause"] = f.cause;
+    e["rule"] = f.rule;
+    e["severity"] = std::string(severity_name(f.severity));
+    e["message"] = f.message;
+    e["tensor"] = f.tensor;
+    if (!f.file.empty()) e["file"] = f.file;
+    probs.push_back(std::move(e));
+  }
   member("problems", probs);
   os << "\n}\n";
 }

@@ -12,12 +12,16 @@
 #include <cstring>
 #include <functional>
 #include <regex>
+#include <map>
 #include <set>
+#include <sstream>
+#include <tuple>
 
 #include "formats/float_codec.h"
 #include "samples/catalog.h"
 #include "tests/test_util.h"
 #include "tests/tool_runner.h"
+#include "validate/findings_text.h"
 #include "validate/report.h"
 #include "validate/validator.h"
 
@@ -105,6 +109,19 @@ std::vector<Corruption> corruptions() {
   // container
   add({"truncated_shard", V1, nullptr,
        [](const fs::path& p) { test::write_file(p / "quant_model_weights-00002-of-00002.safetensors", "\x10\0\0\0\0\0\0\0{}"); },
+       Target::Any, "container.shard-unreadable"});
+  // Issue #16's cases: one broken shard hides 30 tensors; the report's
+  // first error must be the shard, not a "missing" tensor that is in it.
+  add({"shard_deleted", V1, nullptr,
+       [](const fs::path& p) { fs::remove(p / "quant_model_weights-00002-of-00002.safetensors"); }, Target::Any,
+       "container.index-mismatch"});
+  add({"first_shard_header_garbage", V1, nullptr,
+       [](const fs::path& p) {
+         auto f = p / "quant_model_weights-00001-of-00002.safetensors";
+         std::string s = test::read_file(f);
+         s.replace(0, 8, "XXXXXXXX");
+         test::write_file(f, s);
+       },
        Target::Any, "container.shard-unreadable"});
   add({"unknown_dtype", DYN, nullptr,
        [](const fs::path& p) {
@@ -403,6 +420,99 @@ TEST_P(Broken, ReportsTheExpectedFinding) {
   }
 }
 
+// Issue #16: each corruption is one cause, so the text report's first error
+// names it and every other error follows from it (folded under it), and no
+// finding is reported twice. The expected rule comes from the table above,
+// written by hand for each corruption.
+//
+// Rows where the root is not the row's rule, or where the corruption makes
+// the checkpoint fail the target for two independent reasons, derived by
+// hand: {root rule, number of root entries}.
+const std::map<std::string, std::pair<std::string, std::size_t>> kRootsOtherThanTheRule = {
+    // The I8 weight tagged FLOAT is the cause; its scales are orphans because of it.
+    {"weight_float_but_scales_stored", {"scheme.float-integer-weight", 1}},
+    // W8A8S is refused by vllm-ascend whatever the description's name.
+    {"mindie_name_on_vllm_ascend", {"target.description-name", 2}},
+    // MindIE 2.1 needs both: the "quantize" key and a description named after it.
+    {"mindie_2_1_without_quantize", {"target.description-name", 2}},
+    // Two parameters the loader creates per channel, each failing its own assert.
+    {"per_group_dynamic_on_vllm_ascend", {"target.parameter", 2}},
+    // Group 32 is refused by the kernel, and dense W4A16 by the registry.
+    {"int4_group_32_on_vllm_ascend", {"target.group-size", 2}},
+};
+
+TEST_P(Broken, FirstErrorOfTheTextReportIsTheRootCause) {
+  const Corruption& c = GetParam();
+  if (c.severity != Severity::Error) GTEST_SKIP() << "a warning row";
+  std::string root = c.rule;
+  std::size_t roots = 1;
+  if (auto it = kRootsOtherThanTheRule.find(c.id); it != kRootsOtherThanTheRule.end()) std::tie(root, roots) = it->second;
+  test::TempDir d;
+  fs::path dir = build_broken(d, c);
+  Report r = run(dir, c);
+  const std::string text = validate::render_text(r, {});
+  const auto first = text.find("\nerrors (");
+  ASSERT_NE(first, std::string::npos) << text;
+  const auto first_rule = text.find("  [", first);
+  ASSERT_NE(first_rule, std::string::npos) << text;
+  EXPECT_EQ(text.substr(first_rule + 3, root.size() + 1), root + "]") << c.id << ":\n" << text;
+  std::ostringstream entries;
+  EXPECT_EQ(validate::render_findings(entries, r.findings, Severity::Error, {}), roots)
+      << c.id << ":\n" << validate::render_text(r, {false, true});
+  std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
+  for (const Finding& f : r.findings)
+    EXPECT_TRUE(seen.emplace(f.rule, f.file, f.tensor, f.message).second) << "reported twice: " << f.rule << " " << f.tensor;
+}
+
+// The same, through the CLI: one shard deleted from a two-shard checkpoint.
+// Every error other than the missing shard follows from it.
+TEST(RootCauses, OneMissingShardIsOneFindingWithItsConsequencesLinked) {
+  test::TempDir d;
+  Corruption c;
+  c.id = "shard_deleted";
+  c.sample = "tiny-qwen-w8a8-msmodelslim";
+  c.dir = [](const fs::path& p) { fs::remove(p / "quant_model_weights-00002-of-00002.safetensors"); };
+  const fs::path dir = build_broken(d, c);
+  auto j = test::run_tool(QKIT_QVALIDATE, {dir.string(), "--format", "json"});
+  EXPECT_EQ(j.exit_code, 1) << j.err;
+  auto doc = nlohmann::json::parse(j.out);
+  std::size_t container = 0, linked = 0;
+  std::size_t root_id = 0;
+  for (const auto& f : doc["findings"]) {
+    if (f["rule"].get<std::string>().starts_with("container.")) {
+      ++container;
+      root_id = f["id"].get<std::size_t>();
+      EXPECT_FALSE(f.contains("cause"));
+    }
+  }
+  EXPECT_EQ(container, 1u) << "the missing shard is reported once: " << j.out;
+  for (const auto& f : doc["findings"])
+    if (f["severity"] == "error" && f["id"] != root_id) {
+      EXPECT_EQ(f.value("cause", std::size_t{0}), root_id) << f.dump();
+      ++linked;
+    }
+  EXPECT_EQ(linked + 1, doc["counts"]["error"].get<std::size_t>());
+  EXPECT_GT(linked, 0u);
+  auto t = test::run_tool(QKIT_QVALIDATE, {dir.string(), "--no-color"});
+  EXPECT_NE(t.out.find("errors (1 root cause, "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("scheme.missing-tensor x"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("); --verbose lists them"), std::string::npos) << t.out;
+  EXPECT_EQ(t.out.find("W8A8 requires"), std::string::npos) << "consequences folded";
+  auto v = test::run_tool(QKIT_QVALIDATE, {dir.string(), "--no-color", "--verbose"});
+  EXPECT_NE(v.out.find(std::to_string(linked) + " consequences:"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("W8A8 requires deq_scale"), std::string::npos) << v.out;
+}
+
+// One rule on many modules is one entry, numbers folded into ranges.
+TEST(RootCauses, CompactNamesFoldsNumbersIntoRanges) {
+  EXPECT_EQ(validate::compact_names({"l.0.w", "l.1.w", "l.2.w", "l.5.w"}), (std::vector<std::string>{"l.{0-2,5}.w"}));
+  EXPECT_EQ(validate::compact_names({"l.0.e.0.w", "l.0.e.1.w", "l.1.e.0.w", "l.1.e.1.w"}),
+            (std::vector<std::string>{"l.{0,1}.e.{0,1}.w"}));
+  EXPECT_EQ(validate::compact_names({"a.w", "b.w"}), (std::vector<std::string>{"a.w", "b.w"}));
+  EXPECT_EQ(validate::compact_names({"s-00001", "s-00002"}), (std::vector<std::string>{"s-{00001,00002}"}));
+  EXPECT_EQ(validate::compact_names({"x.3.w", "x.3.b"}), (std::vector<std::string>{"x.3.w", "x.3.b"}));
+}
+
 void PrintTo(const Corruption& c, std::ostream* os) { *os << c.id; }
 
 INSTANTIATE_TEST_SUITE_P(Table, Broken, ::testing::ValuesIn(corruptions()),
@@ -597,7 +707,7 @@ TEST(Report, JunitOneCasePerRuleInOneSuitePerFamily) {
   EXPECT_NE(x.find("<testsuites name=\"qvalidate\" tests=\"" + std::to_string(rules) + "\" failures=\"1\">"),
             std::string::npos);
   EXPECT_NE(x.find("<testcase classname=\"qvalidate.scheme\" name=\"scheme.shape\">\n      <failure type=\"error\" "
-                   "message=\"1 error\">scheme.shape"),
+                   "message=\"1 error\">w.safetensors  a.weight_scale: shape [1,64], expected [64,1]  [scheme.shape]"),
             std::string::npos)
       << x;
   // A rule with no finding is a passing test case of its own.

@@ -5,6 +5,7 @@
 // description rules compare the description file with the stored tensors.
 //
 //===----------------------------------------------------------------------===//
+#include <map>
 #include <set>
 
 #include "formats/naming.h"
@@ -25,12 +26,33 @@ void check_container(Context& ctx) {
   const Checkpoint& c = ctx.c;
   // What opening the checkpoint found, under the rule the mapping table of
   // validate/rules.cpp gives each diagnostic.
+  //
+  // A shard the index names but that does not exist is one problem: the
+  // index's finding stands for it, and the shard's own "open failed" is
+  // not repeated. The finding for each unreadable shard (and for an
+  // unreadable description) is registered as the cause of what it hides.
+  std::set<std::string> absent_shards;  // named by an index_missing_shard message
+  for (const Diagnostic& d : c.diagnostics())
+    if (d.error.code == Errc::index_missing_shard)
+      for (const ShardFile& s : c.shards())
+        if (!s.file && d.error.detail.find("'" + escape_for_display(s.name) + "'") != std::string::npos)
+          absent_shards.insert(s.name);
   for (const Diagnostic& d : c.diagnostics()) {
     auto verdict = rule_for_diagnostic(d);
     if (!verdict) continue;
     const Error& e = d.error;
-    ctx.out.add(verdict->rule, verdict->severity, e.detail.empty() ? std::string(error_message(e.code)) : e.detail,
-                e.file, e.tensor);
+    const std::string rel = ctx.out.rel(e.file);
+    if (d.subject == DiagSubject::Shard && d.severity == Severity::Error && absent_shards.count(rel)) continue;
+    const std::size_t id = ctx.out.add(verdict->rule, verdict->severity,
+                                       e.detail.empty() ? std::string(error_message(e.code)) : e.detail, e.file, e.tensor);
+    if (d.severity != Severity::Error) continue;
+    if (d.subject == DiagSubject::Shard) ctx.out.shard_is_cause(rel, id);
+    if (d.subject == DiagSubject::Description) ctx.out.description_is_cause(id);
+    // An index entry naming a shard that does not exist or lies outside the
+    // directory: the tensors it maps there follow from it.
+    if ((e.code == Errc::index_missing_shard || e.code == Errc::index_shard_path) && c.index())
+      for (const std::string& name : c.index()->shards())
+        if (e.detail.find("'" + escape_for_display(name) + "'") != std::string::npos) ctx.out.shard_is_cause(name, id);
   }
   const bool quantized = c.family().has_value();
   if (quantized && c.description_name().empty())

@@ -66,7 +66,14 @@ void check_schemes(Context& ctx) {
   const SchemeContext sctx = c.scheme_context();
   std::set<std::string> module_tensors;
   std::set<std::uint64_t> inferred_group_sizes;
+  // deq_scale dtype findings, and the dtypes all deq_scale tensors have:
+  // when every one disagrees with config.json the same way, the config's
+  // torch_dtype is the one root cause (below).
+  std::vector<std::size_t> deq_findings;
+  std::set<Dtype> deq_dtypes;
+  std::string deq_expected;
   for (const Module& m : c.modules()) {
+    if (const TensorRef* d = m.tensor(Role::DeqScale)) deq_dtypes.insert(d->info->dtype);
     for (const auto& [suffix, ref] : m.tensors) module_tensors.insert(ref->info->name);
     if (!m.type) continue;  // description.unknown-type
     const std::string file = m.tensors.empty() ? std::string() : (c.root() / c.shard_of(*m.tensors[0].second).name).string();
@@ -78,19 +85,21 @@ void check_schemes(Context& ctx) {
     if (!sm.scheme->validated) continue;
     for (const Mismatch& x : sm.mismatches) {
       std::string name = m.prefix + "." + x.suffix;
-      std::string where = " (" + std::string(sm.scheme->id) + ")";
+      // The scheme's id names its row in docs/schemes.md.
+      std::string where = " (scheme " + std::string(sm.scheme->id) + ", docs/schemes.md)";
       switch (x.kind) {
         case MismatchKind::Missing:
           ctx.out.add(Rule::SchemeMissingTensor, m.tag + " requires " + x.suffix + where, file, name);
           break;
         case MismatchKind::Dtype:
           if (role_of_suffix(x.suffix) == Role::DeqScale && target_owns_deq_dtype(ctx, m)) break;
-          if (role_of_suffix(x.suffix) == Role::DeqScale)
-            ctx.out.add(Rule::SchemeDeqScaleDtype, "deq_scale is " + x.actual + "; a " +
-                            std::string(c.model_dtype() ? dtype_name(*c.model_dtype()) : "?") +
-                            " model needs " + x.expected + where,
-                        file, name);
-          else
+          if (role_of_suffix(x.suffix) == Role::DeqScale) {
+            deq_findings.push_back(ctx.out.add(Rule::SchemeDeqScaleDtype, "deq_scale is " + x.actual + "; a " +
+                                                   std::string(c.model_dtype() ? dtype_name(*c.model_dtype()) : "?") +
+                                                   " model needs " + x.expected + where,
+                                               file, name));
+            deq_expected = x.expected;
+          } else
             ctx.out.add(Rule::SchemeDtype, "dtype " + x.actual + ", expected " + x.expected + where, file,
                         name);
           break;
@@ -133,6 +142,19 @@ void check_schemes(Context& ctx) {
                     file, m.prefix);
     }
   }
+  // Every deq_scale has the same dtype and config.json's torch_dtype wants
+  // another: one cause (the config, or a checkpoint quantized for another
+  // dtype), not one finding per module.
+  if (deq_findings.size() > 1 && deq_dtypes.size() == 1 && c.config() && c.config()->torch_dtype) {
+    const std::size_t root = ctx.out.add(
+        Rule::SchemeDeqScaleDtype,
+        "config.json's torch_dtype is " + *c.config()->torch_dtype + ", which needs " + deq_expected + " deq_scale, but all " +
+            std::to_string(deq_findings.size()) + " deq_scale tensors are " + std::string(dtype_name(*deq_dtypes.begin())) +
+            ": the checkpoint was quantized for another dtype, or torch_dtype is wrong (the runtime creates deq_scale for "
+            "torch_dtype and the load fails or reads garbage)",
+        "config.json");
+    for (std::size_t id : deq_findings) ctx.out.set_cause(id, root);
+  }
   // Quantization tensors that belong to no quantized module.
   for (const TensorRef& t : c.tensors()) {
     const std::string& name = t.info->name;
@@ -174,7 +196,11 @@ void check_groups(Context& ctx) {
     std::string detail;
     for (const auto& [tag, members] : by_tag)
       detail += (detail.empty() ? "" : "; ") + tag + ": " + members.front() + (members.size() > 1 ? " (+" + std::to_string(members.size() - 1) + ")" : "");
-    ctx.out.add(Rule::GroupFusedType, "fused members differ: " + detail, desc, g);
+    const std::size_t id = ctx.out.add(Rule::GroupFusedType, "fused members differ: " + detail, desc, g);
+    // A member whose integer weight is tagged FLOAT is the one cause.
+    for (const auto& [tag, members] : by_tag)
+      for (const std::string& m : members)
+        if (const std::size_t cause = ctx.out.find(Rule::SchemeFloatIntegerWeight, m + ".weight")) ctx.out.set_cause(id, cause);
   }
   // All tensors of one module share its tag (vllm-mindspore's inner_conflict).
   const Severity mod_sev = behaviour(ctx.o.spec(), Behaviour::ModuleTagsAgree) ? Severity::Error : Severity::Info;

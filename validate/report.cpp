@@ -1,6 +1,8 @@
 //===- validate/report.cpp ------------------------------------------------===//
 #include "validate/report.h"
 
+#include "validate/findings_text.h"
+
 #include <map>
 #include <sstream>
 
@@ -26,13 +28,18 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
-std::string family_of(const std::string& rule) { return rule.substr(0, rule.find('.')); }
 
-std::string one_line(const Finding& f) {
-  std::string s = f.rule;
-  if (!f.file.empty()) s += "  " + escape_for_display(f.file);
-  if (!f.tensor.empty()) s += "  " + escape_for_display(f.tensor);
-  return s + "\n      " + escape_for_display(f.message);
+// JUnit's failure text: where, what, and what it follows from.
+std::string one_line(const Finding& f, const Report& r) {
+  std::string s;
+  if (!f.file.empty()) s += escape_for_display(f.file);
+  if (!f.tensor.empty()) s += (s.empty() ? "" : "  ") + escape_for_display(f.tensor);
+  s += (s.empty() ? "" : ": ") + escape_for_display(f.message) + "  [" + f.rule + "]";
+  if (f.cause && f.cause <= r.findings.size()) {
+    const Finding& c = r.findings[f.cause - 1];
+    s += " (follows from " + c.rule + " on " + escape_for_display(c.tensor.empty() ? c.file : c.tensor) + ")";
+  }
+  return s;
 }
 
 }  // namespace
@@ -49,14 +56,19 @@ std::string render_text(const Report& r, const TextStyle& st) {
     const char* title;
     const char* color;
   } groups[] = {{Severity::Error, "errors", "1;31"}, {Severity::Warning, "warnings", "1;33"}, {Severity::Info, "info", "36"}};
+  FindingsTextOptions fo;
+  fo.verbose = st.verbose;
   for (const Group& g : groups) {
     if (g.s == Severity::Info && !st.verbose) continue;
-    std::size_t n = 0;
-    for (const Finding& f : r.findings) n += f.severity == g.s;
-    if (n == 0) continue;
-    o << "\n" << paint(g.color, std::string(g.title) + " (" + std::to_string(n) + "):") << "\n";
-    for (const Finding& f : r.findings)
-      if (f.severity == g.s) o << "  " << one_line(f) << "\n";
+    const RootCounts n = count_roots(r.findings, g.s);
+    if (n.roots == 0) continue;
+    std::string title = std::string(g.title) + " (" + std::to_string(n.roots) +
+                        (n.consequences ? (n.roots == 1 ? " root cause, " : " root causes, ") + std::to_string(n.consequences) +
+                                              (n.consequences == 1 ? " consequence" : " consequences")
+                                        : std::string()) +
+                        "):";
+    o << "\n" << paint(g.color, title) << "\n";
+    render_findings(o, r.findings, g.s, fo);
   }
   if (!r.suppressed.empty()) {
     std::map<std::string, std::pair<std::size_t, std::string>> by_rule;
@@ -70,8 +82,10 @@ std::string render_text(const Report& r, const TextStyle& st) {
     o << "\n";
   }
   const bool pass = r.errors == 0;
+  const RootCounts roots = count_roots(r.findings, Severity::Error);
   o << "\n"
     << paint(pass ? "1;32" : "1;31", pass ? "PASS" : "FAIL") << ": " << r.errors << " error" << (r.errors == 1 ? "" : "s")
+    << (roots.roots != r.errors ? " (" + std::to_string(roots.roots) + (roots.roots == 1 ? " root cause)" : " root causes)") : "")
     << ", " << r.warnings << " warning" << (r.warnings == 1 ? "" : "s") << ", " << r.infos << " info ("
     << r.tensors << " tensors, " << r.modules << " quantized modules, "
     << (r.quick ? std::string("headers only") : std::to_string(r.bytes_scanned) + " bytes scanned") << ")"
@@ -88,6 +102,8 @@ std::string render_json(const Report& r) {
   j["findings"] = nlohmann::ordered_json::array();
   for (const Finding& f : r.findings) {
     nlohmann::ordered_json e;
+    e["id"] = f.id;
+    if (f.cause) e["cause"] = f.cause;
     e["rule"] = f.rule;
     e["severity"] = std::string(severity_name(f.severity));
     e["message"] = f.message;
@@ -136,12 +152,12 @@ std::string render_junit(const Report& r) {
         ++failures;
         body << "      <failure type=\"error\" message=\"" << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
              << "\">";
-        for (const Finding* f : errors) body << xml_escape(one_line(*f)) << "\n";
+        for (const Finding* f : errors) body << xml_escape(one_line(*f, r)) << "\n";
         body << "</failure>\n";
       }
       if (!others.empty() || suppressed.count(id)) {
         body << "      <system-out>";
-        for (const Finding* f : others) body << xml_escape(std::string(severity_name(f->severity)) + ": " + one_line(*f)) << "\n";
+        for (const Finding* f : others) body << xml_escape(std::string(severity_name(f->severity)) + ": " + one_line(*f, r)) << "\n";
         if (auto s = suppressed.find(id); s != suppressed.end()) body << "suppressed: " << s->second << "\n";
         body << "</system-out>\n";
       }
@@ -177,6 +193,17 @@ std::string render_rules_markdown() {
         o << "| `" << r.id << "` | " << severity_name(r.severity) << " | " << (r.reads_data ? "data" : "headers")
           << " | " << r.summary << " |\n";
   }
+  o << "\n## Consequences folded under their cause\n\n"
+       "A finding of the first rule on a module follows from a finding of the second on the\n"
+       "same module; reports fold it under that cause (JSON links it with `cause`). Causes that\n"
+       "reach across modules are linked by their checks: an unreadable or missing shard (every\n"
+       "tensor the index maps to it, and its modules), an unreadable description (every\n"
+       "description, scheme, group and target finding), config.json's `torch_dtype` (every\n"
+       "`deq_scale` dtype finding, when all agree), an integer weight tagged FLOAT (its fused\n"
+       "group's type finding).\n\n"
+       "| finding | follows from | why |\n|---|---|---|\n";
+  for (const FollowsFrom& f : rule_consequences())
+    o << "| `" << rule_info(f.consequence).id << "` | `" << rule_info(f.cause).id << "` | " << f.why << " |\n";
   return o.str();
 }
 

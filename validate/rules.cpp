@@ -161,6 +161,23 @@ constexpr SubjectRule kBySubject[] = {
     {DiagSubject::Directory, Rule::ContainerShardUnreadable, std::nullopt},
 };
 
+constexpr FollowsFrom kFollows[] = {
+    {Rule::NumericScale, Rule::NumericNanInf, "a NaN or Inf scale is also not a positive number"},
+    {Rule::NumericDeqScale, Rule::NumericNanInf, "deq_scale is compared with input_scale x weight_scale"},
+    {Rule::NumericDeqScale, Rule::NumericScale, "deq_scale is compared with input_scale x weight_scale"},
+    {Rule::NumericQuantBias, Rule::NumericNanInf, "quant_bias is recomputed from the module's scales and offset"},
+    {Rule::NumericQuantBias, Rule::NumericScale, "quant_bias is recomputed from the module's scales and offset"},
+    {Rule::NumericQuantBias, Rule::NumericOffset, "quant_bias is recomputed from the module's scales and offset"},
+    {Rule::NumericQuantBias, Rule::NumericDeqScale, "quant_bias is recomputed from deq_scale"},
+    {Rule::NumericScaleBias, Rule::NumericNanInf, "scale_bias is recomputed from the dequantized weight"},
+    {Rule::NumericScaleBias, Rule::NumericScale, "scale_bias is recomputed from the dequantized weight"},
+    {Rule::NumericScaleBias, Rule::NumericInt4Range, "scale_bias is recomputed from the dequantized weight"},
+    {Rule::SchemeGroupSize, Rule::SchemeShape, "a misshapen scale is read as per-group"},
+    {Rule::SchemeOrphanTensor, Rule::SchemeFloatIntegerWeight, "the weight's FLOAT tag leaves its scales without a module"},
+    {Rule::TargetParameter, Rule::SchemeShape, "the loader's shape assert fails on the tensor the scheme already rejects"},
+    {Rule::TargetParameter, Rule::SchemeDtype, "the loader's dtype check fails on the tensor the scheme already rejects"},
+};
+
 constexpr std::array<std::string_view, 6> kFamilies = {"container", "description", "scheme",
                                                       "group",     "numeric",     "target"};
 
@@ -198,6 +215,7 @@ std::optional<DiagnosticVerdict> rule_for_diagnostic(const Diagnostic& d) {
   return DiagnosticVerdict{Rule::ContainerShardUnreadable, rule_info(Rule::ContainerShardUnreadable).severity};
 }
 std::span<const std::string_view> rule_families() { return kFamilies; }
+std::span<const FollowsFrom> rule_consequences() { return kFollows; }
 
 const RuleInfo* find_rule(std::string_view id) {
   for (const RuleInfo& r : kRules)

@@ -102,4 +102,17 @@ struct DiagnosticVerdict {
 std::optional<DiagnosticVerdict> rule_for_diagnostic(const Diagnostic& d);
 std::span<const std::string_view> rule_families();
 
+// A finding of `consequence` on a module follows from a finding of `cause`
+// on the same module: the cause makes the consequence inevitable, so
+// reports fold it under the cause (validate/findings_text.h). Only
+// module-local pairs live here; causes that reach across modules (an
+// unreadable shard, an unreadable description, config.json's dtype, a
+// FLOAT-tagged member of a fused group) are linked by the check that knows.
+struct FollowsFrom {
+  Rule consequence;
+  Rule cause;
+  std::string_view why;
+};
+std::span<const FollowsFrom> rule_consequences();
+
 }  // namespace qkit::validate

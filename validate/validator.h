@@ -30,6 +30,12 @@ struct Finding {
   std::string message;
   std::string file;    // relative to the checkpoint root when inside it
   std::string tensor;
+  // Position in Report::findings, from 1. `cause` is the id of the finding
+  // that made this one inevitable (an unreadable shard for the tensors it
+  // holds, an unreadable description for every module it would describe),
+  // 0 for a root cause. Reports show root causes first and fold the rest.
+  std::size_t id = 0;
+  std::size_t cause = 0;
 };
 
 struct ValidateOptions {
@@ -52,7 +58,7 @@ struct Report {
   std::string target_label = "any";                        // "vllm-ascend@0.26"
   Layout layout = Layout::Unknown;
   bool quick = false;
-  std::vector<Finding> findings;                           // sorted: severity, rule, file, tensor
+  std::vector<Finding> findings;                           // sorted: severity, family, rule, file, tensor; ids renumbered
   std::vector<std::pair<Finding, std::string>> suppressed;  // with the reason given
   std::size_t errors = 0, warnings = 0, infos = 0;
   std::uint64_t bytes_scanned = 0;
@@ -66,10 +72,24 @@ class Sink {
  public:
   explicit Sink(const Checkpoint& c) : c_(c) {}
   // A finding with the rule's default severity (validate/rules.cpp).
-  void add(Rule rule, std::string message, std::string file = {}, std::string tensor = {});
+  // Returns its id (for set_cause).
+  std::size_t add(Rule rule, std::string message, std::string file = {}, std::string tensor = {});
   // The same where the check knows better (a runtime, a version, a
   // diagnostic that is only a warning).
-  void add(Rule rule, Severity s, std::string message, std::string file = {}, std::string tensor = {});
+  std::size_t add(Rule rule, Severity s, std::string message, std::string file = {}, std::string tensor = {});
+  // Finding `id` follows from finding `cause`.
+  void set_cause(std::size_t id, std::size_t cause);
+  // The id of the first finding of `rule` on `tensor`, 0 if none (a linear
+  // scan: for the few findings that look for their cause).
+  std::size_t find(Rule rule, std::string_view tensor) const;
+  // Root causes that explain findings the checks cannot link themselves:
+  // every tensor the index places in an unreadable shard (and every other
+  // finding on its module) follows from the shard's finding; with an
+  // unreadable description, every description, scheme, group and target
+  // finding follows from it. Applied by link_causes() once all checks ran.
+  void shard_is_cause(const std::string& shard_rel_name, std::size_t id) { shard_causes_.emplace(shard_rel_name, id); }
+  void description_is_cause(std::size_t id) { description_cause_ = id; }
+  void link_causes();
   // File name relative to the checkpoint root.
   std::string rel(const std::string& path) const;
   std::vector<Finding>& findings() { return findings_; }
@@ -77,6 +97,8 @@ class Sink {
  private:
   const Checkpoint& c_;
   std::vector<Finding> findings_;
+  std::map<std::string, std::size_t> shard_causes_;
+  std::size_t description_cause_ = 0;
 };
 
 struct Context {
