@@ -101,9 +101,20 @@ TensorStats stats_of(const Checkpoint& c, const TensorRef& t, const Module* modu
   double sum = 0, sumsq = 0;
   bool first = true;
   auto bytes = c.data(t);
-  const std::uint64_t n = t.info->element_count();
+  // A packed int4 weight holds two values per byte: statistics of the bytes
+  // would describe nothing the runtime computes with, so count the values.
+  const Scheme* scheme = module && module->match ? module->match->scheme : nullptr;
+  s.int4 = integer_weight && scheme && scheme->int4_layout && d == Dtype::I8 && module->match->vars.n && module->match->vars.k &&
+           t.info->shape == int4_packed_shape(*scheme->int4_layout, *module->match->vars.n, *module->match->vars.k);
+  const std::uint64_t n = s.int4 ? 2 * t.info->element_count() : t.info->element_count();
   for (std::uint64_t i = 0; i < n; ++i) {
-    double v = *element_as_double(d, bytes, i);
+    double v;
+    if (s.int4) {
+      const auto b = static_cast<std::int8_t>(bytes[i / 2]);
+      v = (i & 1) ? high_int4(b) : low_int4(b);
+    } else {
+      v = *element_as_double(d, bytes, i);
+    }
     ++s.count;
     if (std::isnan(v)) {
       ++s.nan;
@@ -216,14 +227,21 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   std::set<std::string> module_tensors;
   std::map<std::string, std::uint64_t> weight_logical;  // weight tensor -> n*k
   auto fam = c.family();
+  // Modules count under their type; tensors and bytes under the tag the
+  // description gives each tensor (a W8A8 module's bias tagged FLOAT counts
+  // as a FLOAT tensor); "quantized linears" bits/weight is over whole modules.
+  std::uint64_t quantized_bytes = 0, quantized_weights = 0;
   for (const Module& m : c.modules()) {
     TypeTotals& tt = r.by_quant_type[m.tag];
     ++tt.modules;
     for (const auto& [suffix, ref] : m.tensors) {
       module_tensors.insert(ref->info->name);
       module_of[ref->info->name] = &m;
-      ++tt.tensors;
-      tt.bytes += ref->info->nbytes();
+      const std::string_view own = c.tag_of(ref->info->name);
+      TypeTotals& at = own.empty() || own == m.tag ? tt : r.by_quant_type[std::string(own)];
+      ++at.tensors;
+      at.bytes += ref->info->nbytes();
+      quantized_bytes += ref->info->nbytes();
     }
     if (m.scope == QuantScope::Linear && fam && m.type && !schemes_for(*fam, m.type->type).empty()) {
       static const SchemeMatch kNone{};
@@ -233,13 +251,9 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
                                                          : ref->info->element_count();
           weight_logical[ref->info->name] = logical;
           tt.weights += logical;
+          quantized_weights += logical;
         }
     }
-  }
-  std::uint64_t quantized_bytes = 0, quantized_weights = 0;
-  for (const auto& [tag, tt] : r.by_quant_type) {
-    quantized_bytes += tt.bytes;
-    quantized_weights += tt.weights;
   }
   for (const TensorRef& t : c.tensors()) {
     const std::string& name = t.info->name;

@@ -23,6 +23,7 @@ struct TensorStats {
   std::uint64_t count = 0, zeros = 0, nan = 0, inf = 0;
   double min = 0, max = 0, mean = 0, stddev = 0;
   std::map<int, std::uint64_t> histogram;               // integer weights: value -> count
+  bool int4 = false;                                     // packed int4 weight: the counts are of the unpacked values
   std::optional<std::pair<double, double>> dequantized;  // quantized weights: dequantized min, max
 };
 

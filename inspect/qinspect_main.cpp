@@ -46,6 +46,7 @@ void usage(std::ostream& os, const po::options_description& opts) {
         "  qinspect samples/tiny-qwen-w8a8-msmodelslim\n"
         "  qinspect --tensors --filter '*.layers.0.*' samples/tiny-llama-w4a16-golden-stick\n"
         "  qinspect --json --checksum samples/tiny-llama-float > float.json\n"
+        "  qinspect --markdown samples/tiny-moe-w8a8-dynamic-msmodelslim >> MODEL_CARD.md\n"
         "  qinspect --diff original/ converted/\n";
 }
 
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("version", "print the version")(
       "json", "print one JSON object (schema: docs/qinspect-json.md)")(
+      "markdown", "print the summary, layer map and problems as Markdown, for issues and model cards")(
       "tensors", "list every tensor: name, dtype, shape, quant type, file, size")(
       "filter", po::value<std::string>(), "only tensors whose name matches this glob (*, ?, [...])")(
       "regex", po::value<std::string>(), "only tensors whose name matches this regular expression")(
@@ -141,6 +143,10 @@ int main(int argc, char** argv) {
   o.stats = vm.count("stats") > 0;
   o.checksum = vm.count("checksum") > 0;
   o.threads = vm["threads"].as<unsigned>();
+  if (vm.count("json") && vm.count("markdown")) {
+    std::cerr << "qinspect: --json and --markdown are exclusive; see --help\n";
+    return kExitUsage;
+  }
   if (vm.count("filter") && vm.count("regex")) {
     std::cerr << "qinspect: --filter and --regex are exclusive\n";
     return kExitUsage;
@@ -163,11 +169,16 @@ int main(int argc, char** argv) {
     if (f.severity != Severity::Info) problems.push_back(std::move(f));
   if (vm.count("json")) {
     inspect::render_json(std::cout, c, *r, problems);
+  } else if (vm.count("markdown")) {
+    std::cout << inspect::render_markdown(c, *r, problems);
+    if (vm.count("tensors") || o.stats || o.checksum || !o.filter.empty())
+      std::cout << "\n#### Tensors\n\n```text\n" << inspect::render_tensors(c, *r) << "```\n";
   } else {
     std::string summary = inspect::render_summary(c, *r, problems);
     if (vm.count("quiet")) {
       std::cout << summary.substr(0, summary.find('\n') + 1);
       validate::FindingsTextOptions fo;
+      fo.unfold_hint = "qvalidate --verbose lists them";
       for (Severity s : {Severity::Error, Severity::Warning}) validate::render_findings(std::cout, problems, s, fo);
       return c.tensors().empty() ? kExitUnreadable : kExitOk;
     }

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "formats/scheme_doc.h"
 #include "validate/findings_text.h"
 
 namespace qkit::inspect {
@@ -88,68 +89,120 @@ ojson config_json(const Checkpoint& c) {
 
 }  // namespace
 
+namespace {
+
+// The facts of the summary, as text both the plain and the Markdown views
+// lay out; each is computed once, here.
+std::string model_line(const ModelConfig& cfg) {
+  std::string o = opt(cfg.model_type) + ", " + opt(cfg.torch_dtype) + ", " + opt(cfg.num_hidden_layers) + " layers, hidden " +
+                  opt(cfg.hidden_size) + ", heads " + opt(cfg.num_attention_heads) + "/" + opt(cfg.kv_heads()) +
+                  " kv (head_dim " + opt(cfg.resolved_head_dim()) + "), vocab " + opt(cfg.vocab_size);
+  if (cfg.num_experts) o += ", " + std::to_string(*cfg.num_experts) + " experts";
+  if (cfg.tie_word_embeddings) o += *cfg.tie_word_embeddings ? ", tied embeddings" : ", untied";
+  return o;
+}
+
+std::string quantization_line(const Checkpoint& c) {
+  std::string o = c.description_name();
+  if (const auto& d = c.ms_description()) {
+    if (d->model_quant_type) o += ", model_quant_type " + *d->model_quant_type;
+    if (d->group_size) o += ", group_size " + std::to_string(*d->group_size);
+    if (d->kv_cache_type) o += ", kv_cache_type " + *d->kv_cache_type;
+    if (d->fa_quant_type) o += ", fa_quant_type " + *d->fa_quant_type;
+  }
+  // The group sizes the per-group layers use, read off their scales, for
+  // every family (Golden-Stick descriptions and legacy msModelSlim ones
+  // carry none): k / G with G the scale's group dimension.
+  std::set<std::uint64_t> sizes;
+  for (const Module& m : c.modules()) {
+    const Scheme* sc = m.scheme();
+    const TensorRef* ws = m.tensor(Role::WeightScale);
+    if (!sc || !ws || sc->traits.grouping != WeightGrouping::PerGroup || !m.match->vars.k) continue;
+    const auto& sh = ws->info->shape;
+    if (sh.size() < 2) continue;
+    const std::uint64_t G = sc->family == Family::GoldenStick ? sh[sh.size() - 2] : sh.back();
+    if (G > 1 && *m.match->vars.k % G == 0) sizes.insert(*m.match->vars.k / G);
+  }
+  if (!sizes.empty() && !(c.ms_description() && c.ms_description()->group_size && sizes.size() == 1 &&
+                          static_cast<std::int64_t>(*sizes.begin()) == *c.ms_description()->group_size)) {
+    o += ", group size";
+    for (std::uint64_t g : sizes) o += " " + std::to_string(g);
+    o += " (from the scale shapes)";
+  }
+  return o;
+}
+
+std::string size_line(const Checkpoint& c, const InspectResult& r) {
+  std::string o = thousands(r.tensor_count) + " tensors, " + thousands(r.total_bytes) + " bytes in " +
+                  std::to_string(c.shards().size()) + " file(s); " + thousands(r.parameters) + " weights, " +
+                  fixed(r.bits_per_weight, 2) + " bits/weight";
+  if (r.quantized_bits_per_weight > 0) o += " (quantized linears " + fixed(r.quantized_bits_per_weight, 2) + ")";
+  return o;
+}
+
+using Rows = std::vector<std::vector<std::string>>;
+
+Rows type_rows(const InspectResult& r) {
+  Rows rows;
+  for (const auto& [tag, t] : r.by_quant_type)
+    rows.push_back({escape_for_display(tag), t.modules ? std::to_string(t.modules) : "-", thousands(t.tensors), thousands(t.bytes),
+                    thousands(t.weights)});
+  return rows;
+}
+
+Rows dtype_rows(const InspectResult& r) {
+  Rows rows;
+  for (const auto& [dt, t] : r.by_dtype)
+    rows.push_back({escape_for_display(dt), thousands(t.tensors), thousands(t.elements), thousands(t.bytes)});
+  return rows;
+}
+
+Rows file_rows(const Checkpoint& c) {
+  Rows rows;
+  for (const ShardFile& s : c.shards())
+    rows.push_back({escape_for_display(s.name), thousands(s.size),
+                    s.file ? thousands(s.file->tensors().size()) : std::string("UNREADABLE")});
+  return rows;
+}
+
+std::string legend(const InspectResult& r) {
+  std::set<std::string> seen;
+  for (const auto& [l, cells] : r.layer_map.rows) seen.insert(cells.begin(), cells.end());
+  std::string o;
+  for (const auto& [tag, code] : layer_map_legend())
+    if (seen.count(code)) o += " " + code + "=" + tag;
+  if (seen.count(".")) o += " .=absent";
+  if (seen.count("mix")) o += " mix=several types";
+  return o;
+}
+
+}  // namespace
+
 std::string render_summary(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems) {
   std::ostringstream o;
   o << escape_for_display(c.opened().string()) << ": " << layout_name(c.layout()) << " (" << layout_summary(c.layout())
     << ")\n";
   for (const std::string& e : c.evidence()) o << "  evidence: " << escape_for_display(e) << "\n";
-  if (const auto& cfg = c.config()) {
-    o << "model: " << opt(cfg->model_type) << ", " << opt(cfg->torch_dtype) << ", " << opt(cfg->num_hidden_layers)
-      << " layers, hidden " << opt(cfg->hidden_size) << ", heads " << opt(cfg->num_attention_heads) << "/"
-      << opt(cfg->kv_heads()) << " kv (head_dim " << opt(cfg->resolved_head_dim()) << "), vocab " << opt(cfg->vocab_size);
-    if (cfg->num_experts) o << ", " << *cfg->num_experts << " experts";
-    if (cfg->tie_word_embeddings) o << (*cfg->tie_word_embeddings ? ", tied embeddings" : ", untied");
-    o << "\n";
-  }
-  if (!c.description_name().empty()) {
-    o << "quantization: " << c.description_name();
-    if (const auto& d = c.ms_description()) {
-      if (d->model_quant_type) o << ", model_quant_type " << *d->model_quant_type;
-      if (d->group_size) o << ", group_size " << *d->group_size;
-      if (d->kv_cache_type) o << ", kv_cache_type " << *d->kv_cache_type;
-      if (d->fa_quant_type) o << ", fa_quant_type " << *d->fa_quant_type;
-    }
-    // The group sizes the per-group layers use, read off their scales, for
-    // every family (Golden-Stick descriptions and legacy msModelSlim ones
-    // carry none): k / G with G the scale's group dimension.
-    std::set<std::uint64_t> sizes;
-    for (const Module& m : c.modules()) {
-      const Scheme* sc = m.scheme();
-      const TensorRef* ws = m.tensor(Role::WeightScale);
-      if (!sc || !ws || sc->traits.grouping != WeightGrouping::PerGroup || !m.match->vars.k) continue;
-      const auto& sh = ws->info->shape;
-      if (sh.size() < 2) continue;
-      const std::uint64_t G = sc->family == Family::GoldenStick ? sh[sh.size() - 2] : sh.back();
-      if (G > 1 && *m.match->vars.k % G == 0) sizes.insert(*m.match->vars.k / G);
-    }
-    if (!sizes.empty() && !(c.ms_description() && c.ms_description()->group_size && sizes.size() == 1 &&
-                            static_cast<std::int64_t>(*sizes.begin()) == *c.ms_description()->group_size)) {
-      o << ", group size";
-      for (std::uint64_t g : sizes) o << " " << g;
-      o << " (from the scale shapes)";
-    }
-    o << "\n";
-  }
-  std::vector<std::vector<std::string>> types = {{"type", "modules", "tensors", "bytes", "weights"}};
-  for (const auto& [tag, t] : r.by_quant_type)
-    types.push_back({escape_for_display(tag), t.modules ? std::to_string(t.modules) : "-", std::to_string(t.tensors),
-                     thousands(t.bytes), thousands(t.weights)});
+  if (const auto& cfg = c.config()) o << "model: " << model_line(*cfg) << "\n";
+  if (!c.description_name().empty()) o << "quantization: " << quantization_line(c) << "\n";
+  Rows types = {{"type", "modules", "tensors", "bytes", "weights"}};
+  for (auto& row : type_rows(r)) types.push_back(std::move(row));
   write_table(o, types, {24, 9, 9, 14});
-  o << "size: " << thousands(r.tensor_count) << " tensors, " << thousands(r.total_bytes) << " bytes in "
-    << c.shards().size() << " file(s); " << thousands(r.parameters) << " weights, " << fixed(r.bits_per_weight, 2)
-    << " bits/weight";
-  if (r.quantized_bits_per_weight > 0) o << " (quantized linears " << fixed(r.quantized_bits_per_weight, 2) << ")";
+  o << "size: " << size_line(c, r);
   o << "\nby dtype:\n";
-  std::vector<std::vector<std::string>> dtypes;
-  for (const auto& [dt, t] : r.by_dtype)
-    dtypes.push_back({escape_for_display(dt), thousands(t.tensors) + " tensors", thousands(t.elements) + " elements",
-                      thousands(t.bytes) + " bytes"});
+  Rows dtypes = dtype_rows(r);
+  for (auto& row : dtypes) {
+    row[1] += " tensors";
+    row[2] += " elements";
+    row[3] += " bytes";
+  }
   write_table(o, dtypes, {12, 14, 22});
   o << "files:\n";
-  std::vector<std::vector<std::string>> files;
-  for (const ShardFile& s : c.shards())
-    files.push_back({escape_for_display(s.name), thousands(s.size) + " bytes",
-                     s.file ? std::to_string(s.file->tensors().size()) + " tensors" : std::string("UNREADABLE")});
+  Rows files = file_rows(c);
+  for (auto& row : files) {
+    row[1] += " bytes";
+    if (row[2] != "UNREADABLE") row[2] += " tensors";
+  }
   write_table(o, files, {50, 18});
   if (c.index()) o << "  index: " << c.index_name() << "\n";
   if (!problems.empty()) {
@@ -158,8 +211,55 @@ std::string render_summary(const Checkpoint& c, const InspectResult& r, const st
     o << "problems (qvalidate --quick):\n";
     validate::FindingsTextOptions fo;
     fo.max_entries = 12;
+    fo.unfold_hint = "qvalidate --verbose lists them";
     for (Severity s : {Severity::Error, Severity::Warning}) validate::render_findings(o, problems, s, fo);
   }
+  return o.str();
+}
+
+// For issues and model cards: the summary, the layer map and the problems
+// as GitHub-flavoured Markdown (cells escaped; numbers right-aligned).
+std::string render_markdown(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems) {
+  std::ostringstream o;
+  auto table = [&](const std::vector<std::string>& head, const Rows& rows, std::size_t text_columns) {
+    o << "|";
+    for (const auto& h : head) o << " " << markdown_cell(h) << " |";
+    o << "\n|";
+    for (std::size_t i = 0; i < head.size(); ++i) o << (i < text_columns ? "---|" : "--:|");
+    o << "\n";
+    for (const auto& row : rows) {
+      o << "|";
+      for (const auto& cell : row) o << " " << markdown_cell(cell) << " |";
+      o << "\n";
+    }
+    o << "\n";
+  };
+  o << "### `" << markdown_cell(c.opened().filename().string()) << "`: " << layout_name(c.layout()) << "\n\n"
+    << layout_summary(c.layout()) << ".\n\n";
+  if (const auto& cfg = c.config()) o << "- **model:** " << markdown_cell(model_line(*cfg)) << "\n";
+  if (!c.description_name().empty()) o << "- **quantization:** " << markdown_cell(quantization_line(c)) << "\n";
+  o << "- **size:** " << size_line(c, r) << "\n\n";
+  table({"type", "modules", "tensors", "bytes", "weights"}, type_rows(r), 1);
+  table({"dtype", "tensors", "elements", "bytes"}, dtype_rows(r), 1);
+  table({"file", "bytes", "tensors"}, file_rows(c), 1);
+  if (!r.layer_map.rows.empty()) {
+    o << "#### Layer map\n\n";
+    std::vector<std::string> head = {"layer"};
+    head.insert(head.end(), r.layer_map.columns.begin(), r.layer_map.columns.end());
+    Rows rows;
+    for (const auto& [l, cells] : r.layer_map.rows) {
+      rows.push_back({l});
+      rows.back().insert(rows.back().end(), cells.begin(), cells.end());
+    }
+    table(head, rows, head.size());
+    o << "Legend:" << markdown_cell(legend(r)) << "\n\n";
+  }
+  o << "#### Problems (`qvalidate --quick`)\n\n";
+  if (problems.empty()) o << "None.\n";
+  validate::FindingsTextOptions fo;
+  fo.markdown = true;
+  fo.unfold_hint = "`qvalidate --verbose` lists them";
+  for (Severity s : {Severity::Error, Severity::Warning}) validate::render_findings(o, problems, s, fo);
   return o.str();
 }
 
@@ -181,15 +281,29 @@ std::string render_layer_map(const InspectResult& r) {
     o << "\n";
   }
   // Legend: only the codes that appear.
-  std::set<std::string> seen;
-  for (const auto& [l, cells] : r.layer_map.rows) seen.insert(cells.begin(), cells.end());
-  o << "  legend:";
-  for (const auto& [tag, code] : layer_map_legend())
-    if (seen.count(code)) o << " " << code << "=" << tag;
-  if (seen.count(".")) o << " .=absent";
-  if (seen.count("mix")) o << " mix=several types";
-  o << "\n";
+  o << "  legend:" << legend(r) << "\n";
   return o.str();
+}
+
+// At most 16 rows of bars, 40 characters for the largest count: each value
+// of an int4 weight, bins of 16 values for int8. JSON keeps every value.
+void render_histogram(std::ostream& o, const TensorStats& s) {
+  const int lo = s.histogram.begin()->first, hi = s.histogram.rbegin()->first;
+  const int span = hi - lo + 1, width = (span + 15) / 16;
+  std::vector<std::uint64_t> bins(static_cast<std::size_t>((span + width - 1) / width), 0);
+  for (const auto& [v, n] : s.histogram) bins[static_cast<std::size_t>((v - lo) / width)] += n;
+  const std::uint64_t top = *std::max_element(bins.begin(), bins.end());
+  o << "    histogram of the " << (s.int4 ? "int4 values (unpacked)" : "integer values") << ":\n";
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t b = 0; b < bins.size(); ++b) {
+    const int first = lo + static_cast<int>(b) * width, last = std::min(hi, first + width - 1);
+    const std::size_t len = bins[b] == 0 ? 0 : std::max<std::uint64_t>(1, bins[b] * 40 / top);
+    rows.push_back({first == last ? std::to_string(first) : std::to_string(first) + ".." + std::to_string(last),
+                    std::string(len, '#'), thousands(bins[b])});
+  }
+  std::size_t w0 = 0;
+  for (const auto& r : rows) w0 = std::max(w0, r[0].size());
+  for (const auto& r : rows) o << "      " << std::string(w0 - r[0].size(), ' ') << r[0] << "  " << pad(r[1], 41) << r[2] << "\n";
 }
 
 std::string render_tensors(const Checkpoint& c, const InspectResult& r) {
@@ -210,11 +324,7 @@ std::string render_tensors(const Checkpoint& c, const InspectResult& r) {
       o << "    min " << s.min << "  max " << s.max << "  mean " << s.mean << "  std " << s.stddev << "  zeros "
         << s.zeros << "  nan " << s.nan << "  inf " << s.inf << "\n";
       if (s.dequantized) o << "    dequantized range [" << s.dequantized->first << ", " << s.dequantized->second << "]\n";
-      if (!s.histogram.empty()) {
-        o << "    histogram:";
-        for (const auto& [v, n] : s.histogram) o << " " << v << ":" << n;
-        o << "\n";
-      }
+      if (!s.histogram.empty()) render_histogram(o, s);
     }
   }
   return o.str();
@@ -258,6 +368,7 @@ ojson tensor_json(const Checkpoint& c, const TensorRow& t) {
       ojson h = ojson::object();
       for (const auto& [v, n] : s.histogram) h[std::to_string(v)] = n;
       st["histogram"] = std::move(h);
+      if (s.int4) st["int4_unpacked"] = true;
     }
     if (s.dequantized) st["dequantized_range"] = {s.dequantized->first, s.dequantized->second};
     e["stats"] = std::move(st);

@@ -14,6 +14,9 @@ namespace qkit::inspect {
 // sizes and bits per weight, dtypes, files, and the problems `qvalidate
 // --quick` finds (a short list).
 std::string render_summary(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems);
+// The summary, layer map and problems as GitHub-flavoured Markdown, for
+// issues and model cards.
+std::string render_markdown(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems);
 // One row per decoder layer, one column per module, a code per quant type.
 std::string render_layer_map(const InspectResult& r);
 // One line per tensor (+ stats lines with --stats).

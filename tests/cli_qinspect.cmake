@@ -7,7 +7,7 @@ set(s "${SRC}/samples")
 include("${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake")
 
 expect_rc(0 "${QINSPECT}" "${s}/tiny-qwen-w8a8-msmodelslim")
-foreach(want "msmodelslim-v1" "model: qwen2, bfloat16, 2 layers" "W8A8 +14 +76" "83 tensors" "layer map:" "legend: 8s=W8A8")
+foreach(want "msmodelslim-v1" "model: qwen2, bfloat16, 2 layers" "W8A8 +14 +70" "FLOAT +- +13" "83 tensors" "layer map:" "legend: 8s=W8A8")
   if(NOT OUT MATCHES "${want}")
     message(FATAL_ERROR "summary lacks '${want}':\n${OUT}")
   endif()

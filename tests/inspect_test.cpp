@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <sstream>
 
 #include <zlib.h>
 
@@ -77,8 +78,13 @@ TEST(InspectJson, DocumentedSchemaAgreesWithReaderAndSchemeTable) {
   EXPECT_EQ(j["summary"]["by_dtype"]["I8"]["elements"], 73728);
   EXPECT_EQ(j["summary"]["by_dtype"]["I8"]["tensors"], 14);
   EXPECT_EQ(j["summary"]["by_quant_type"]["W8A8"]["modules"], 14);
-  // 5 quantization tensors per module, plus the 6 q/k/v biases (tagged FLOAT, but part of their module).
-  EXPECT_EQ(j["summary"]["by_quant_type"]["W8A8"]["tensors"], 76);
+  // Tensors count under the tag the description gives each (issue #16):
+  // 5 quantization tensors per module (weight, input_scale, input_offset,
+  // deq_scale, quant_bias) = 70; the 6 q/k/v biases are tagged FLOAT and
+  // count there, beside the 7 float tensors (embedding, 4 layer norms, the
+  // final norm, lm_head) = 13; modules still count under their type.
+  EXPECT_EQ(j["summary"]["by_quant_type"]["W8A8"]["tensors"], 70);
+  EXPECT_EQ(j["summary"]["by_quant_type"]["FLOAT"]["tensors"], 13);
 }
 
 TEST(InspectJson, Crc32MatchesZlibOverTheTensorBytes) {
@@ -200,6 +206,46 @@ TEST(InspectStats, KnownValuesAndHistograms) {
 
 // The dequantizer against the float model, for every quantized layout of
 // the catalog: the error must be within the quantization step.
+// A packed int4 weight's statistics are of its values, two per byte, and
+// the text histogram is one bar per value. The W4A16 Golden-Stick sample's
+// down_proj weight is [k=128, n/2=32] bytes: 8,192 int4 values in [-8, 7].
+TEST(InspectStats, PackedInt4CountsValuesNotBytes) {
+  test::TempDir d;
+  Checkpoint c = open(sample(d, "tiny-llama-w4a16-golden-stick"));
+  InspectOptions o;
+  o.stats = true;
+  o.filter = "model.layers.0.mlp.down_proj.weight";
+  auto r = inspect::inspect(c, o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->tensors.size(), 1u);
+  const auto& s = *r->tensors[0].stats;
+  EXPECT_TRUE(s.int4);
+  EXPECT_EQ(s.count, 128u * 64u);
+  EXPECT_GE(s.min, -8);
+  EXPECT_LE(s.max, 7);
+  std::uint64_t total = 0;
+  for (const auto& [v, n] : s.histogram) {
+    EXPECT_GE(v, -8);
+    EXPECT_LE(v, 7);
+    total += n;
+  }
+  EXPECT_EQ(total, 128u * 64u);
+  // The byte-level view: each byte's two nibbles, recounted here by hand.
+  const TensorRef* w = c.find("model.layers.0.mlp.down_proj.weight");
+  std::map<int, std::uint64_t> by_hand;
+  for (std::byte b : c.data(*w)) {
+    const int v = static_cast<std::int8_t>(b);
+    ++by_hand[((v & 0x0f) ^ 8) - 8];
+    ++by_hand[(((v >> 4) & 0x0f) ^ 8) - 8];
+  }
+  EXPECT_EQ(s.histogram, by_hand);
+  const std::string text = inspect::render_tensors(c, *r);
+  EXPECT_NE(text.find("histogram of the int4 values (unpacked):\n"), std::string::npos) << text;
+  std::size_t bars = 0;
+  for (std::size_t p = 0; (p = text.find("\n      ", p)) != std::string::npos; ++p) ++bars;
+  EXPECT_EQ(bars, by_hand.size()) << text;
+}
+
 TEST(Dequantizer, ReconstructsTheFloatWeightsOfEveryLayout) {
   test::TempDir d;
   for (const samples::SampleSpec& s : samples::sample_catalog()) {
@@ -425,6 +471,54 @@ TEST(InspectText, NumberColumnsNeverRunTogetherAtRealSizes) {
   const std::string text = inspect::render_summary(*c, *r, {});
   EXPECT_FALSE(std::regex_search(text, std::regex(",[0-9]{4}"))) << text;
   EXPECT_FALSE(std::regex_search(text, std::regex("[0-9]bytes|[0-9]tensors"))) << text;
+}
+
+}  // namespace
+}  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// --markdown: what a user pastes into an issue or a model card. Tables whose
+// rows all have the header's number of cells; the MoE sample's two decoder
+// layers as two layer-map rows (config.json: num_hidden_layers 2); problems
+// as a list, root cause first with its consequences folded.
+TEST(InspectMarkdown, TablesListsAndTheRootCause) {
+  test::TempDir d;
+  const fs::path moe = sample(d, "tiny-moe-w8a8-dynamic-msmodelslim");
+  auto m = test::run_tool(QKIT_QINSPECT, {"--markdown", moe.string()});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_EQ(m.out.rfind("### `tiny-moe-w8a8-dynamic-msmodelslim`: msmodelslim-v1\n", 0), 0u) << m.out;
+  EXPECT_NE(m.out.find("| type | modules | tensors | bytes | weights |\n|---|--:|--:|--:|--:|\n"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find("\n| 0 | 8d | 8d | 8d | 8d | 8d |\n| 1 | 8d | 8d | 8d | 8d | 8d |\n"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find("Legend: 8d=W8A8_DYNAMIC"), std::string::npos);
+  EXPECT_NE(m.out.find("#### Problems (`qvalidate --quick`)\n\nNone.\n"), std::string::npos) << m.out;
+  // Every table row has as many cells as its header.
+  std::size_t header_pipes = 0;
+  std::istringstream lines(m.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '|') {
+      header_pipes = 0;
+      continue;
+    }
+    const auto pipes = static_cast<std::size_t>(std::count(line.begin(), line.end(), '|'));
+    if (header_pipes == 0) header_pipes = pipes;
+    EXPECT_EQ(pipes, header_pipes) << line;
+  }
+  // A deleted shard: one root entry naming the index, the rest folded.
+  const fs::path qwen = sample(d, "tiny-qwen-w8a8-msmodelslim");
+  fs::remove(qwen / "quant_model_weights-00002-of-00002.safetensors");
+  auto b = test::run_tool(QKIT_QINSPECT, {"--markdown", qwen.string()});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const auto problems = b.out.find("#### Problems");
+  ASSERT_NE(problems, std::string::npos);
+  EXPECT_NE(b.out.find("\n- `quant_model_weights.safetensors.index.json`: shard 'quant_model_weights-00002-of-00002.safetensors'",
+                       problems),
+            std::string::npos)
+      << b.out;
+  EXPECT_NE(b.out.find("[`container.index-mismatch`]\n  - + ", problems), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("`qvalidate --verbose` lists them", problems), std::string::npos) << b.out;
+  EXPECT_EQ(test::run_tool(QKIT_QINSPECT, {"--markdown", "--json", moe.string()}).exit_code, 2);
 }
 
 }  // namespace

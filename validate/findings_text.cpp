@@ -196,7 +196,7 @@ void render_entry(std::ostream& o, const std::vector<Finding>& all, const std::v
     std::string list;
     for (const auto& [r, n] : by_rule) list += (list.empty() ? "" : ", ") + r + " x" + std::to_string(n);
     o << sub << (opt.markdown ? "- " : "") << "+ " << consequences.size() << " consequence" << (consequences.size() == 1 ? "" : "s")
-      << " (" << list << "); --verbose lists them\n";
+      << " (" << list << ")" << (opt.unfold_hint.empty() ? "" : "; " + opt.unfold_hint) << "\n";
     return;
   }
   o << sub << (opt.markdown ? "- " : "") << consequences.size() << " consequence" << (consequences.size() == 1 ? "" : "s")

@@ -31,6 +31,7 @@ struct FindingsTextOptions {
   bool markdown = false;       // bullet lists and code spans instead of indentation
   std::size_t max_entries = 0; // 0: all root entries; else "... and N more"
   std::size_t names_shown = 6; // names listed per entry unless verbose
+  std::string unfold_hint = "--verbose lists them";  // after the folded count
 };
 
 // The findings of one severity, root causes first. `all` may be a filtered
