@@ -20,6 +20,7 @@
 
 #include "convert/converter.h"
 #include "convert/evaluate.h"
+#include "validate/findings_text.h"
 #include "validate/report.h"
 #include "validate/validator.h"
 
@@ -244,10 +245,10 @@ int main(int argc, char** argv) {
       const bool ignore = vm.count("ignore-source-errors") > 0;
       std::cerr << "qconvert: " << src.string() << " has " << src_report.errors << " error finding"
                 << (src_report.errors == 1 ? "" : "s") << " (qvalidate" << (dry ? " --quick" : "") << "):\n";
-      for (const auto& f : src_report.findings)
-        if (f.severity == Severity::Error)
-          std::cerr << "  " << f.rule << "  " << escape_for_display(f.tensor.empty() ? f.file : f.tensor) << ": "
-                    << escape_for_display(f.message) << "\n";
+      // Root causes first, consequences folded (validate/findings_text.h).
+      validate::FindingsTextOptions fo;
+      fo.unfold_hint = "qvalidate --verbose lists them";
+      validate::render_findings(std::cerr, src_report.findings, Severity::Error, fo);
       if (!ignore) {
         std::cerr << "qconvert: not converting a source with errors; fix them, or pass --ignore-source-errors\n";
         return kExitFail;
