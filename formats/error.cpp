@@ -66,9 +66,12 @@ std::string Error::to_string() const {
   if (!file.empty()) out += escape_for_display(file) + ": ";
   if (!tensor.empty()) out += "tensor '" + escape_for_display(tensor) + "': ";
   if (offset) out += "at byte " + std::to_string(*offset) + ": ";
-  out += error_id(code);
-  out += ": ";
+  // The message explains itself; the stable id (docs/error-codes.md) closes
+  // it in brackets for scripts and bug reports.
   out += detail.empty() ? std::string(error_message(code)) : escape_for_display(detail);
+  out += " [";
+  out += error_id(code);
+  out += "]";
   return out;
 }
 

@@ -124,7 +124,7 @@ struct Error {
   Error&& at(std::uint64_t off) && { offset = off; return std::move(*this); }
   Error&& for_tensor(std::string t) && { tensor = std::move(t); return std::move(*this); }
 
-  // "path: tensor 'name': at byte 123: st-invalid-offset: detail"
+  // "path: tensor 'name': at byte 123: detail [st-invalid-offset]"
   std::string to_string() const;
 };
 

@@ -25,9 +25,10 @@ TEST(ErrorCodes, IdsAreUniqueAndMessagesPresent) {
 
 TEST(ErrorCodes, ToStringNamesFileTensorAndOffset) {
   Error e = Error(Errc::tensor_invalid_info, "needs 8").in_file("/m/a.safetensors").for_tensor("w").at(120);
-  EXPECT_EQ(e.to_string(), "/m/a.safetensors: tensor 'w': at byte 120: st-tensor-invalid-info: needs 8");
+  // The message first; the id in a trailing bracket (issue #16).
+  EXPECT_EQ(e.to_string(), "/m/a.safetensors: tensor 'w': at byte 120: needs 8 [st-tensor-invalid-info]");
   Error bare(Errc::header_json, "");
-  EXPECT_EQ(bare.to_string(), "st-header-json: header is not valid JSON");
+  EXPECT_EQ(bare.to_string(), "header is not valid JSON [st-header-json]");
 }
 
 TEST(Dtypes, ParseIsExactAndCaseSensitive) {
