@@ -503,6 +503,23 @@ TEST(RootCauses, OneMissingShardIsOneFindingWithItsConsequencesLinked) {
   EXPECT_NE(v.out.find("W8A8 requires deq_scale"), std::string::npos) << v.out;
 }
 
+// A quantized shard given alone is not passed silently (issue #16): its 28
+// quantization tensors (14 W8A8_DYNAMIC modules x weight_scale, weight_offset)
+// are named in a warning that points at the directory; a float file is not.
+TEST(Reports, ALoneQuantizedShardSaysItsQuantizationWasNotChecked) {
+  test::TempDir d;
+  ASSERT_TRUE(samples::write_sample(d / "q", *samples::find_sample("tiny-llama-w8a8-dynamic-msmodelslim")).ok());
+  ASSERT_TRUE(samples::write_sample(d / "f", *samples::find_sample("tiny-llama-float")).ok());
+  auto q = test::run_tool(QKIT_QVALIDATE, {(d / "q" / "quant_model_weights-00001-of-00001.safetensors").string(), "--no-color"});
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_NE(q.out.find("28 quantization tensors (e.g. "), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("validate the checkpoint directory (" + (d / "q").string() + ")"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("[container.description-count]"), std::string::npos) << q.out;
+  auto f = test::run_tool(QKIT_QVALIDATE, {(d / "f" / "model.safetensors").string(), "--no-color"});
+  EXPECT_EQ(f.exit_code, 0);
+  EXPECT_NE(f.out.find("PASS: 0 errors, 0 warnings"), std::string::npos) << f.out;
+}
+
 // One rule on many modules is one entry, numbers folded into ranges.
 TEST(RootCauses, CompactNamesFoldsNumbersIntoRanges) {
   EXPECT_EQ(validate::compact_names({"l.0.w", "l.1.w", "l.2.w", "l.5.w"}), (std::vector<std::string>{"l.{0-2,5}.w"}));

@@ -54,6 +54,25 @@ void check_container(Context& ctx) {
       for (const std::string& name : c.index()->shards())
         if (e.detail.find("'" + escape_for_display(name) + "'") != std::string::npos) ctx.out.shard_is_cause(name, id);
   }
+  // One .safetensors file given on its own carries no description, so its
+  // quantization cannot be checked: say so rather than pass it silently.
+  if (c.layout() == Layout::SafetensorsFile) {
+    std::size_t quant = 0;
+    std::string example;
+    for (const TensorRef& t : c.tensors()) {
+      const std::string_view name = t.info->name;
+      const auto dot = name.rfind('.');
+      const Role role = dot == std::string_view::npos ? Role::Unknown : role_of_suffix(name.substr(dot + 1));
+      if (role == Role::Weight || role == Role::Bias || role == Role::Unknown) continue;
+      if (quant++ == 0) example = t.info->name;
+    }
+    if (quant)
+      ctx.out.add(Rule::ContainerDescriptionCount, Severity::Warning,
+                  std::to_string(quant) + " quantization tensors (e.g. " + example +
+                      ") but a single file carries no description: only the container was checked; validate the "
+                      "checkpoint directory (" + c.opened().parent_path().string() + ") to check the quantization",
+                  c.opened().string());
+  }
   const bool quantized = c.family().has_value();
   if (quantized && c.description_name().empty())
     ctx.out.add(Rule::ContainerDescriptionCount, "no description file", c.root().string());
