@@ -1,0 +1,103 @@
+//===- formats/ct_recipe.h - compressed-tensors' recipe in config.json ----===//
+//
+// A compressed-tensors checkpoint (LLM-Compressor, msModelSlim's second saver
+// since 2026) has no description file: what each Linear stores is decided by
+// config.json's `quantization_config` ("quant_method": "compressed-tensors"):
+// `config_groups` (each a list of `targets` and the QuantizationArgs of its
+// weights and activations), `ignore`, `format` and `kv_cache_scheme`. This
+// file parses that recipe with compressed-tensors' defaults and validation
+// rules, and answers which group quantizes a module.
+//
+// Facts from neuralmagic/compressed-tensors @52792be02ec0 (quant_args.py
+// L148-381: fields, defaults, strategy inference, validation; quant_scheme.py
+// L153-339: presets; utils/match.py L133-157, L224-336 and
+// quantization/lifecycle/apply.py L139-153: target and ignore matching;
+// config/format.py L31-81: format inference), read in
+// docs/research/compressed-tensors.md §2-3.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "formats/error.h"
+
+namespace qkit::ct {
+
+enum class ArgType : std::uint8_t { Int, Float };
+enum class Strategy : std::uint8_t { Tensor, Channel, Group, Block, Token, TensorGroup, AttnHead };
+std::string_view strategy_name(Strategy s);
+
+// QuantizationArgs, defaults applied and the strategy inferred.
+struct QuantArgs {
+  int num_bits = 8;
+  ArgType type = ArgType::Int;
+  bool symmetric = true;
+  std::optional<std::int64_t> group_size;
+  Strategy strategy = Strategy::Tensor;
+  std::optional<std::array<std::uint64_t, 2>> block_structure;  // [rows, cols]
+  bool dynamic = false;
+  bool dynamic_local = false;                                   // dynamic: "local"
+  std::optional<std::string> actorder;                          // "group" | "weight"
+};
+
+struct SchemeGroup {
+  std::string name;                  // "group_0", or the preset's name
+  std::vector<std::string> targets;  // class names, exact module names, "re:<regex>"
+  std::optional<QuantArgs> weights, input_activations, output_activations;
+  std::optional<std::string> format; // the group's own format, if given
+  std::optional<std::string> preset; // expanded from {"W8A8": [targets]}
+};
+
+struct Recipe {
+  std::string format;                // the global format ("int-quantized", ...); "" when absent
+  std::string quantization_status;   // "compressed" for saved checkpoints
+  std::vector<SchemeGroup> groups;
+  std::vector<std::string> ignore;
+  std::optional<QuantArgs> kv_cache;
+  std::vector<Error> warnings;       // keys compressed-tensors does not know, and the like
+
+  // Compiled "re:" patterns of targets and ignore entries, by their text.
+  struct Pattern {
+    std::string text;
+    std::shared_ptr<const std::regex> re;
+  };
+  std::vector<Pattern> patterns;
+  const std::regex* pattern(std::string_view text) const;
+};
+
+// Parses `quantization_config` (the object, quant_method included). Errors
+// name the file and the key; a recipe compressed-tensors would refuse
+// (strategy without its group_size, block strategy without a block, an
+// unknown format or preset) is an error, as it is for the loaders.
+Result<Recipe> parse_recipe(const nlohmann::ordered_json& quantization_config, const std::string& file);
+
+// The format a group's tensors are stored in: its own, the global one, or
+// the one compressed-tensors infers from its arguments (config/format.py).
+std::string format_of(const Recipe& r, const SchemeGroup& g);
+std::string infer_format(const SchemeGroup& g);
+
+// Which group quantizes module `name` of class `class_name`, by
+// compressed-tensors' rules: an ignore entry matching the name or the class
+// skips it; otherwise exact names win, then "re:" patterns (alphabetically),
+// then class names; a target repeated in a later group belongs to the later
+// group. `others` lists the other groups that also match (loaders resolve
+// by config order instead, so an overlap is worth a warning).
+struct Resolution {
+  const SchemeGroup* group = nullptr;  // null: ignored, or no target matches
+  bool ignored = false;
+  std::string target;                  // the target that decided
+  std::vector<const SchemeGroup*> others;
+};
+Resolution resolve(const Recipe& r, std::string_view name, std::string_view class_name = "Linear");
+
+}  // namespace qkit::ct
