@@ -191,6 +191,7 @@ void check_groups(Context& ctx) {
     groups[g][std::string(tag)].push_back(prefix);
   }
   const std::string desc = (c.root() / c.description_name()).string();
+  const auto float_int_weights = ctx.out.by_tensor(Rule::SchemeFloatIntegerWeight);
   for (const auto& [g, by_tag] : groups) {
     if (by_tag.size() < 2) continue;
     std::string detail;
@@ -200,7 +201,7 @@ void check_groups(Context& ctx) {
     // A member whose integer weight is tagged FLOAT is the one cause.
     for (const auto& [tag, members] : by_tag)
       for (const std::string& m : members)
-        if (const std::size_t cause = ctx.out.find(Rule::SchemeFloatIntegerWeight, m + ".weight")) ctx.out.set_cause(id, cause);
+        if (auto it = float_int_weights.find(m + ".weight"); it != float_int_weights.end()) ctx.out.set_cause(id, it->second);
   }
   // All tensors of one module share its tag (vllm-mindspore's inner_conflict).
   const Severity mod_sev = behaviour(ctx.o.spec(), Behaviour::ModuleTagsAgree) ? Severity::Error : Severity::Info;

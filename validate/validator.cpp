@@ -39,11 +39,12 @@ void Sink::set_cause(std::size_t id, std::size_t cause) {
   findings_[id - 1].cause = cause;
 }
 
-std::size_t Sink::find(Rule rule, std::string_view tensor) const {
+std::unordered_map<std::string, std::size_t> Sink::by_tensor(Rule rule) const {
   const std::string_view id = rule_info(rule).id;
+  std::unordered_map<std::string, std::size_t> out;
   for (const Finding& f : findings_)
-    if (f.rule == id && f.tensor == tensor) return f.id;
-  return 0;
+    if (f.rule == id && !f.tensor.empty()) out.emplace(f.tensor, f.id);
+  return out;
 }
 
 void Sink::link_causes() {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "formats/checkpoint.h"
@@ -79,9 +80,9 @@ class Sink {
   std::size_t add(Rule rule, Severity s, std::string message, std::string file = {}, std::string tensor = {});
   // Finding `id` follows from finding `cause`.
   void set_cause(std::size_t id, std::size_t cause);
-  // The id of the first finding of `rule` on `tensor`, 0 if none (a linear
-  // scan: for the few findings that look for their cause).
-  std::size_t find(Rule rule, std::string_view tensor) const;
+  // The findings of `rule` so far, by the tensor they name (the first of
+  // each), for a check that links its findings to their cause.
+  std::unordered_map<std::string, std::size_t> by_tensor(Rule rule) const;
   // Root causes that explain findings the checks cannot link themselves:
   // every tensor the index places in an unreadable shard (and every other
   // finding on its module) follows from the shard's finding; with an
