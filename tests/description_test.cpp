@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "formats/description.h"
+#include "formats/layout_table.h"
 #include "formats/model_config.h"
 #include "formats/strict_json.h"
 #include "tests/test_util.h"
@@ -197,6 +198,47 @@ TEST(ModelConfig, BadTypesAreWarnings) {
   EXPECT_FALSE(c.hidden_size);
   EXPECT_FALSE(c.dtype);
   EXPECT_EQ(dtype_from_torch_name("torch.float16"), Dtype::F16);
+}
+
+// build_description appends members through a hash index instead of
+// ordered_json's operator[]; what operator[] did must stay: key order as
+// the layout lists it, and a key set twice keeps its first position with
+// the last value (a tensor named like a top-level key).
+TEST(BuildDescription, SameDocumentAsOperatorIndex) {
+  using ojson = nlohmann::ordered_json;
+  const std::vector<std::pair<std::string, std::string>> tags = {
+      {"b.weight", "W8A8"}, {"a.weight", "FLOAT"}, {"version", "FLOAT"}, {"b.weight", "W8A8_DYNAMIC"}, {"c", "FLOAT"}};
+  ojson kvfa = ojson::object();
+  kvfa["kv_cache_type"] = "C8";
+  kvfa["c"] = "X";
+  for (const LayoutRow& row : all_layouts()) {
+    if (row.description_keys.empty()) continue;
+    for (std::uint64_t gs : {0ull, 128ull}) {
+      // The reference: the former implementation, key by key with operator[].
+      ojson want = ojson::object();
+      std::string_view keys = row.description_keys;
+      while (!keys.empty()) {
+        const std::size_t comma = keys.find(',');
+        const std::string_view key = keys.substr(0, comma);
+        keys = comma == std::string_view::npos ? std::string_view() : keys.substr(comma + 1);
+        if (key == "tensors") {
+          for (const auto& [name, tag] : tags) want[name] = tag;
+        } else if (key == "kvfa") {
+          for (const auto& [k, v] : kvfa.items()) want[k] = v;
+        } else if (key == "version") {
+          want["version"] = "1.0.0";
+        } else if (key == "model_quant_type") {
+          want["model_quant_type"] = "W8A8";
+        } else if (key == "metadata" || key == "optional") {
+          want[std::string(key)] = ojson::object();
+        } else if (key == "group_size" || (key == "group_size?" && gs > 0)) {
+          want["group_size"] = gs;
+        }
+      }
+      const ojson got = build_description(row, tags, "W8A8", gs, kvfa);
+      EXPECT_EQ(got.dump(), want.dump()) << row.id << " group_size " << gs;
+    }
+  }
 }
 
 }  // namespace
