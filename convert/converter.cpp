@@ -241,9 +241,13 @@ class Planner {
   }
   void out_bytes(const std::string& name, Dtype d, Shape shape, Bytes b, const std::string& tag, std::string from,
                  std::string transform) {
-    p_.storage.push_back(std::move(b));
+    std::span<const std::byte> bytes;
+    if (!o_.plan_only) {
+      p_.storage.push_back(std::move(b));
+      bytes = p_.storage.back();
+    }
     p_.tensors.push_back({name, d, shape, tag, std::move(from), std::move(transform), false});
-    p_.content.tensors.push_back(OutputTensor{TensorSource{name, d, std::move(shape), p_.storage.back(), {}}, tag, false});
+    p_.content.tensors.push_back(OutputTensor{TensorSource{name, d, std::move(shape), bytes, {}}, tag, false});
   }
   void out_values(const std::string& name, Dtype d, Shape shape, const std::vector<double>& v, const std::string& tag,
                   std::string from, std::string transform) {
@@ -256,7 +260,9 @@ class Planner {
           return;
         }
     }
-    out_bytes(name, d, std::move(shape), encode(v, d), tag, std::move(from), std::move(transform));
+    // A plan-only run decides the same (the range check above is the only
+    // decision here) without encoding bytes nobody will write.
+    out_bytes(name, d, std::move(shape), o_.plan_only ? Bytes{} : encode(v, d), tag, std::move(from), std::move(transform));
   }
   void out_int4(const std::string& name, const TensorRef& src, std::optional<Int4Layout> from_layout, Int4Layout to,
                 std::uint64_t n, std::uint64_t k, const std::string& tag, bool marker) {
@@ -303,7 +309,12 @@ class Planner {
   Plan& p_;
   Family from_ = Family::MsModelSlim;
   Dtype md_ = Dtype::BF16;
-  std::set<std::string> handled_;                       // source tensors a module transform consumed
+  // Source tensors a module transform consumed, by position in
+  // c_.tensors() (module tensors point into it; names there are unique).
+  std::vector<char> handled_;
+  void handle(const Module& m) {
+    for (const auto& [s, r] : m.tensors) handled_[static_cast<std::size_t>(r - c_.tensors().data())] = 1;
+  }
   std::map<std::string, std::vector<double>> norm_fold_;  // norm weight -> per-channel multiplier
   std::map<std::string, std::string> fold_owner_;         // norm -> the module whose vector defined it
   std::map<std::string, std::vector<double>> fold_vector_;
@@ -397,7 +408,8 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       auto scale = values(c_, *ws), off = values(c_, *wo);
       // [n,1] is per group too when the description says so (one group: k == group_size).
       const bool grouped = ws->info->shape.size() == 2 && (ws->info->shape[1] != 1 || desc_group_size() > 0);
-      if (t == QuantType::W8A8_DYNAMIC && !zero_offsets(wo))
+      // zero_offsets(wo), on the values just read (each is read once).
+      if (t == QuantType::W8A8_DYNAMIC && !std::all_of(off.begin(), off.end(), [](double x) { return x == 0; }))
         return refuse(m.prefix, "asymmetric weight offsets: per-token dynamic quantization needs symmetric weights");
       for (double x : off)
         if (x != std::floor(x)) return refuse(m.prefix, "non-integral weight offsets cannot be stored as Golden-Stick I32");
@@ -879,6 +891,7 @@ Status Planner::run() {
       if (d.severity == Severity::Error)
         return Error(Errc::invalid_argument, "the source has errors (run qvalidate): " + d.error.to_string());
 
+  handled_.assign(c_.tensors().size(), 0);
   if (from_ == Family::GoldenStick) plan_output_folds();
   for (const Module& m : c_.modules()) {
     if (!m.type) {
@@ -895,18 +908,18 @@ Status Planner::run() {
         refuse(m.prefix, std::string(quant_type_name(m.type->type)) +
                              " attention tensors: Golden-Stick's current savers store no KV-cache or FA quantization "
                              "(--drop-kv-quant converts without it)");
-      for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);
+      handle(m);
       continue;
     }
     // The module as the checkpoint bound it (formats/checkpoint.h).
     if (!m.match || !m.match->ok() || !m.match->vars.n || !m.match->vars.k) {
       refuse(m.prefix, "does not match its " + m.tag + " scheme (run qvalidate)");
-      for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);
+      handle(m);
       continue;
     }
     const SchemeMatch& sm = *m.match;
     ModuleParts mp{&m, &sm, *sm.vars.n, *sm.vars.k};
-    for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);  // converted or refused, never copied
+    handle(m);  // converted or refused, never copied
     if (from_ == Family::MsModelSlim) ms_to_gs(mp);
     else gs_to_ms(mp);
   }
@@ -929,7 +942,7 @@ Status Planner::run() {
   // Everything else is carried over as it is (norms folded where smoothing was).
   for (const TensorRef& t : c_.tensors()) {
     const std::string& name = t.info->name;
-    if (handled_.count(name)) continue;
+    if (handled_[static_cast<std::size_t>(&t - c_.tensors().data())]) continue;
     std::string tag(c_.tag_of(name));
     if (tag.empty()) tag = "FLOAT";
     if (tag != "FLOAT" && parse_quant_type(tag) && parse_quant_type(tag)->type != QuantType::FLOAT) {
@@ -944,10 +957,25 @@ Status Planner::run() {
       out_copy(name, t, "FLOAT");
     }
   }
-  std::sort(p_.content.tensors.begin(), p_.content.tensors.end(),
-            [](const OutputTensor& a, const OutputTensor& b) { return natural_less(a.source.name, b.source.name); });
-  std::sort(p_.tensors.begin(), p_.tensors.end(),
-            [](const PlannedTensor& a, const PlannedTensor& b) { return natural_less(a.name, b.name); });
+  // Every out_* appends to both lists with the same name, so one sort of
+  // positions orders both: std::sort on the same keys makes the same moves,
+  // hence the same permutation two sorts made (equal names included).
+  {
+    std::vector<std::size_t> order(p_.tensors.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return natural_less(p_.tensors[a].name, p_.tensors[b].name); });
+    std::vector<PlannedTensor> tensors;
+    std::vector<OutputTensor> content;
+    tensors.reserve(order.size());
+    content.reserve(order.size());
+    for (std::size_t i : order) {
+      tensors.push_back(std::move(p_.tensors[i]));
+      content.push_back(std::move(p_.content.tensors[i]));
+    }
+    p_.tensors = std::move(tensors);
+    p_.content.tensors = std::move(content);
+  }
   for (const OutputTensor& t : p_.content.tensors) {
     std::uint64_t n = 1;
     for (auto d : t.source.shape) n *= d;
@@ -1018,6 +1046,7 @@ std::string_view flavour_name(Layout l) { return layout_row(l).flavour; }
 
 Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& options) {
   Plan p;
+  p.plan_only = options.plan_only;
   p.source_root = src.root();
   Planner planner(src, options, p);
   // Planning reads the small tensors (scales, offsets): a shard cut short
@@ -1029,6 +1058,8 @@ Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& option
 
 Status execute_plan(Plan& plan, const fs::path& dst, ReplacePolicy replace,
                     const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  if (plan.plan_only)
+    return Error(Errc::invalid_argument, "the plan was made for --dry-run (plan_only) and holds no output bytes");
   if (!plan.source_root.empty())
     if (auto st = check_output_apart(plan.source_root, dst); !st) return st;
   plan.layout.replace = replace != ReplacePolicy::Never;

@@ -226,6 +226,7 @@ int main(int argc, char** argv) {
     policy = ReplacePolicy::Anything;
   }
   const bool dry = vm.count("dry-run") > 0;
+  o.plan_only = dry;  // the plan is printed, never executed: no output bytes are encoded
   if (!dry)
     if (auto st = check_replaceable(dst, policy); !st) {
       std::cerr << "qconvert: " << st.error().to_string() << "\n";
