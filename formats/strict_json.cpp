@@ -8,7 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
-#include <unordered_set>
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "formats/utf8.h"
@@ -50,7 +51,11 @@ class StrictBuilder {
     return true;
   }
   bool key(string_t& k) {
-    if (!keys_.back().insert(k).second)
+    // Only the key's hash is kept (a copy of every key was half the cost of
+    // a 140,000-entry weight_map); a hash seen before is confirmed against
+    // the keys the open object already holds, so a collision never
+    // reports a duplicate that is not one.
+    if (!keys_.back().insert(std::hash<std::string_view>{}(k)) && holds_key(k))
       return fail(Error(Errc::duplicate_key, "key '" + escape_for_display(k) + "' appears twice in one object").in_file(file_));
     key_ = std::move(k);
     return true;
@@ -60,6 +65,13 @@ class StrictBuilder {
   }
 
  private:
+  // Every earlier member of the open object is in place by the time the
+  // next key arrives (place() appends it with its value or container).
+  bool holds_key(const string_t& k) const {
+    for (const auto& member : stack_.back()->get_ref<const ojson::object_t&>())
+      if (member.first == k) return true;
+    return false;
+  }
   bool fail(Error e) {
     if (!error) error = std::move(e);
     return false;
@@ -98,7 +110,36 @@ class StrictBuilder {
   const std::string& file_;
   const JsonLimits& limits_;
   std::vector<ojson*> stack_;
-  std::vector<std::unordered_set<string_t>> keys_;  // one set per open object
+  // A set of 64-bit hashes with open addressing: no allocation per key.
+  class HashSet {
+   public:
+    // False when h was already present.
+    bool insert(std::size_t h) {
+      if (2 * (used_ + 1) > slots_.size()) grow();
+      if (h == 0) h = 1;  // 0 marks an empty slot
+      const std::size_t mask = slots_.size() - 1;
+      for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        if (slots_[i] == h) return false;
+        if (slots_[i] == 0) {
+          slots_[i] = h;
+          ++used_;
+          return true;
+        }
+      }
+    }
+
+   private:
+    void grow() {
+      std::vector<std::size_t> old = std::move(slots_);
+      slots_.assign(old.empty() ? 8 : 2 * old.size(), 0);
+      used_ = 0;
+      for (std::size_t h : old)
+        if (h != 0) insert(h);
+    }
+    std::vector<std::size_t> slots_;
+    std::size_t used_ = 0;
+  };
+  std::vector<HashSet> keys_;  // one set per open object
   string_t key_;
 };
 
