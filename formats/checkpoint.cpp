@@ -115,6 +115,7 @@ Result<Checkpoint> Checkpoint::open(const fs::path& path, const OpenOptions& opt
   if (c.layout_ == Layout::Unknown && c.shards_.empty() && !c.ms_description_ && !c.gs_description_)
     return Error(Errc::ckpt_not_checkpoint, "not a checkpoint: no .safetensors files and no description file")
         .in_file(path.string());
+  c.index_tags();
   c.build_tensor_view();
   c.build_modules();
   return c;
@@ -479,13 +480,19 @@ const TensorRef* Checkpoint::find(std::string_view name) const {
 
 std::span<const std::byte> Checkpoint::data(const TensorRef& t) const { return shards_[t.shard].file->data(*t.info); }
 
-std::string_view Checkpoint::tag_of(std::string_view tensor) const {
+void Checkpoint::index_tags() {
+  tags_.clear();
   const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
                                                     : gs_description_ ? &gs_description_->tensor_types
                                                                       : nullptr;
-  if (types == nullptr) return {};
-  auto it = types->find(tensor);
-  return it == types->end() ? std::string_view() : std::string_view(it->second);
+  if (types == nullptr) return;
+  tags_.reserve(types->size());
+  for (const auto& [name, tag] : *types) tags_.emplace(name, tag);
+}
+
+std::string_view Checkpoint::tag_of(std::string_view tensor) const {
+  auto it = tags_.find(tensor);
+  return it == tags_.end() ? std::string_view() : it->second;
 }
 
 bool Checkpoint::int4_marked(const TensorRef& t) const {
