@@ -241,5 +241,25 @@ TEST(BuildDescription, SameDocumentAsOperatorIndex) {
   }
 }
 
+// Duplicate keys are found through a hash per key (formats/strict_json.cpp):
+// many distinct keys, including ones that differ in one character, parse;
+// a repeat anywhere, in any object, is named.
+TEST(StrictJson, DuplicatesFoundAmongManyKeys) {
+  std::string text = "{";
+  for (int i = 0; i < 50000; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":{\"a\":1,\"b\":2}";
+  auto ok = parse_json_strict(text + "}", "x.json");
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok->size(), 50000u);
+  auto dup = parse_json_strict(text + ",\"k31337\":0}", "x.json");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, Errc::duplicate_key);
+  EXPECT_NE(dup.error().to_string().find("k31337"), std::string::npos) << dup.error().to_string();
+  auto inner = parse_json_strict("{\"a\":{\"x\":1,\"y\":{\"x\":2},\"x\":3}}", "x.json");
+  ASSERT_FALSE(inner.ok());
+  EXPECT_EQ(inner.error().code, Errc::duplicate_key);
+  // The same key in sibling objects is no duplicate.
+  EXPECT_TRUE(parse_json_strict("{\"a\":{\"x\":1},\"b\":{\"x\":1},\"x\":{}}", "x.json").ok());
+}
+
 }  // namespace
 }  // namespace qkit
