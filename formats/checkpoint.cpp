@@ -115,7 +115,6 @@ Result<Checkpoint> Checkpoint::open(const fs::path& path, const OpenOptions& opt
   if (c.layout_ == Layout::Unknown && c.shards_.empty() && !c.ms_description_ && !c.gs_description_)
     return Error(Errc::ckpt_not_checkpoint, "not a checkpoint: no .safetensors files and no description file")
         .in_file(path.string());
-  c.index_tags();
   c.build_tensor_view();
   c.build_modules();
   return c;
@@ -450,6 +449,19 @@ void Checkpoint::build_tensor_view() {
   tensors_.clear();
   tensors_.reserve(seen.size());
   for (auto& [n, ref] : seen) tensors_.push_back(ref);
+  // Both lists are sorted by name in byte order (std::map<std::string_view>
+  // and std::map<std::string, ..., std::less<>>).
+  tensor_tags_.assign(tensors_.size(), std::string_view());
+  if (const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
+                                 : gs_description_ ? &gs_description_->tensor_types
+                                                   : nullptr) {
+    auto d = types->begin();
+    for (std::size_t i = 0; i < tensors_.size() && d != types->end(); ++i) {
+      const std::string& name = tensors_[i].info->name;
+      while (d != types->end() && d->first < name) ++d;
+      if (d != types->end() && d->first == name) tensor_tags_[i] = d->second;
+    }
+  }
 
   if (config_ && config_->dtype) {
     model_dtype_ = config_->dtype;
@@ -480,19 +492,18 @@ const TensorRef* Checkpoint::find(std::string_view name) const {
 
 std::span<const std::byte> Checkpoint::data(const TensorRef& t) const { return shards_[t.shard].file->data(*t.info); }
 
-void Checkpoint::index_tags() {
-  tags_.clear();
+std::string_view Checkpoint::tag_of(std::string_view tensor) const {
   const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
                                                     : gs_description_ ? &gs_description_->tensor_types
                                                                       : nullptr;
-  if (types == nullptr) return;
-  tags_.reserve(types->size());
-  for (const auto& [name, tag] : *types) tags_.emplace(name, tag);
+  if (types == nullptr) return {};
+  auto it = types->find(tensor);
+  return it == types->end() ? std::string_view() : std::string_view(it->second);
 }
 
-std::string_view Checkpoint::tag_of(std::string_view tensor) const {
-  auto it = tags_.find(tensor);
-  return it == tags_.end() ? std::string_view() : it->second;
+std::string_view Checkpoint::tag_of(const TensorRef& t) const {
+  if (tensors_.empty() || &t < tensors_.data() || &t >= tensors_.data() + tensors_.size()) return tag_of(t.info->name);
+  return tensor_tags_[static_cast<std::size_t>(&t - tensors_.data())];
 }
 
 bool Checkpoint::int4_marked(const TensorRef& t) const {
@@ -571,7 +582,7 @@ void Checkpoint::build_modules() {
   // to the linear module of its prefix.
   for (const TensorRef& t : tensors_) {
     const std::string& name = t.info->name;
-    std::string_view tag = tag_of(name);
+    std::string_view tag = tag_of(t);
     auto parsed = parse_quant_type(tag);
     if (parsed && quant_type_info(parsed->type).scope == QuantScope::Attention) {
       if (auto p = strip(name, 2))
@@ -604,7 +615,7 @@ void Checkpoint::bind_modules() {
     std::vector<TensorFacts> facts;
     facts.reserve(m.tensors.size());
     for (const auto& [suffix, ref] : m.tensors)
-      facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(tag_of(ref->info->name)), int4_marked(*ref)});
+      facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(tag_of(*ref)), int4_marked(*ref)});
     m.match = match_scheme(*fam, m.type->type, m.tag, facts, ctx);
   }
 }
