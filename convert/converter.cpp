@@ -46,7 +46,16 @@ using Shape = std::vector<std::uint64_t>;
 
 // "model.layers.10.x" sorts after "model.layers.9.x".
 bool natural_less(const std::string& a, const std::string& b) {
-  std::size_t i = 0, j = 0;
+  // Sorting a 140,000-tensor plan compares names that share long prefixes.
+  // Over equal bytes the walk below keeps i == j (equal digit runs have equal
+  // lengths), so it may start at the first differing byte, backed up to the
+  // start of the digit run that byte is in, if any.
+  const std::size_t common = static_cast<std::size_t>(
+      std::mismatch(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(std::min(a.size(), b.size())), b.begin()).first -
+      a.begin());
+  std::size_t start = common;
+  while (start > 0 && std::isdigit(static_cast<unsigned char>(a[start - 1]))) --start;
+  std::size_t i = start, j = start;
   while (i < a.size() && j < b.size()) {
     if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
       std::size_t i2 = i, j2 = j;
@@ -67,7 +76,17 @@ bool natural_less(const std::string& a, const std::string& b) {
 }
 
 // Small tensors' values; I64/U64 hold float32 bit patterns (deq_scale, scales).
-std::vector<double> values(const Checkpoint& c, const TensorRef& t) { return tensor_values_or_nan(c, t, true); }
+// Their pages are given back once decoded, as streaming does: planning a
+// DeepSeek-class checkpoint reads some 700 MB of offsets, which would
+// otherwise all stay resident.
+std::vector<double> values(const Checkpoint& c, const TensorRef& t) {
+  std::vector<double> v = tensor_values_or_nan(c, t, true);
+  if (const auto& f = c.shard_of(t).file) {
+    const std::uint64_t base = f->file_offset(*t.info);
+    f->mapping().advise_done(base, base + t.info->nbytes());
+  }
+  return v;
+}
 
 Bytes encode(const std::vector<double>& v, Dtype d) {
   Bytes b(v.size() * dtype_bits(d) / 8);
@@ -128,6 +147,7 @@ double narrowing_error(const std::vector<double>& v, Dtype d) {
 }
 
 std::vector<double> transpose(const std::vector<double>& m, std::uint64_t rows, std::uint64_t cols) {
+  if (m.empty()) return {};  // values a plan-only run left unread (Planner::scales)
   std::vector<double> t(m.size());
   for (std::uint64_t r = 0; r < rows; ++r)
     for (std::uint64_t c = 0; c < cols; ++c) t[c * rows + r] = m[r * cols + c];
@@ -249,10 +269,19 @@ class Planner {
     p_.tensors.push_back({name, d, shape, tag, std::move(from), std::move(transform), false});
     p_.content.tensors.push_back(OutputTensor{TensorSource{name, d, std::move(shape), bytes, {}}, tag, false});
   }
+  // Integer outputs must hold integers in range: corrupt inputs are refused, not wrapped.
+  static bool range_checked(Dtype d) { return d == Dtype::I32 || d == Dtype::I8; }
+  // The values of a tensor that is only re-encoded into `out` (a float
+  // dtype): a plan-only run needs them for nothing (out_values neither
+  // checks nor encodes them), so it reads none and passes an empty vector.
+  // Half of a DeepSeek-class dry run's reading: its weight scales.
+  std::vector<double> scales(const TensorRef& t, Dtype out) const {
+    if (o_.plan_only && !range_checked(out)) return {};
+    return values(c_, t);
+  }
   void out_values(const std::string& name, Dtype d, Shape shape, const std::vector<double>& v, const std::string& tag,
                   std::string from, std::string transform) {
-    // Integer outputs must hold integers in range: corrupt inputs are refused, not wrapped.
-    if (d == Dtype::I32 || d == Dtype::I8) {
+    if (range_checked(d)) {
       const double lo = d == Dtype::I8 ? -128.0 : INT32_MIN, hi = d == Dtype::I8 ? 127.0 : INT32_MAX;
       for (double x : v)
         if (!to_integer(x, lo, hi)) {
@@ -405,7 +434,7 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
     }
     case QuantType::W8A8_DYNAMIC:
     case QuantType::W8A16: {
-      auto scale = values(c_, *ws), off = values(c_, *wo);
+      auto scale = scales(*ws, md_), off = values(c_, *wo);  // scale: only written, as md_
       // [n,1] is per group too when the description says so (one group: k == group_size).
       const bool grouped = ws->info->shape.size() == 2 && (ws->info->shape[1] != 1 || desc_group_size() > 0);
       // zero_offsets(wo), on the values just read (each is read once).
@@ -425,7 +454,7 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       }
       narrow_note(ws, Role::WeightScale);
       if (bias) {
-        out_values(P + sfx(Role::Bias), md_, {n}, values(c_, *bias), T, bias->info->name, "cast");
+        out_values(P + sfx(Role::Bias), md_, {n}, scales(*bias, md_), T, bias->info->name, "cast");
         narrow_note(bias, Role::Bias);
       }
       break;
@@ -636,7 +665,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
     }
     case QuantType::W8A8_DYNAMIC:
     case QuantType::W8A16: {
-      auto scale = values(c_, *ws), off = values(c_, *wo);
+      auto scale = scales(*ws, sd), off = scales(*wo, sd);  // both only written, as sd
       const bool grouped = ws->info->shape.size() == 2;
       out_copy(P + sfx(Role::Weight), *w, T);
       if (grouped) {
@@ -648,11 +677,11 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         out_values(P + sfx(Role::WeightScale), sd, {n, 1}, scale, T, ws->info->name, "[n]->[n,1], " + widen);
         out_values(P + sfx(Role::WeightOffset), sd, {n, 1}, off, T, wo->info->name, "[n]->[n,1], F32");
       }
-      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
+      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, scales(*bias, sd), "FLOAT", bias->info->name, widen);
       break;
     }
     case QuantType::W4A16: {
-      auto scale = values(c_, *ws), off = values(c_, *wo);
+      auto scale = scales(*ws, sd), off = scales(*wo, sd);  // both only written, as sd
       const bool grouped = ws->info->shape.size() == 2;
       if (p_.flavour == Layout::MsModelSlimV1)
         return refuse(m.prefix, "msModelSlim's current saver writes no W4A16; convert with --flavour v0");
@@ -943,7 +972,7 @@ Status Planner::run() {
   for (const TensorRef& t : c_.tensors()) {
     const std::string& name = t.info->name;
     if (handled_[static_cast<std::size_t>(&t - c_.tensors().data())]) continue;
-    std::string tag(c_.tag_of(name));
+    std::string tag(c_.tag_of(t));
     if (tag.empty()) tag = "FLOAT";
     if (tag != "FLOAT" && parse_quant_type(tag) && parse_quant_type(tag)->type != QuantType::FLOAT) {
       refuse(name, "tagged " + tag + " but not part of a quantized module");
