@@ -269,6 +269,7 @@ void Checkpoint::detect(const fs::path& dir) {
       auto d = read_ms_description(dir / description_name_);
       if (d) {
         ms_description_ = std::move(*d);
+        ms_description_->doc = nullptr;  // see MsDescription::doc
         for (const Error& w : ms_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
       } else {
         note(Severity::Error, std::move(d).error(), DiagSubject::Description);
@@ -349,6 +350,7 @@ void Checkpoint::detect(const fs::path& dir) {
       auto d = read_gs_description(dir / description_name_);
       if (d) {
         gs_description_ = std::move(*d);
+        gs_description_->doc = nullptr;  // see MsDescription::doc
         for (const Error& w : gs_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
       } else {
         note(Severity::Error, std::move(d).error(), DiagSubject::Description);
@@ -546,36 +548,50 @@ void Checkpoint::build_modules() {
                                                     : gs_description_ ? &gs_description_->tensor_types
                                                                       : nullptr;
   if (types == nullptr) return;
-  std::map<std::string, Module> by_prefix;
-  auto strip = [](std::string_view name, int components) -> std::optional<std::pair<std::string, std::string>> {
+  // Keyed by prefix (attention modules: prefix#tag); looked up by views, so
+  // that no name is copied per tensor.
+  std::map<std::string, Module, std::less<>> by_prefix;
+  auto strip = [](std::string_view name, int components) -> std::optional<std::pair<std::string_view, std::string_view>> {
     std::size_t pos = name.size();
     for (int i = 0; i < components; ++i) {
       if (pos == 0) return std::nullopt;
       pos = name.rfind('.', pos - 1);
       if (pos == std::string_view::npos) return std::nullopt;
     }
-    return std::make_pair(std::string(name.substr(0, pos)), std::string(name.substr(pos + 1)));
+    return std::make_pair(name.substr(0, pos), name.substr(pos + 1));
+  };
+  // The first module of a prefix wins (as map::emplace would keep it).
+  auto add_linear = [&](std::string_view prefix, const std::string& tag, std::optional<ParsedQuantType> type) {
+    if (by_prefix.find(prefix) == by_prefix.end())
+      by_prefix.emplace(std::string(prefix), new_module(std::string(prefix), QuantScope::Linear, tag, type));
+  };
+  // Descriptions repeat a handful of type strings: each is parsed once.
+  std::map<std::string_view, std::optional<ParsedQuantType>> parsed_types;
+  auto parse_type = [&](std::string_view tag) -> const std::optional<ParsedQuantType>& {
+    auto it = parsed_types.find(tag);
+    if (it == parsed_types.end()) it = parsed_types.emplace(tag, parse_quant_type(tag)).first;
+    return it->second;
   };
   // Linear modules: a ".weight" whose tag is a linear-scope quant type.
   for (const auto& [name, tag] : *types) {
-    auto parsed = parse_quant_type(tag);
+    const auto& parsed = parse_type(tag);
     if (!parsed) {
       if (tag != "FLOAT" && std::string_view(name).ends_with(".weight")) {
         // Unknown type on a weight: still a module, so it is shown and checked.
         auto p = strip(name, 1);
-        if (p) by_prefix.emplace(p->first, new_module(p->first, QuantScope::Linear, tag, std::nullopt));
+        if (p) add_linear(p->first, tag, std::nullopt);
       }
       continue;
     }
     QuantScope scope = quant_type_info(parsed->type).scope;
     if (scope == QuantScope::Linear && std::string_view(name).ends_with(".weight")) {
       auto p = strip(name, 1);
-      if (p) by_prefix.emplace(p->first, new_module(p->first, QuantScope::Linear, tag, parsed));
+      if (p) add_linear(p->first, tag, parsed);
     } else if (scope == QuantScope::Attention) {
       auto p = strip(name, 2);
       if (!p) continue;
-      std::string key = p->first + "#" + tag;
-      by_prefix.emplace(key, new_module(p->first, QuantScope::Attention, tag, parsed));
+      std::string key = std::string(p->first) + "#" + tag;
+      by_prefix.emplace(key, new_module(std::string(p->first), QuantScope::Attention, tag, parsed));
     }
   }
   // Attach tensors: attention-scope tags by their own prefix, everything else
@@ -583,22 +599,27 @@ void Checkpoint::build_modules() {
   for (const TensorRef& t : tensors_) {
     const std::string& name = t.info->name;
     std::string_view tag = tag_of(t);
-    auto parsed = parse_quant_type(tag);
+    const auto& parsed = parse_type(tag);
     if (parsed && quant_type_info(parsed->type).scope == QuantScope::Attention) {
       if (auto p = strip(name, 2))
-        if (auto it = by_prefix.find(p->first + "#" + std::string(tag)); it != by_prefix.end())
-          it->second.tensors.emplace_back(p->second, &t);
+        if (auto it = by_prefix.find(std::string(p->first) + "#" + std::string(tag)); it != by_prefix.end())
+          it->second.tensors.emplace_back(std::string(p->second), &t);
       continue;
     }
     if (auto p = strip(name, 1))
-      if (auto it = by_prefix.find(p->first); it != by_prefix.end()) it->second.tensors.emplace_back(p->second, &t);
+      if (auto it = by_prefix.find(p->first); it != by_prefix.end()) it->second.tensors.emplace_back(std::string(p->second), &t);
   }
+  modules_.reserve(by_prefix.size());
   for (auto& [k, m] : by_prefix) {
     std::sort(m.tensors.begin(), m.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     modules_.push_back(std::move(m));
   }
-  std::sort(modules_.begin(), modules_.end(),
-            [](const Module& a, const Module& b) { return a.prefix != b.prefix ? a.prefix < b.prefix : a.tag < b.tag; });
+  // Map order is already (prefix, tag) order unless an attention module
+  // shares a linear one's prefix; no two modules have the same (prefix,
+  // tag), so skipping the sort of a sorted list changes nothing.
+  auto by_prefix_tag = [](const Module& a, const Module& b) { return a.prefix != b.prefix ? a.prefix < b.prefix : a.tag < b.tag; };
+  if (!std::is_sorted(modules_.begin(), modules_.end(), by_prefix_tag))
+    std::sort(modules_.begin(), modules_.end(), by_prefix_tag);
   bind_modules();
 }
 
