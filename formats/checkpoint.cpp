@@ -266,10 +266,9 @@ void Checkpoint::detect(const fs::path& dir) {
       description_name_ = std::find(ms_descs.begin(), ms_descs.end(), kMsDescriptionName) != ms_descs.end()
                               ? std::string(kMsDescriptionName)
                               : ms_descs.front();
-      auto d = read_ms_description(dir / description_name_);
+      auto d = read_ms_description_typed(dir / description_name_);  // no DOM: see MsDescription::doc
       if (d) {
         ms_description_ = std::move(*d);
-        ms_description_->doc = nullptr;  // see MsDescription::doc
         for (const Error& w : ms_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
       } else {
         note(Severity::Error, std::move(d).error(), DiagSubject::Description);
@@ -347,10 +346,9 @@ void Checkpoint::detect(const fs::path& dir) {
   } else if (family == Family::GoldenStick) {
     if (has_gs_desc) {
       description_name_ = std::string(kGsDescriptionName);
-      auto d = read_gs_description(dir / description_name_);
+      auto d = read_gs_description_typed(dir / description_name_);  // no DOM: see MsDescription::doc
       if (d) {
         gs_description_ = std::move(*d);
-        gs_description_->doc = nullptr;  // see MsDescription::doc
         for (const Error& w : gs_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
       } else {
         note(Severity::Error, std::move(d).error(), DiagSubject::Description);

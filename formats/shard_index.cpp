@@ -49,21 +49,27 @@ std::string index_prefix(std::string_view name) {
 }
 
 Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& file) {
-  auto doc = parse_json_strict(text, file, JsonLimits{kMaxIndexBytes, 64});
+  ShardIndex idx;
+  // weight_map's string members go straight into idx.weight_map; the
+  // document keeps what the checks below report (non-string values, in
+  // order), so the results are those of the whole DOM.
+  StringMembers wm_strings;
+  wm_strings.member = "weight_map";
+  wm_strings.wants = [](std::string_view) { return true; };
+  wm_strings.take = [&](std::string&& k, std::string&& v) { idx.weight_map.emplace(std::move(k), std::move(v)); };
+  wm_strings.holds = [&](std::string_view k) { return idx.weight_map.count(std::string(k)) > 0; };
+  auto doc = parse_json_strict(text, file, JsonLimits{kMaxIndexBytes, 64}, &wm_strings);
   if (!doc) return std::move(doc).error();
   const ojson& j = *doc;
   if (!j.is_object()) return schema(file, "the index must be a JSON object");
-  ShardIndex idx;
   auto wm = j.find("weight_map");
   if (wm == j.end()) return schema(file, "the index has no 'weight_map'");
   if (!wm->is_object()) return schema(file, "'weight_map' must be an object of tensor name -> shard file");
-  for (auto it = wm->begin(); it != wm->end(); ++it) {
+  for (auto it = wm->begin(); it != wm->end(); ++it)
     if (!it.value().is_string())
       return Error(Errc::json_schema, "weight_map value must be a shard file name string")
           .in_file(file)
           .for_tensor(it.key());
-    idx.weight_map.emplace(it.key(), it.value().get<std::string>());
-  }
   if (auto md = j.find("metadata"); md != j.end()) {
     if (md->is_null()) {
       // tolerated: some writers emit "metadata": null

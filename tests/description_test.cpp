@@ -261,5 +261,56 @@ TEST(StrictJson, DuplicatesFoundAmongManyKeys) {
   EXPECT_TRUE(parse_json_strict("{\"a\":{\"x\":1},\"b\":{\"x\":1},\"x\":{}}", "x.json").ok());
 }
 
+// Checkpoint::open reads descriptions with parse_*_description_typed (tensor
+// tags straight into tensor_types, no DOM): every field, warning and error
+// must be what the DOM parse gives.
+TEST(DescriptionTyped, SameViewAsTheDomParse) {
+  const std::vector<std::string> texts = {
+      kV1, kV0, kScript,
+      R"({"a.weight":"W8A8","a.weight_scale":"W8A8","a.quant_type":"INT8","x.y":1,"w_bit":8,"version":2,"group_size":"x"})",
+      R"({"model_quant_type":"W8A8","a.weight":"W8A8","a.weight":"FLOAT"})",
+      R"({"a.weight":"W8A8","a.weight":1})",
+      R"({"a.weight":1,"a.weight":"W8A8"})",
+      R"({"metadata":{"a.weight":"x"},"optional":[],"a.b":{"c.d":"e"}})",
+      R"(["a.weight"])", R"("x")", R"({"a.weight":"W8A8",)", "\xEF\xBB\xBF{}", "{}"};
+  auto errors_text = [](const std::vector<Error>& es) {
+    std::string o;
+    for (const Error& e : es) o += e.to_string() + "\n";
+    return o;
+  };
+  for (const std::string& t : texts) {
+    auto dom = parse_ms_description(t, "d.json");
+    auto typed = parse_ms_description_typed(t, "d.json");
+    ASSERT_EQ(dom.ok(), typed.ok()) << t;
+    if (!dom.ok()) {
+      EXPECT_EQ(dom.error().to_string(), typed.error().to_string()) << t;
+    } else {
+      EXPECT_TRUE(typed->doc.is_null());
+      EXPECT_EQ(dom->tensor_types, typed->tensor_types) << t;
+      EXPECT_EQ(dom->layer_quant_types, typed->layer_quant_types) << t;
+      EXPECT_EQ(dom->extra_keys, typed->extra_keys) << t;
+      EXPECT_EQ(errors_text(dom->warnings), errors_text(typed->warnings)) << t;
+      EXPECT_EQ(dom->model_quant_type, typed->model_quant_type) << t;
+      EXPECT_EQ(dom->version, typed->version) << t;
+      EXPECT_EQ(dom->group_size, typed->group_size) << t;
+      EXPECT_EQ(dom->has_metadata, typed->has_metadata) << t;
+      EXPECT_EQ(dom->has_optional, typed->has_optional) << t;
+      EXPECT_EQ(dom->kv_quant_type_null, typed->kv_quant_type_null) << t;
+      EXPECT_EQ(dom->style, typed->style) << t;
+    }
+    auto gdom = parse_gs_description(t, "q.json");
+    auto gtyped = parse_gs_description_typed(t, "q.json");
+    ASSERT_EQ(gdom.ok(), gtyped.ok()) << t;
+    if (!gdom.ok()) {
+      EXPECT_EQ(gdom.error().to_string(), gtyped.error().to_string()) << t;
+    } else {
+      EXPECT_TRUE(gtyped->doc.is_null());
+      EXPECT_EQ(gdom->tensor_types, gtyped->tensor_types) << t;
+      EXPECT_EQ(errors_text(gdom->warnings), errors_text(gtyped->warnings)) << t;
+      EXPECT_EQ(gdom->style, gtyped->style) << t;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qkit
