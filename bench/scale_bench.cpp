@@ -235,6 +235,7 @@ int op_convert_dry(const fs::path& path, std::string& msg) {
   }
   convert::ConvertOptions o;
   o.to = Family::GoldenStick;
+  o.plan_only = true;  // as qconvert --dry-run plans
   auto plan = convert::plan_conversion(*c, o);
   if (!plan) {
     msg = "plan: " + plan.error().to_string();

@@ -46,7 +46,16 @@ using Shape = std::vector<std::uint64_t>;
 
 // "model.layers.10.x" sorts after "model.layers.9.x".
 bool natural_less(const std::string& a, const std::string& b) {
-  std::size_t i = 0, j = 0;
+  // Sorting a 140,000-tensor plan compares names that share long prefixes.
+  // Over equal bytes the walk below keeps i == j (equal digit runs have equal
+  // lengths), so it may start at the first differing byte, backed up to the
+  // start of the digit run that byte is in, if any.
+  const std::size_t common = static_cast<std::size_t>(
+      std::mismatch(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(std::min(a.size(), b.size())), b.begin()).first -
+      a.begin());
+  std::size_t start = common;
+  while (start > 0 && std::isdigit(static_cast<unsigned char>(a[start - 1]))) --start;
+  std::size_t i = start, j = start;
   while (i < a.size() && j < b.size()) {
     if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
       std::size_t i2 = i, j2 = j;
@@ -67,7 +76,17 @@ bool natural_less(const std::string& a, const std::string& b) {
 }
 
 // Small tensors' values; I64/U64 hold float32 bit patterns (deq_scale, scales).
-std::vector<double> values(const Checkpoint& c, const TensorRef& t) { return tensor_values_or_nan(c, t, true); }
+// Their pages are given back once decoded, as streaming does: planning a
+// DeepSeek-class checkpoint reads some 700 MB of offsets, which would
+// otherwise all stay resident.
+std::vector<double> values(const Checkpoint& c, const TensorRef& t) {
+  std::vector<double> v = tensor_values_or_nan(c, t, true);
+  if (const auto& f = c.shard_of(t).file) {
+    const std::uint64_t base = f->file_offset(*t.info);
+    f->mapping().advise_done(base, base + t.info->nbytes());
+  }
+  return v;
+}
 
 Bytes encode(const std::vector<double>& v, Dtype d) {
   Bytes b(v.size() * dtype_bits(d) / 8);
@@ -128,6 +147,7 @@ double narrowing_error(const std::vector<double>& v, Dtype d) {
 }
 
 std::vector<double> transpose(const std::vector<double>& m, std::uint64_t rows, std::uint64_t cols) {
+  if (m.empty()) return {};  // values a plan-only run left unread (Planner::scales)
   std::vector<double> t(m.size());
   for (std::uint64_t r = 0; r < rows; ++r)
     for (std::uint64_t c = 0; c < cols; ++c) t[c * rows + r] = m[r * cols + c];
@@ -241,14 +261,27 @@ class Planner {
   }
   void out_bytes(const std::string& name, Dtype d, Shape shape, Bytes b, const std::string& tag, std::string from,
                  std::string transform) {
-    p_.storage.push_back(std::move(b));
+    std::span<const std::byte> bytes;
+    if (!o_.plan_only) {
+      p_.storage.push_back(std::move(b));
+      bytes = p_.storage.back();
+    }
     p_.tensors.push_back({name, d, shape, tag, std::move(from), std::move(transform), false});
-    p_.content.tensors.push_back(OutputTensor{TensorSource{name, d, std::move(shape), p_.storage.back(), {}}, tag, false});
+    p_.content.tensors.push_back(OutputTensor{TensorSource{name, d, std::move(shape), bytes, {}}, tag, false});
+  }
+  // Integer outputs must hold integers in range: corrupt inputs are refused, not wrapped.
+  static bool range_checked(Dtype d) { return d == Dtype::I32 || d == Dtype::I8; }
+  // The values of a tensor that is only re-encoded into `out` (a float
+  // dtype): a plan-only run needs them for nothing (out_values neither
+  // checks nor encodes them), so it reads none and passes an empty vector.
+  // Half of a DeepSeek-class dry run's reading: its weight scales.
+  std::vector<double> scales(const TensorRef& t, Dtype out) const {
+    if (o_.plan_only && !range_checked(out)) return {};
+    return values(c_, t);
   }
   void out_values(const std::string& name, Dtype d, Shape shape, const std::vector<double>& v, const std::string& tag,
                   std::string from, std::string transform) {
-    // Integer outputs must hold integers in range: corrupt inputs are refused, not wrapped.
-    if (d == Dtype::I32 || d == Dtype::I8) {
+    if (range_checked(d)) {
       const double lo = d == Dtype::I8 ? -128.0 : INT32_MIN, hi = d == Dtype::I8 ? 127.0 : INT32_MAX;
       for (double x : v)
         if (!to_integer(x, lo, hi)) {
@@ -256,7 +289,9 @@ class Planner {
           return;
         }
     }
-    out_bytes(name, d, std::move(shape), encode(v, d), tag, std::move(from), std::move(transform));
+    // A plan-only run decides the same (the range check above is the only
+    // decision here) without encoding bytes nobody will write.
+    out_bytes(name, d, std::move(shape), o_.plan_only ? Bytes{} : encode(v, d), tag, std::move(from), std::move(transform));
   }
   void out_int4(const std::string& name, const TensorRef& src, std::optional<Int4Layout> from_layout, Int4Layout to,
                 std::uint64_t n, std::uint64_t k, const std::string& tag, bool marker) {
@@ -303,7 +338,12 @@ class Planner {
   Plan& p_;
   Family from_ = Family::MsModelSlim;
   Dtype md_ = Dtype::BF16;
-  std::set<std::string> handled_;                       // source tensors a module transform consumed
+  // Source tensors a module transform consumed, by position in
+  // c_.tensors() (module tensors point into it; names there are unique).
+  std::vector<char> handled_;
+  void handle(const Module& m) {
+    for (const auto& [s, r] : m.tensors) handled_[static_cast<std::size_t>(r - c_.tensors().data())] = 1;
+  }
   std::map<std::string, std::vector<double>> norm_fold_;  // norm weight -> per-channel multiplier
   std::map<std::string, std::string> fold_owner_;         // norm -> the module whose vector defined it
   std::map<std::string, std::vector<double>> fold_vector_;
@@ -394,10 +434,11 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
     }
     case QuantType::W8A8_DYNAMIC:
     case QuantType::W8A16: {
-      auto scale = values(c_, *ws), off = values(c_, *wo);
+      auto scale = scales(*ws, md_), off = values(c_, *wo);  // scale: only written, as md_
       // [n,1] is per group too when the description says so (one group: k == group_size).
       const bool grouped = ws->info->shape.size() == 2 && (ws->info->shape[1] != 1 || desc_group_size() > 0);
-      if (t == QuantType::W8A8_DYNAMIC && !zero_offsets(wo))
+      // zero_offsets(wo), on the values just read (each is read once).
+      if (t == QuantType::W8A8_DYNAMIC && !std::all_of(off.begin(), off.end(), [](double x) { return x == 0; }))
         return refuse(m.prefix, "asymmetric weight offsets: per-token dynamic quantization needs symmetric weights");
       for (double x : off)
         if (x != std::floor(x)) return refuse(m.prefix, "non-integral weight offsets cannot be stored as Golden-Stick I32");
@@ -413,7 +454,7 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       }
       narrow_note(ws, Role::WeightScale);
       if (bias) {
-        out_values(P + sfx(Role::Bias), md_, {n}, values(c_, *bias), T, bias->info->name, "cast");
+        out_values(P + sfx(Role::Bias), md_, {n}, scales(*bias, md_), T, bias->info->name, "cast");
         narrow_note(bias, Role::Bias);
       }
       break;
@@ -624,7 +665,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
     }
     case QuantType::W8A8_DYNAMIC:
     case QuantType::W8A16: {
-      auto scale = values(c_, *ws), off = values(c_, *wo);
+      auto scale = scales(*ws, sd), off = scales(*wo, sd);  // both only written, as sd
       const bool grouped = ws->info->shape.size() == 2;
       out_copy(P + sfx(Role::Weight), *w, T);
       if (grouped) {
@@ -636,11 +677,11 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         out_values(P + sfx(Role::WeightScale), sd, {n, 1}, scale, T, ws->info->name, "[n]->[n,1], " + widen);
         out_values(P + sfx(Role::WeightOffset), sd, {n, 1}, off, T, wo->info->name, "[n]->[n,1], F32");
       }
-      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
+      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, scales(*bias, sd), "FLOAT", bias->info->name, widen);
       break;
     }
     case QuantType::W4A16: {
-      auto scale = values(c_, *ws), off = values(c_, *wo);
+      auto scale = scales(*ws, sd), off = scales(*wo, sd);  // both only written, as sd
       const bool grouped = ws->info->shape.size() == 2;
       if (p_.flavour == Layout::MsModelSlimV1)
         return refuse(m.prefix, "msModelSlim's current saver writes no W4A16; convert with --flavour v0");
@@ -879,6 +920,7 @@ Status Planner::run() {
       if (d.severity == Severity::Error)
         return Error(Errc::invalid_argument, "the source has errors (run qvalidate): " + d.error.to_string());
 
+  handled_.assign(c_.tensors().size(), 0);
   if (from_ == Family::GoldenStick) plan_output_folds();
   for (const Module& m : c_.modules()) {
     if (!m.type) {
@@ -895,18 +937,18 @@ Status Planner::run() {
         refuse(m.prefix, std::string(quant_type_name(m.type->type)) +
                              " attention tensors: Golden-Stick's current savers store no KV-cache or FA quantization "
                              "(--drop-kv-quant converts without it)");
-      for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);
+      handle(m);
       continue;
     }
     // The module as the checkpoint bound it (formats/checkpoint.h).
     if (!m.match || !m.match->ok() || !m.match->vars.n || !m.match->vars.k) {
       refuse(m.prefix, "does not match its " + m.tag + " scheme (run qvalidate)");
-      for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);
+      handle(m);
       continue;
     }
     const SchemeMatch& sm = *m.match;
     ModuleParts mp{&m, &sm, *sm.vars.n, *sm.vars.k};
-    for (const auto& [s, r] : m.tensors) handled_.insert(r->info->name);  // converted or refused, never copied
+    handle(m);  // converted or refused, never copied
     if (from_ == Family::MsModelSlim) ms_to_gs(mp);
     else gs_to_ms(mp);
   }
@@ -929,8 +971,8 @@ Status Planner::run() {
   // Everything else is carried over as it is (norms folded where smoothing was).
   for (const TensorRef& t : c_.tensors()) {
     const std::string& name = t.info->name;
-    if (handled_.count(name)) continue;
-    std::string tag(c_.tag_of(name));
+    if (handled_[static_cast<std::size_t>(&t - c_.tensors().data())]) continue;
+    std::string tag(c_.tag_of(t));
     if (tag.empty()) tag = "FLOAT";
     if (tag != "FLOAT" && parse_quant_type(tag) && parse_quant_type(tag)->type != QuantType::FLOAT) {
       refuse(name, "tagged " + tag + " but not part of a quantized module");
@@ -944,10 +986,25 @@ Status Planner::run() {
       out_copy(name, t, "FLOAT");
     }
   }
-  std::sort(p_.content.tensors.begin(), p_.content.tensors.end(),
-            [](const OutputTensor& a, const OutputTensor& b) { return natural_less(a.source.name, b.source.name); });
-  std::sort(p_.tensors.begin(), p_.tensors.end(),
-            [](const PlannedTensor& a, const PlannedTensor& b) { return natural_less(a.name, b.name); });
+  // Every out_* appends to both lists with the same name, so one sort of
+  // positions orders both: std::sort on the same keys makes the same moves,
+  // hence the same permutation two sorts made (equal names included).
+  {
+    std::vector<std::size_t> order(p_.tensors.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return natural_less(p_.tensors[a].name, p_.tensors[b].name); });
+    std::vector<PlannedTensor> tensors;
+    std::vector<OutputTensor> content;
+    tensors.reserve(order.size());
+    content.reserve(order.size());
+    for (std::size_t i : order) {
+      tensors.push_back(std::move(p_.tensors[i]));
+      content.push_back(std::move(p_.content.tensors[i]));
+    }
+    p_.tensors = std::move(tensors);
+    p_.content.tensors = std::move(content);
+  }
   for (const OutputTensor& t : p_.content.tensors) {
     std::uint64_t n = 1;
     for (auto d : t.source.shape) n *= d;
@@ -1018,6 +1075,7 @@ std::string_view flavour_name(Layout l) { return layout_row(l).flavour; }
 
 Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& options) {
   Plan p;
+  p.plan_only = options.plan_only;
   p.source_root = src.root();
   Planner planner(src, options, p);
   // Planning reads the small tensors (scales, offsets): a shard cut short
@@ -1029,6 +1087,8 @@ Result<Plan> plan_conversion(const Checkpoint& src, const ConvertOptions& option
 
 Status execute_plan(Plan& plan, const fs::path& dst, ReplacePolicy replace,
                     const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  if (plan.plan_only)
+    return Error(Errc::invalid_argument, "the plan was made for --dry-run (plan_only) and holds no output bytes");
   if (!plan.source_root.empty())
     if (auto st = check_output_apart(plan.source_root, dst); !st) return st;
   plan.layout.replace = replace != ReplacePolicy::Never;

@@ -47,6 +47,10 @@ struct ConvertOptions {
   bool keep_quantization_config = false;    // msModelSlim output: keep config.json quantization_config
   bool drop_kv_quant = false;               // convert without KV-cache int8 (C8) / FA quantization, stated in the plan
   bool ignore_source_errors = false;        // convert a source whose files have error diagnostics
+  // --dry-run: plan every decision and every line of render_plan, but keep
+  // no encoded output bytes (some GB for a DeepSeek-class checkpoint); the
+  // plan cannot be executed.
+  bool plan_only = false;
 };
 
 struct PlannedTensor {
@@ -82,6 +86,7 @@ struct Plan {
   bool executable(bool allow_lossy) const { return refused.empty() && (allow_lossy || lossy.empty()); }
 
   // Internals for execution.
+  bool plan_only = false;             // ConvertOptions::plan_only: execute_plan refuses it
   std::filesystem::path source_root;  // the destination must stay apart from it
   CheckpointContent content;
   LayoutOptions layout;

@@ -266,7 +266,7 @@ void Checkpoint::detect(const fs::path& dir) {
       description_name_ = std::find(ms_descs.begin(), ms_descs.end(), kMsDescriptionName) != ms_descs.end()
                               ? std::string(kMsDescriptionName)
                               : ms_descs.front();
-      auto d = read_ms_description(dir / description_name_);
+      auto d = read_ms_description_typed(dir / description_name_);  // no DOM: see MsDescription::doc
       if (d) {
         ms_description_ = std::move(*d);
         for (const Error& w : ms_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
@@ -352,7 +352,7 @@ void Checkpoint::detect(const fs::path& dir) {
   } else if (family == Family::GoldenStick) {
     if (has_gs_desc) {
       description_name_ = std::string(kGsDescriptionName);
-      auto d = read_gs_description(dir / description_name_);
+      auto d = read_gs_description_typed(dir / description_name_);  // no DOM: see MsDescription::doc
       if (d) {
         gs_description_ = std::move(*d);
         for (const Error& w : gs_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
@@ -455,6 +455,19 @@ void Checkpoint::build_tensor_view() {
   tensors_.clear();
   tensors_.reserve(seen.size());
   for (auto& [n, ref] : seen) tensors_.push_back(ref);
+  // Both lists are sorted by name in byte order (std::map<std::string_view>
+  // and std::map<std::string, ..., std::less<>>).
+  tensor_tags_.assign(tensors_.size(), std::string_view());
+  if (const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
+                                 : gs_description_ ? &gs_description_->tensor_types
+                                                   : nullptr) {
+    auto d = types->begin();
+    for (std::size_t i = 0; i < tensors_.size() && d != types->end(); ++i) {
+      const std::string& name = tensors_[i].info->name;
+      while (d != types->end() && d->first < name) ++d;
+      if (d != types->end() && d->first == name) tensor_tags_[i] = d->second;
+    }
+  }
 
   if (config_ && config_->dtype) {
     model_dtype_ = config_->dtype;
@@ -492,6 +505,11 @@ std::string_view Checkpoint::tag_of(std::string_view tensor) const {
   if (types == nullptr) return {};
   auto it = types->find(tensor);
   return it == types->end() ? std::string_view() : std::string_view(it->second);
+}
+
+std::string_view Checkpoint::tag_of(const TensorRef& t) const {
+  if (tensors_.empty() || &t < tensors_.data() || &t >= tensors_.data() + tensors_.size()) return tag_of(t.info->name);
+  return tensor_tags_[static_cast<std::size_t>(&t - tensors_.data())];
 }
 
 bool Checkpoint::int4_marked(const TensorRef& t) const {
@@ -534,59 +552,78 @@ void Checkpoint::build_modules() {
                                                     : gs_description_ ? &gs_description_->tensor_types
                                                                       : nullptr;
   if (types == nullptr) return;
-  std::map<std::string, Module> by_prefix;
-  auto strip = [](std::string_view name, int components) -> std::optional<std::pair<std::string, std::string>> {
+  // Keyed by prefix (attention modules: prefix#tag); looked up by views, so
+  // that no name is copied per tensor.
+  std::map<std::string, Module, std::less<>> by_prefix;
+  auto strip = [](std::string_view name, int components) -> std::optional<std::pair<std::string_view, std::string_view>> {
     std::size_t pos = name.size();
     for (int i = 0; i < components; ++i) {
       if (pos == 0) return std::nullopt;
       pos = name.rfind('.', pos - 1);
       if (pos == std::string_view::npos) return std::nullopt;
     }
-    return std::make_pair(std::string(name.substr(0, pos)), std::string(name.substr(pos + 1)));
+    return std::make_pair(name.substr(0, pos), name.substr(pos + 1));
+  };
+  // The first module of a prefix wins (as map::emplace would keep it).
+  auto add_linear = [&](std::string_view prefix, const std::string& tag, std::optional<ParsedQuantType> type) {
+    if (by_prefix.find(prefix) == by_prefix.end())
+      by_prefix.emplace(std::string(prefix), new_module(std::string(prefix), QuantScope::Linear, tag, type));
+  };
+  // Descriptions repeat a handful of type strings: each is parsed once.
+  std::map<std::string_view, std::optional<ParsedQuantType>> parsed_types;
+  auto parse_type = [&](std::string_view tag) -> const std::optional<ParsedQuantType>& {
+    auto it = parsed_types.find(tag);
+    if (it == parsed_types.end()) it = parsed_types.emplace(tag, parse_quant_type(tag)).first;
+    return it->second;
   };
   // Linear modules: a ".weight" whose tag is a linear-scope quant type.
   for (const auto& [name, tag] : *types) {
-    auto parsed = parse_quant_type(tag);
+    const auto& parsed = parse_type(tag);
     if (!parsed) {
       if (tag != "FLOAT" && std::string_view(name).ends_with(".weight")) {
         // Unknown type on a weight: still a module, so it is shown and checked.
         auto p = strip(name, 1);
-        if (p) by_prefix.emplace(p->first, new_module(p->first, QuantScope::Linear, tag, std::nullopt));
+        if (p) add_linear(p->first, tag, std::nullopt);
       }
       continue;
     }
     QuantScope scope = quant_type_info(parsed->type).scope;
     if (scope == QuantScope::Linear && std::string_view(name).ends_with(".weight")) {
       auto p = strip(name, 1);
-      if (p) by_prefix.emplace(p->first, new_module(p->first, QuantScope::Linear, tag, parsed));
+      if (p) add_linear(p->first, tag, parsed);
     } else if (scope == QuantScope::Attention) {
       auto p = strip(name, 2);
       if (!p) continue;
-      std::string key = p->first + "#" + tag;
-      by_prefix.emplace(key, new_module(p->first, QuantScope::Attention, tag, parsed));
+      std::string key = std::string(p->first) + "#" + tag;
+      by_prefix.emplace(key, new_module(std::string(p->first), QuantScope::Attention, tag, parsed));
     }
   }
   // Attach tensors: attention-scope tags by their own prefix, everything else
   // to the linear module of its prefix.
   for (const TensorRef& t : tensors_) {
     const std::string& name = t.info->name;
-    std::string_view tag = tag_of(name);
-    auto parsed = parse_quant_type(tag);
+    std::string_view tag = tag_of(t);
+    const auto& parsed = parse_type(tag);
     if (parsed && quant_type_info(parsed->type).scope == QuantScope::Attention) {
       if (auto p = strip(name, 2))
-        if (auto it = by_prefix.find(p->first + "#" + std::string(tag)); it != by_prefix.end())
-          it->second.tensors.emplace_back(p->second, &t);
+        if (auto it = by_prefix.find(std::string(p->first) + "#" + std::string(tag)); it != by_prefix.end())
+          it->second.tensors.emplace_back(std::string(p->second), &t);
       continue;
     }
     if (auto p = strip(name, 1))
-      if (auto it = by_prefix.find(p->first); it != by_prefix.end()) it->second.tensors.emplace_back(p->second, &t);
+      if (auto it = by_prefix.find(p->first); it != by_prefix.end()) it->second.tensors.emplace_back(std::string(p->second), &t);
   }
+  modules_.reserve(by_prefix.size());
   for (auto& [k, m] : by_prefix) {
     std::sort(m.tensors.begin(), m.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     modules_.push_back(std::move(m));
   }
-  std::sort(modules_.begin(), modules_.end(),
-            [](const Module& a, const Module& b) { return a.prefix != b.prefix ? a.prefix < b.prefix : a.tag < b.tag; });
+  // Map order is already (prefix, tag) order unless an attention module
+  // shares a linear one's prefix; no two modules have the same (prefix,
+  // tag), so skipping the sort of a sorted list changes nothing.
+  auto by_prefix_tag = [](const Module& a, const Module& b) { return a.prefix != b.prefix ? a.prefix < b.prefix : a.tag < b.tag; };
+  if (!std::is_sorted(modules_.begin(), modules_.end(), by_prefix_tag))
+    std::sort(modules_.begin(), modules_.end(), by_prefix_tag);
   bind_modules();
 }
 
@@ -603,7 +640,7 @@ void Checkpoint::bind_modules() {
     std::vector<TensorFacts> facts;
     facts.reserve(m.tensors.size());
     for (const auto& [suffix, ref] : m.tensors)
-      facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(tag_of(ref->info->name)), int4_marked(*ref)});
+      facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(tag_of(*ref)), int4_marked(*ref)});
     m.match = match_scheme(*fam, m.type->type, m.tag, facts, ctx);
   }
 }

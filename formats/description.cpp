@@ -148,6 +148,50 @@ Result<GsDescription> parse_gs_description(std::string_view text, const std::str
   return d;
 }
 
+Result<MsDescription> parse_ms_description_typed(std::string_view text, const std::string& file) {
+  // The members ms_description_from_json puts in tensor_types: dotted keys
+  // with a string value, except "<attention>.quant_type".
+  TensorTypes tags;
+  StringMembers tensors;
+  tensors.wants = [](std::string_view k) { return k.find('.') != std::string_view::npos && !k.ends_with(".quant_type"); };
+  tensors.take = [&](std::string&& k, std::string&& v) { tags.emplace(std::move(k), std::move(v)); };
+  tensors.holds = [&](std::string_view k) { return tags.find(k) != tags.end(); };
+  auto j = parse_json_strict(text, file, JsonLimits{kMaxDescriptionBytes, 64}, &tensors);
+  if (!j) return std::move(j).error();
+  MsDescription d = ms_description_from_json(std::move(*j), file);
+  d.tensor_types = std::move(tags);  // the rest of the document held none
+  d.doc = nullptr;
+  d.style = detect_json_style(text);
+  return d;
+}
+
+Result<GsDescription> parse_gs_description_typed(std::string_view text, const std::string& file) {
+  TensorTypes tags;  // gs_description_from_json: every string member is a tensor's tag
+  StringMembers tensors;
+  tensors.wants = [](std::string_view) { return true; };
+  tensors.take = [&](std::string&& k, std::string&& v) { tags.emplace(std::move(k), std::move(v)); };
+  tensors.holds = [&](std::string_view k) { return tags.find(k) != tags.end(); };
+  auto j = parse_json_strict(text, file, JsonLimits{kMaxDescriptionBytes, 64}, &tensors);
+  if (!j) return std::move(j).error();
+  GsDescription d = gs_description_from_json(std::move(*j), file);
+  d.tensor_types = std::move(tags);
+  d.doc = nullptr;
+  d.style = detect_json_style(text);
+  return d;
+}
+
+Result<MsDescription> read_ms_description_typed(const std::filesystem::path& path) {
+  auto text = read_small_file(path, kMaxDescriptionBytes);
+  if (!text) return std::move(text).error();
+  return parse_ms_description_typed(*text, path.string());
+}
+
+Result<GsDescription> read_gs_description_typed(const std::filesystem::path& path) {
+  auto text = read_small_file(path, kMaxDescriptionBytes);
+  if (!text) return std::move(text).error();
+  return parse_gs_description_typed(*text, path.string());
+}
+
 Result<MsDescription> read_ms_description(const std::filesystem::path& path) {
   auto text = read_small_file(path, kMaxDescriptionBytes);
   if (!text) return std::move(text).error();

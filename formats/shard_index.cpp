@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <list>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "formats/atomic_file.h"
 #include "formats/strict_json.h"
@@ -46,21 +49,27 @@ std::string index_prefix(std::string_view name) {
 }
 
 Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& file) {
-  auto doc = parse_json_strict(text, file, JsonLimits{kMaxIndexBytes, 64});
+  ShardIndex idx;
+  // weight_map's string members go straight into idx.weight_map; the
+  // document keeps what the checks below report (non-string values, in
+  // order), so the results are those of the whole DOM.
+  StringMembers wm_strings;
+  wm_strings.member = "weight_map";
+  wm_strings.wants = [](std::string_view) { return true; };
+  wm_strings.take = [&](std::string&& k, std::string&& v) { idx.weight_map.emplace(std::move(k), std::move(v)); };
+  wm_strings.holds = [&](std::string_view k) { return idx.weight_map.count(std::string(k)) > 0; };
+  auto doc = parse_json_strict(text, file, JsonLimits{kMaxIndexBytes, 64}, &wm_strings);
   if (!doc) return std::move(doc).error();
   const ojson& j = *doc;
   if (!j.is_object()) return schema(file, "the index must be a JSON object");
-  ShardIndex idx;
   auto wm = j.find("weight_map");
   if (wm == j.end()) return schema(file, "the index has no 'weight_map'");
   if (!wm->is_object()) return schema(file, "'weight_map' must be an object of tensor name -> shard file");
-  for (auto it = wm->begin(); it != wm->end(); ++it) {
+  for (auto it = wm->begin(); it != wm->end(); ++it)
     if (!it.value().is_string())
       return Error(Errc::json_schema, "weight_map value must be a shard file name string")
           .in_file(file)
           .for_tensor(it.key());
-    idx.weight_map.emplace(it.key(), it.value().get<std::string>());
-  }
   if (auto md = j.find("metadata"); md != j.end()) {
     if (md->is_null()) {
       // tolerated: some writers emit "metadata": null
@@ -155,13 +164,23 @@ std::vector<Error> check_shard_index(const std::filesystem::path& dir, const std
                                      const ShardIndex& index,
                                      const std::map<std::string, const SafetensorsFile*>* opened) {
   std::vector<Error> out;
-  std::map<std::string, std::vector<std::string>> by_shard;  // shard -> tensors the index puts there
-  for (const auto& [t, s] : index.weight_map) by_shard[s].push_back(t);
+  // Views into index.weight_map, and shard files kept open to the end, so
+  // that no tensor name is copied: at 140,000 tensors the copies and the
+  // name-keyed trees were most of this check.
+  std::map<std::string_view, std::vector<std::string_view>> by_shard;  // shard -> tensors the index puts there
+  std::unordered_map<std::string_view, std::string_view> shard_of;      // weight_map, hashed
+  shard_of.reserve(index.weight_map.size());
+  for (const auto& [t, s] : index.weight_map) {
+    by_shard[s].push_back(t);
+    shard_of.emplace(t, s);
+  }
 
-  std::map<std::string, std::string> found_in;  // tensor -> first shard whose header has it
+  std::unordered_map<std::string_view, std::string_view> found_in;  // tensor -> first shard whose header has it
+  std::list<SafetensorsFile> own_files;  // shards opened here (found_in views their names)
   std::uint64_t total = 0;
   bool all_read = true;
-  for (const auto& [shard, names] : by_shard) {
+  for (const auto& [shard_view, names] : by_shard) {
+    const std::string shard(shard_view);
     if (auto st = check_shard_name(dir, shard); !st) {
       out.push_back(std::move(st).error().in_file(index_file));
       all_read = false;
@@ -178,7 +197,6 @@ std::vector<Error> check_shard_index(const std::filesystem::path& dir, const std
       continue;
     }
     const SafetensorsFile* f = nullptr;
-    std::optional<SafetensorsFile> own;
     if (opened != nullptr) {
       if (auto it = opened->find(shard); it != opened->end()) f = it->second;
     }
@@ -190,25 +208,25 @@ std::vector<Error> check_shard_index(const std::filesystem::path& dir, const std
         all_read = false;
         continue;
       }
-      own = std::move(*r);
-      f = &*own;
+      own_files.push_back(std::move(*r));
+      f = &own_files.back();
     }
-    for (const std::string& t : names)
+    for (std::string_view t : names)
       if (f->find(t) == nullptr)
         out.push_back(Error(Errc::index_tensor_missing, "weight_map puts this tensor in '" + escape_for_display(shard) +
                                                             "' but that shard does not contain it")
                           .in_file(index_file)
-                          .for_tensor(t));
+                          .for_tensor(std::string(t)));
     for (const TensorInfo& t : f->tensors()) {
       total += t.nbytes();
-      auto [it, first] = found_in.emplace(t.name, shard);
+      auto [it, first] = found_in.emplace(t.name, shard_view);
       if (!first)
         out.push_back(Error(Errc::index_tensor_in_two_shards, "stored in both '" + escape_for_display(it->second) +
                                                                   "' and '" + escape_for_display(shard) + "'")
                           .in_file(p.string())
                           .for_tensor(t.name));
-      auto wm = index.weight_map.find(t.name);
-      if (wm == index.weight_map.end())
+      auto wm = shard_of.find(t.name);
+      if (wm == shard_of.end())
         out.push_back(Error(Errc::index_tensor_unlisted, "stored in this shard but absent from weight_map")
                           .in_file(p.string())
                           .for_tensor(t.name)

@@ -8,7 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
-#include <unordered_set>
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "formats/utf8.h"
@@ -26,7 +27,8 @@ class StrictBuilder {
   using number_unsigned_t = ojson::number_unsigned_t;
   using number_float_t = ojson::number_float_t;
 
-  StrictBuilder(const std::string& file, const JsonLimits& limits) : file_(file), limits_(limits) {}
+  StrictBuilder(const std::string& file, const JsonLimits& limits, const StringMembers* divert)
+      : file_(file), limits_(limits), divert_(divert) {}
 
   ojson root;
   std::optional<Error> error;
@@ -36,11 +38,23 @@ class StrictBuilder {
   bool number_integer(number_integer_t v) { return value(ojson(v)); }
   bool number_unsigned(number_unsigned_t v) { return value(ojson(v)); }
   bool number_float(number_float_t v, const string_t&) { return value(ojson(v)); }
-  bool string(string_t& v) { return value(ojson(std::move(v))); }
+  // Keys and strings are copied, never moved out: `v` and the key are the
+  // lexer's token buffer, which a move would take, making it grow again from
+  // nothing for the next token, and the moved string would keep that
+  // buffer's spare capacity (megabytes over 180,000 names). A copy is one
+  // exact allocation.
+  bool string(string_t& v) {
+    if (diverted_ != 0 && stack_.size() == diverted_ && divert_->wants(key_)) {
+      divert_->take(std::string(key_), std::string(v));
+      return true;
+    }
+    return value(ojson(static_cast<const string_t&>(v)));
+  }
   bool binary(binary_t& v) { return value(ojson::binary(std::move(v))); }
   bool start_object(std::size_t) { return open(ojson::object()); }
   bool start_array(std::size_t) { return open(ojson::array()); }
   bool end_object() {
+    if (stack_.size() == diverted_) diverted_ = 0;
     stack_.pop_back();
     keys_.pop_back();
     return true;
@@ -50,9 +64,13 @@ class StrictBuilder {
     return true;
   }
   bool key(string_t& k) {
-    if (!keys_.back().insert(k).second)
+    // Only the key's hash is kept (a copy of every key was half the cost of
+    // a 140,000-entry weight_map); a hash seen before is confirmed against
+    // the keys the open object already holds, so a collision never
+    // reports a duplicate that is not one.
+    if (!keys_.back().insert(std::hash<std::string_view>{}(k)) && holds_key(k))
       return fail(Error(Errc::duplicate_key, "key '" + escape_for_display(k) + "' appears twice in one object").in_file(file_));
-    key_ = std::move(k);
+    key_.assign(k);  // into key_'s own buffer (see string())
     return true;
   }
   bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& ex) {
@@ -60,6 +78,14 @@ class StrictBuilder {
   }
 
  private:
+  // Every earlier member of the open object is in place by the time the
+  // next key arrives (place() appends it with its value or container).
+  bool holds_key(const string_t& k) const {
+    if (stack_.size() == diverted_ && divert_->holds(k)) return true;
+    for (const auto& member : stack_.back()->get_ref<const ojson::object_t&>())
+      if (member.first == k) return true;
+    return false;
+  }
   bool fail(Error e) {
     if (!error) error = std::move(e);
     return false;
@@ -78,7 +104,7 @@ class StrictBuilder {
     }
     // ordered_map is a std::vector of pairs: append without the linear key search.
     auto& obj = top.get_ref<ojson::object_t&>();
-    obj.emplace_back(std::move(key_), std::move(v));
+    obj.emplace_back(key_, std::move(v));  // a copy: key_ keeps its buffer for the next key
     return &obj.back().second;
   }
   bool value(ojson&& v) {
@@ -90,21 +116,58 @@ class StrictBuilder {
       return fail(Error(Errc::json_too_deep, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels")
                       .in_file(file_));
     const bool object = container.is_object();
+    // The diverted object: the root itself, or a member of the root object.
+    const bool diverted = object && divert_ != nullptr &&
+                          (divert_->member.empty() ? stack_.empty()
+                                                   : stack_.size() == 1 && root.is_object() && key_ == divert_->member);
     stack_.push_back(place(std::move(container)));
     if (object) keys_.emplace_back();
+    if (diverted) diverted_ = stack_.size();
     return true;
   }
 
   const std::string& file_;
   const JsonLimits& limits_;
+  const StringMembers* divert_;
+  std::size_t diverted_ = 0;  // stack depth of the diverted object while open, else 0
   std::vector<ojson*> stack_;
-  std::vector<std::unordered_set<string_t>> keys_;  // one set per open object
+  // A set of 64-bit hashes with open addressing: no allocation per key.
+  class HashSet {
+   public:
+    // False when h was already present.
+    bool insert(std::size_t h) {
+      if (2 * (used_ + 1) > slots_.size()) grow();
+      if (h == 0) h = 1;  // 0 marks an empty slot
+      const std::size_t mask = slots_.size() - 1;
+      for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        if (slots_[i] == h) return false;
+        if (slots_[i] == 0) {
+          slots_[i] = h;
+          ++used_;
+          return true;
+        }
+      }
+    }
+
+   private:
+    void grow() {
+      std::vector<std::size_t> old = std::move(slots_);
+      slots_.assign(old.empty() ? 8 : 2 * old.size(), 0);
+      used_ = 0;
+      for (std::size_t h : old)
+        if (h != 0) insert(h);
+    }
+    std::vector<std::size_t> slots_;
+    std::size_t used_ = 0;
+  };
+  std::vector<HashSet> keys_;  // one set per open object
   string_t key_;
 };
 
 }  // namespace
 
-Result<ojson> parse_json_strict(std::string_view text, const std::string& file, const JsonLimits& limits) {
+Result<ojson> parse_json_strict(std::string_view text, const std::string& file, const JsonLimits& limits,
+                                const StringMembers* divert) {
   if (text.size() > limits.max_bytes)
     return Error(Errc::json_too_large, std::to_string(text.size()) + " bytes; the limit is " +
                                            std::to_string(limits.max_bytes))
@@ -120,7 +183,7 @@ Result<ojson> parse_json_strict(std::string_view text, const std::string& file, 
   // (ordered_json's own insert searches linearly for the key, O(n^2) for a
   // 180,000-entry weight_map), duplicates are caught with a hash set per
   // open object, and depth is bounded.
-  StrictBuilder b(file, limits);
+  StrictBuilder b(file, limits, divert);
   const bool ok = ojson::sax_parse(text.begin(), text.end(), &b, nlohmann::json::input_format_t::json, true, false);
   if (!ok || b.error) return b.error ? std::move(*b.error) : Error(Errc::json_syntax, "invalid JSON").in_file(file);
   return std::move(b.root);

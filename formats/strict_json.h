@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -25,9 +26,25 @@ struct JsonLimits {
   std::size_t max_depth = 64;
 };
 
+// String members of one object handed to the caller instead of being
+// stored in the document (they are absent from it): a flat 180,000-entry
+// map (an index's weight_map, a description's tensor tags) then costs no
+// DOM node per entry. Everything else, strictness and errors included, is
+// as without it.
+struct StringMembers {
+  // The object: the root (empty) or the root object's member of this name.
+  std::string member;
+  // Which members are handed over (those whose value is a string).
+  std::function<bool(std::string_view key)> wants;
+  // Takes a member; called at most once per key.
+  std::function<void(std::string&& key, std::string&& value)> take;
+  // Whether take() got this key (duplicate keys are still reported).
+  std::function<bool(std::string_view key)> holds;
+};
+
 // Parses `text`; errors name `file` (may be empty) and carry byte offsets.
 Result<nlohmann::ordered_json> parse_json_strict(std::string_view text, const std::string& file,
-                                                 const JsonLimits& limits = {});
+                                                 const JsonLimits& limits = {}, const StringMembers* divert = nullptr);
 
 // Reads and parses a file (the size limit is checked before reading).
 Result<nlohmann::ordered_json> read_json_file(const std::filesystem::path& path, const JsonLimits& limits = {});

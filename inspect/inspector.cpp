@@ -223,9 +223,11 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
     }
   }
   // Which tensors belong to quantized modules, and the logical size of their weights.
-  std::map<std::string, const Module*> module_of;
-  std::set<std::string> module_tensors;
-  std::map<std::string, std::uint64_t> weight_logical;  // weight tensor -> n*k
+  // By position in c.tensors(), which module tensors point into (names
+  // there are unique): three name-keyed maps copied every name.
+  const auto pos = [&](const TensorRef& t) { return static_cast<std::size_t>(&t - c.tensors().data()); };
+  std::vector<const Module*> module_of(c.tensors().size(), nullptr);
+  std::vector<std::optional<std::uint64_t>> weight_logical(c.tensors().size());  // weight tensor -> n*k
   auto fam = c.family();
   // Modules count under their type; tensors and bytes under the tag the
   // description gives each tensor (a W8A8 module's bias tagged FLOAT counts
@@ -235,9 +237,8 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
     TypeTotals& tt = r.by_quant_type[m.tag];
     ++tt.modules;
     for (const auto& [suffix, ref] : m.tensors) {
-      module_tensors.insert(ref->info->name);
-      module_of[ref->info->name] = &m;
-      const std::string_view own = c.tag_of(ref->info->name);
+      module_of[pos(*ref)] = &m;
+      const std::string_view own = c.tag_of(*ref);
       TypeTotals& at = own.empty() || own == m.tag ? tt : r.by_quant_type[std::string(own)];
       ++at.tensors;
       at.bytes += ref->info->nbytes();
@@ -249,12 +250,16 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
       if (const TensorRef* ref = m.tensor(Role::Weight)) {
           std::uint64_t logical = sm.vars.n && sm.vars.k ? *sm.vars.n * *sm.vars.k * sm.vars.E.value_or(1)
                                                          : ref->info->element_count();
-          weight_logical[ref->info->name] = logical;
+          weight_logical[pos(*ref)] = logical;
           tt.weights += logical;
           quantized_weights += logical;
         }
     }
   }
+  // Unfiltered, every tensor gets a row: one allocation instead of the
+  // growth copies (a row is ~200 bytes; 27 MB at 138k tensors, which the
+  // last doubling briefly held twice).
+  if (o.filter.empty()) r.tensors.reserve(c.tensors().size());
   for (const TensorRef& t : c.tensors()) {
     const std::string& name = t.info->name;
     Totals& dt = r.by_dtype[t.info->dtype_name];
@@ -263,17 +268,17 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
     dt.bytes += t.info->nbytes();
     ++r.tensor_count;
     r.total_bytes += t.info->nbytes();
-    if (auto it = weight_logical.find(name); it != weight_logical.end()) r.parameters += it->second;
-    else if (!module_tensors.count(name)) {
+    if (const auto& logical = weight_logical[pos(t)]) r.parameters += *logical;
+    else if (!module_of[pos(t)]) {
       r.parameters += t.info->element_count();
-      std::string_view tag = c.tag_of(name);
+      std::string_view tag = c.tag_of(t);
       TypeTotals& ft = r.by_quant_type[tag.empty() ? std::string("(undescribed)") : std::string(tag)];
       ++ft.tensors;
       ft.bytes += t.info->nbytes();
       ft.weights += t.info->element_count();
     }
     bool keep = o.filter.empty() || (re ? std::regex_search(name, *re) : glob_match(o.filter, name));
-    if (keep) r.tensors.push_back(TensorRow{&t, std::string(c.tag_of(name)), std::nullopt, std::nullopt});
+    if (keep) r.tensors.push_back(TensorRow{&t, std::string(c.tag_of(t)), std::nullopt, std::nullopt});
   }
   if (r.parameters) r.bits_per_weight = 8.0 * static_cast<double>(r.total_bytes) / static_cast<double>(r.parameters);
   if (quantized_weights)
@@ -293,7 +298,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   for (const Module& m : c.modules()) note_cell(m.prefix, m.scope, m.tag);
   for (const TensorRef& t : c.tensors()) {  // float linears appear as "-"
     const std::string& name = t.info->name;
-    if (!std::string_view(name).ends_with(".weight") || module_tensors.count(name)) continue;
+    if (!std::string_view(name).ends_with(".weight") || module_of[pos(t)]) continue;
     const std::string prefix = name.substr(0, name.size() - 7);
     const ModuleName mn = parse_module_name(prefix);
     if (!mn.row || mn.row->parallel == Parallel::None) continue;  // norms, router, embeddings
@@ -322,8 +327,8 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
         if (o.stats) {
           const Module* m = nullptr;
           bool integer_weight = false;
-          if (auto it = module_of.find(row.ref->info->name); it != module_of.end() && std::string_view(row.ref->info->name).ends_with(".weight")) {
-            m = it->second;
+          if (const Module* owner = module_of[pos(*row.ref)]; owner && std::string_view(row.ref->info->name).ends_with(".weight")) {
+            m = owner;
             integer_weight = row.ref->info->dtype == Dtype::I8 || row.ref->info->dtype == Dtype::U8;  // 256 bins at most
           }
           const ShardFile& sf = c.shard_of(*row.ref);

@@ -8,6 +8,9 @@
 
 #include "formats/codecs.h"
 #include "formats/float_codec.h"
+#include "formats/checkpoint.h"
+#include "formats/tensor_values.h"
+#include "tests/test_util.h"
 
 namespace qkit {
 namespace {
@@ -133,6 +136,44 @@ TEST(Elements, ReadEveryDtypeAsDouble) {
   EXPECT_EQ(element_as_double(Dtype::F8_E5M2, b, 0), 1.0);
   EXPECT_FALSE(element_as_double(Dtype::F4, b, 0).has_value());
   EXPECT_FALSE(element_as_double(Dtype::F32, b, 2).has_value());  // out of range
+}
+
+// tensor_values_or_nan decodes a whole tensor in one dtype dispatch (the
+// planner's hot path); it must give exactly tensor_values' values, NaN for
+// each nullopt, for every dtype, with and without float32 bit patterns.
+TEST(TensorValues, FastPathMatchesElementByElement) {
+  test::TempDir d;
+  std::mt19937_64 rng(15);
+  for (Dtype dt : all_dtypes()) {
+    if (dtype_bits(dt) < 8 || dt == Dtype::Unknown) continue;
+    const std::uint64_t n = 257, bytes = n * dtype_bits(dt) / 8;
+    std::string data(bytes, '\0');
+    for (auto& ch : data) ch = static_cast<char>(rng());
+    if (dtype_bits(dt) == 64) {  // half of the 64-bit entries look like float32 bit patterns (high word 0 or -1)
+      for (std::uint64_t i = 0; i < n; i += 2) {
+        const std::uint32_t hi = (i % 4 == 0) ? 0u : 0xffffffffu;
+        std::memcpy(data.data() + 8 * i + 4, &hi, 4);
+      }
+    }
+    const std::string header = "{\"t\":{\"dtype\":\"" + std::string(dtype_name(dt)) + "\",\"shape\":[" + std::to_string(n) +
+                               "],\"data_offsets\":[0," + std::to_string(bytes) + "]}}";
+    const auto path = d / (std::string(dtype_name(dt)) + ".safetensors");
+    test::write_file(path, test::st_file(header, data));
+    auto c = Checkpoint::open(path);
+    ASSERT_TRUE(c.ok()) << dtype_name(dt);
+    const TensorRef* t = c->find("t");
+    ASSERT_NE(t, nullptr) << dtype_name(dt);
+    for (bool bits : {false, true}) {
+      auto slow = tensor_values(*c, *t, bits, ~0ull);
+      auto fast = tensor_values_or_nan(*c, *t, bits);
+      ASSERT_EQ(slow.size(), fast.size()) << dtype_name(dt);
+      for (std::size_t i = 0; i < fast.size(); ++i) {
+        const double want = slow[i].value_or(NAN);
+        if (std::isnan(want)) EXPECT_TRUE(std::isnan(fast[i])) << dtype_name(dt) << " [" << i << "]";
+        else EXPECT_EQ(std::bit_cast<std::uint64_t>(want), std::bit_cast<std::uint64_t>(fast[i])) << dtype_name(dt) << " [" << i << "]";
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -666,6 +666,51 @@ std::string plan_text(const test::TempDir& d, const std::string& name, Family to
   return convert::render_plan(*p);
 }
 
+// --dry-run plans with ConvertOptions::plan_only (no output bytes encoded):
+// for every sample, every target family and --allow-lossy either way, the
+// plan must decide and print exactly what the full plan does, and it must
+// not be executable.
+TEST(PlanOnly, SameDecisionsAndTextAsTheFullPlan) {
+  test::TempDir d;
+  int compared = 0;
+  for (const samples::SampleSpec& spec : samples::sample_catalog()) {
+    ASSERT_TRUE(samples::write_sample(d / spec.name, spec).ok()) << spec.name;
+    Checkpoint c = open(d / spec.name);
+    if (!c.family()) continue;
+    for (Family to : {Family::GoldenStick, Family::MsModelSlim})
+      for (bool lossy : {false, true}) {
+        ConvertOptions o;
+        o.to = to;
+        o.allow_lossy = lossy;
+        auto full = convert::plan_conversion(c, o);
+        o.plan_only = true;
+        auto dry = convert::plan_conversion(c, o);
+        ASSERT_EQ(full.ok(), dry.ok()) << spec.name;
+        if (!full.ok()) {
+          EXPECT_EQ(full.error().to_string(), dry.error().to_string()) << spec.name;
+          continue;
+        }
+        EXPECT_EQ(convert::render_plan(*full), convert::render_plan(*dry)) << spec.name;
+        EXPECT_EQ(full->output_bytes, dry->output_bytes) << spec.name;
+        EXPECT_EQ(full->executable(lossy), dry->executable(lossy)) << spec.name;
+        EXPECT_EQ(full->input_multiplier, dry->input_multiplier) << spec.name;
+        EXPECT_EQ(full->output_multiplier, dry->output_multiplier) << spec.name;
+        EXPECT_TRUE(dry->storage.empty()) << spec.name;
+        ++compared;
+      }
+    fs::remove_all(d / spec.name);
+  }
+  EXPECT_GT(compared, 10);
+  // A plan-only plan writes nothing.
+  Checkpoint c = open(sample(d, "tiny-llama-w8a8-dynamic-msmodelslim"));
+  ConvertOptions o;
+  o.plan_only = true;
+  auto p = convert::plan_conversion(c, o);
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(convert::execute_plan(*p, d / "out", false).ok());
+  EXPECT_FALSE(fs::exists(d / "out"));
+}
+
 TEST(Refusals, SayWhichLayerAndWhy) {
   test::TempDir d;
   bool ok = true;

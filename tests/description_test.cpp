@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "formats/description.h"
+#include "formats/layout_table.h"
 #include "formats/model_config.h"
 #include "formats/strict_json.h"
 #include "tests/test_util.h"
@@ -197,6 +198,118 @@ TEST(ModelConfig, BadTypesAreWarnings) {
   EXPECT_FALSE(c.hidden_size);
   EXPECT_FALSE(c.dtype);
   EXPECT_EQ(dtype_from_torch_name("torch.float16"), Dtype::F16);
+}
+
+// build_description appends members through a hash index instead of
+// ordered_json's operator[]; what operator[] did must stay: key order as
+// the layout lists it, and a key set twice keeps its first position with
+// the last value (a tensor named like a top-level key).
+TEST(BuildDescription, SameDocumentAsOperatorIndex) {
+  using ojson = nlohmann::ordered_json;
+  const std::vector<std::pair<std::string, std::string>> tags = {
+      {"b.weight", "W8A8"}, {"a.weight", "FLOAT"}, {"version", "FLOAT"}, {"b.weight", "W8A8_DYNAMIC"}, {"c", "FLOAT"}};
+  ojson kvfa = ojson::object();
+  kvfa["kv_cache_type"] = "C8";
+  kvfa["c"] = "X";
+  for (const LayoutRow& row : all_layouts()) {
+    if (row.description_keys.empty()) continue;
+    for (std::uint64_t gs : {0ull, 128ull}) {
+      // The reference: the former implementation, key by key with operator[].
+      ojson want = ojson::object();
+      std::string_view keys = row.description_keys;
+      while (!keys.empty()) {
+        const std::size_t comma = keys.find(',');
+        const std::string_view key = keys.substr(0, comma);
+        keys = comma == std::string_view::npos ? std::string_view() : keys.substr(comma + 1);
+        if (key == "tensors") {
+          for (const auto& [name, tag] : tags) want[name] = tag;
+        } else if (key == "kvfa") {
+          for (const auto& [k, v] : kvfa.items()) want[k] = v;
+        } else if (key == "version") {
+          want["version"] = "1.0.0";
+        } else if (key == "model_quant_type") {
+          want["model_quant_type"] = "W8A8";
+        } else if (key == "metadata" || key == "optional") {
+          want[std::string(key)] = ojson::object();
+        } else if (key == "group_size" || (key == "group_size?" && gs > 0)) {
+          want["group_size"] = gs;
+        }
+      }
+      const ojson got = build_description(row, tags, "W8A8", gs, kvfa);
+      EXPECT_EQ(got.dump(), want.dump()) << row.id << " group_size " << gs;
+    }
+  }
+}
+
+// Duplicate keys are found through a hash per key (formats/strict_json.cpp):
+// many distinct keys, including ones that differ in one character, parse;
+// a repeat anywhere, in any object, is named.
+TEST(StrictJson, DuplicatesFoundAmongManyKeys) {
+  std::string text = "{";
+  for (int i = 0; i < 50000; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":{\"a\":1,\"b\":2}";
+  auto ok = parse_json_strict(text + "}", "x.json");
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok->size(), 50000u);
+  auto dup = parse_json_strict(text + ",\"k31337\":0}", "x.json");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, Errc::duplicate_key);
+  EXPECT_NE(dup.error().to_string().find("k31337"), std::string::npos) << dup.error().to_string();
+  auto inner = parse_json_strict("{\"a\":{\"x\":1,\"y\":{\"x\":2},\"x\":3}}", "x.json");
+  ASSERT_FALSE(inner.ok());
+  EXPECT_EQ(inner.error().code, Errc::duplicate_key);
+  // The same key in sibling objects is no duplicate.
+  EXPECT_TRUE(parse_json_strict("{\"a\":{\"x\":1},\"b\":{\"x\":1},\"x\":{}}", "x.json").ok());
+}
+
+// Checkpoint::open reads descriptions with parse_*_description_typed (tensor
+// tags straight into tensor_types, no DOM): every field, warning and error
+// must be what the DOM parse gives.
+TEST(DescriptionTyped, SameViewAsTheDomParse) {
+  const std::vector<std::string> texts = {
+      kV1, kV0, kScript,
+      R"({"a.weight":"W8A8","a.weight_scale":"W8A8","a.quant_type":"INT8","x.y":1,"w_bit":8,"version":2,"group_size":"x"})",
+      R"({"model_quant_type":"W8A8","a.weight":"W8A8","a.weight":"FLOAT"})",
+      R"({"a.weight":"W8A8","a.weight":1})",
+      R"({"a.weight":1,"a.weight":"W8A8"})",
+      R"({"metadata":{"a.weight":"x"},"optional":[],"a.b":{"c.d":"e"}})",
+      R"(["a.weight"])", R"("x")", R"({"a.weight":"W8A8",)", "\xEF\xBB\xBF{}", "{}"};
+  auto errors_text = [](const std::vector<Error>& es) {
+    std::string o;
+    for (const Error& e : es) o += e.to_string() + "\n";
+    return o;
+  };
+  for (const std::string& t : texts) {
+    auto dom = parse_ms_description(t, "d.json");
+    auto typed = parse_ms_description_typed(t, "d.json");
+    ASSERT_EQ(dom.ok(), typed.ok()) << t;
+    if (!dom.ok()) {
+      EXPECT_EQ(dom.error().to_string(), typed.error().to_string()) << t;
+    } else {
+      EXPECT_TRUE(typed->doc.is_null());
+      EXPECT_EQ(dom->tensor_types, typed->tensor_types) << t;
+      EXPECT_EQ(dom->layer_quant_types, typed->layer_quant_types) << t;
+      EXPECT_EQ(dom->extra_keys, typed->extra_keys) << t;
+      EXPECT_EQ(errors_text(dom->warnings), errors_text(typed->warnings)) << t;
+      EXPECT_EQ(dom->model_quant_type, typed->model_quant_type) << t;
+      EXPECT_EQ(dom->version, typed->version) << t;
+      EXPECT_EQ(dom->group_size, typed->group_size) << t;
+      EXPECT_EQ(dom->has_metadata, typed->has_metadata) << t;
+      EXPECT_EQ(dom->has_optional, typed->has_optional) << t;
+      EXPECT_EQ(dom->kv_quant_type_null, typed->kv_quant_type_null) << t;
+      EXPECT_EQ(dom->style, typed->style) << t;
+    }
+    auto gdom = parse_gs_description(t, "q.json");
+    auto gtyped = parse_gs_description_typed(t, "q.json");
+    ASSERT_EQ(gdom.ok(), gtyped.ok()) << t;
+    if (!gdom.ok()) {
+      EXPECT_EQ(gdom.error().to_string(), gtyped.error().to_string()) << t;
+    } else {
+      EXPECT_TRUE(gtyped->doc.is_null());
+      EXPECT_EQ(gdom->tensor_types, gtyped->tensor_types) << t;
+      EXPECT_EQ(errors_text(gdom->warnings), errors_text(gtyped->warnings)) << t;
+      EXPECT_EQ(gdom->style, gtyped->style) << t;
+    }
+  }
 }
 
 }  // namespace

@@ -62,6 +62,12 @@ TEST(IndexParse, RejectsMalformedIndexes) {
       {"fractional total_size", R"({"metadata":{"total_size":1.5},"weight_map":{}})", Errc::json_schema},
       {"metadata a string", R"({"metadata":"x","weight_map":{}})", Errc::json_schema},
       {"duplicate tensor", R"({"weight_map":{"a":"s","a":"t"}})", Errc::duplicate_key},
+      // weight_map's strings are parsed straight into the table, the rest
+      // into the document: a key repeated across the two is still caught.
+      {"duplicate, string first", R"({"weight_map":{"a":"s","a":1}})", Errc::duplicate_key},
+      {"duplicate, string second", R"({"weight_map":{"a":1,"a":"s"}})", Errc::duplicate_key},
+      {"shard not a string after strings", R"({"weight_map":{"a":"s","b":"t","c":[]}})", Errc::json_schema},
+      {"two weight_maps", R"({"weight_map":{"a":"s"},"weight_map":{}})", Errc::duplicate_key},
       {"BOM", "\xEF\xBB\xBF{\"weight_map\":{}}", Errc::json_syntax},
       {"too deep", std::string(100, '[') + std::string(100, ']'), Errc::json_too_deep},
   };
@@ -71,6 +77,23 @@ TEST(IndexParse, RejectsMalformedIndexes) {
     EXPECT_EQ(r.error().code, c.code) << c.what << ": " << r.error().to_string();
     EXPECT_EQ(r.error().file, "idx.json") << c.what;
   }
+}
+
+// Only the top-level weight_map is read as a table: a weight_map object
+// elsewhere stays in the document as written, and the first non-string
+// shard is the one named.
+TEST(IndexParse, OnlyTheTopLevelWeightMapIsATable) {
+  auto r = parse_shard_index(R"({"metadata":{"weight_map":{"x":"y"},"total_size":3},"weight_map":{"b":"t","a":"s"}})", "i");
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->weight_map, (std::map<std::string, std::string>{{"a", "s"}, {"b", "t"}}));
+  EXPECT_EQ(r->total_size, 3u);
+  EXPECT_EQ(r->extra_metadata.dump(), R"({"weight_map":{"x":"y"}})");
+  auto bad = parse_shard_index(R"({"weight_map":{"a":"s","b":2,"c":null}})", "i");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().tensor, "b");
+  auto root_array = parse_shard_index(R"([{"weight_map":{"a":"s"}}])", "i");
+  ASSERT_FALSE(root_array.ok());
+  EXPECT_EQ(root_array.error().code, Errc::json_schema);
 }
 
 TEST(IndexParse, SyntaxErrorCarriesByteOffset) {

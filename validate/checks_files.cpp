@@ -100,8 +100,27 @@ void check_description(Context& ctx) {
     return mn.kind == LayerKind::Decoder && mn.layer && cfg && cfg->num_hidden_layers && cfg->num_nextn_predict_layers &&
            *mn.layer >= *cfg->num_hidden_layers && *mn.layer < *cfg->num_hidden_layers + *cfg->num_nextn_predict_layers;
   };
-  for (const TensorRef& t : c.tensors())
-    if (!types->count(t.info->name) && !undescribed_by_design(t.info->name)) {
+  // c.tensors() and the description's map are both sorted by name (byte
+  // order): one merge walk finds what each lacks, instead of a lookup per
+  // name in the other (140,000 of each for a DeepSeek-class checkpoint).
+  std::vector<const TensorRef*> undescribed;
+  std::vector<const std::pair<const std::string, std::string>*> unstored;
+  {
+    auto s = c.tensors().begin();
+    auto d = types->begin();
+    while (s != c.tensors().end() || d != types->end()) {
+      if (d == types->end() || (s != c.tensors().end() && s->info->name < d->first)) {
+        undescribed.push_back(&*s++);
+      } else if (s == c.tensors().end() || d->first < s->info->name) {
+        unstored.push_back(&*d++);
+      } else {
+        ++s;
+        ++d;
+      }
+    }
+  }
+  for (const TensorRef* tp : undescribed)
+    if (const TensorRef& t = *tp; !undescribed_by_design(t.info->name)) {
       if (is_mtp(t.info->name))
         ctx.out.add(Rule::DescriptionUndescribedTensor, ctx.o.with_mtp ? Severity::Error : Severity::Warning,
                     "MTP layer tensor stored in " + c.shard_of(t).name + " but not in " + desc +
@@ -113,10 +132,9 @@ void check_description(Context& ctx) {
   bool all_shards_read = true;
   for (const ShardFile& s : c.shards()) all_shards_read &= s.file != nullptr;
   if (all_shards_read)
-    for (const auto& [name, tag] : *types)
-      if (c.find(name) == nullptr)
-        ctx.out.add(Rule::DescriptionMissingTensor, "described as " + tag + " but stored in no shard",
-                    desc, name);
+    for (const auto* entry : unstored)
+      ctx.out.add(Rule::DescriptionMissingTensor, "described as " + entry->second + " but stored in no shard", desc,
+                  entry->first);
   // Type strings.
   std::set<std::string> linear_types;
   for (const auto& [name, tag] : *types) {

@@ -64,7 +64,9 @@ void check_schemes(Context& ctx) {
   auto fam = c.family();
   if (!fam) return;
   const SchemeContext sctx = c.scheme_context();
-  std::set<std::string> module_tensors;
+  // Tensors some module owns, by position in c.tensors() (module tensors
+  // point into it and names there are unique): no copy of every name.
+  std::vector<char> in_module(c.tensors().size(), 0);
   std::set<std::uint64_t> inferred_group_sizes;
   // deq_scale dtype findings, and the dtypes all deq_scale tensors have:
   // when every one disagrees with config.json the same way, the config's
@@ -74,7 +76,7 @@ void check_schemes(Context& ctx) {
   std::string deq_expected;
   for (const Module& m : c.modules()) {
     if (const TensorRef* d = m.tensor(Role::DeqScale)) deq_dtypes.insert(d->info->dtype);
-    for (const auto& [suffix, ref] : m.tensors) module_tensors.insert(ref->info->name);
+    for (const auto& [suffix, ref] : m.tensors) in_module[static_cast<std::size_t>(ref - c.tensors().data())] = 1;
     if (!m.type) continue;  // description.unknown-type
     const std::string file = m.tensors.empty() ? std::string() : (c.root() / c.shard_of(*m.tensors[0].second).name).string();
     if (schemes_for(*fam, m.type->type).empty()) {
@@ -158,13 +160,14 @@ void check_schemes(Context& ctx) {
   // Quantization tensors that belong to no quantized module.
   for (const TensorRef& t : c.tensors()) {
     const std::string& name = t.info->name;
+    const bool owned = in_module[static_cast<std::size_t>(&t - c.tensors().data())] != 0;
     // An integer weight described as FLOAT is loaded as a float layer.
-    if (std::string_view(name).ends_with(".weight") && c.tag_of(name) == "FLOAT" && !module_tensors.count(name) &&
+    if (std::string_view(name).ends_with(".weight") && c.tag_of(t) == "FLOAT" && !owned &&
         (t.info->dtype == Dtype::I8 || t.info->dtype == Dtype::I16 || t.info->dtype == Dtype::I32))
       ctx.out.add(Rule::SchemeFloatIntegerWeight, std::string(dtype_name(t.info->dtype)) +
                       " weight described as FLOAT: runtimes load it as a float layer and compute with raw integers",
                   (c.root() / c.shard_of(t).name).string(), name);
-    if (module_tensors.count(name)) continue;
+    if (owned) continue;
     auto dot = name.rfind('.');
     if (dot == std::string::npos || !quant_suffixes().count(std::string_view(name).substr(dot + 1))) continue;
     std::string weight = name.substr(0, dot) + ".weight";
@@ -186,7 +189,7 @@ void check_groups(Context& ctx) {
     if (!std::string_view(name).ends_with(".weight")) continue;
     std::string prefix = name.substr(0, name.size() - 7);
     std::string g = fused_group(prefix);
-    std::string_view tag = c.tag_of(name);
+    std::string_view tag = c.tag_of(t);
     if (g.empty() || tag.empty()) continue;
     groups[g][std::string(tag)].push_back(prefix);
   }
@@ -208,7 +211,7 @@ void check_groups(Context& ctx) {
   for (const Module& m : c.modules()) {
     if (m.scope != QuantScope::Linear) continue;
     for (const auto& [suffix, ref] : m.tensors) {
-      std::string_view tag = c.tag_of(ref->info->name);
+      std::string_view tag = c.tag_of(*ref);
       if (!tag.empty() && tag != m.tag)
         ctx.out.add(Rule::GroupModuleType, mod_sev, std::string(suffix) + " is tagged " + std::string(tag) + " while the module is " + m.tag, desc,
                     ref->info->name);
