@@ -41,6 +41,8 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -199,16 +201,31 @@ int op_inspect(const fs::path& path, bool json, std::string& msg) {
     msg = c.error().to_string();
     return 1;
   }
-  auto r = inspect::inspect(*c, inspect::InspectOptions{});
+  // As qinspect_main.cpp: tensor rows only for --json, the JSON streamed
+  // (here into a stream that only counts), never built whole.
+  inspect::InspectOptions io;
+  io.rows = json;
+  auto r = inspect::inspect(*c, io);
   if (!r) {
     msg = r.error().to_string();
     return 1;
   }
   std::vector<validate::Finding> problems = quick_problems(*c);
-  std::string out = json ? inspect::render_json(*c, *r, problems)
-                         : inspect::render_summary(*c, *r, problems) + inspect::render_layer_map(*r);
-  g_sink = out.size();
-  msg = std::to_string(problems.size()) + " problems, " + std::to_string(out.size()) + " B out";
+  std::size_t bytes = 0;
+  if (json) {
+    struct Counter : std::streambuf {
+      std::size_t n = 0;
+      int overflow(int ch) override { return ++n, ch; }
+      std::streamsize xsputn(const char*, std::streamsize k) override { return n += static_cast<std::size_t>(k), k; }
+    } counter;
+    std::ostream os(&counter);
+    inspect::render_json(os, *c, *r, problems);
+    bytes = counter.n;
+  } else {
+    bytes = (inspect::render_summary(*c, *r, problems) + inspect::render_layer_map(*r)).size();
+  }
+  g_sink = bytes;
+  msg = std::to_string(problems.size()) + " problems, " + std::to_string(bytes) + " B out";
   return 0;
 }
 

@@ -259,7 +259,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   // Unfiltered, every tensor gets a row: one allocation instead of the
   // growth copies (a row is ~200 bytes; 27 MB at 138k tensors, which the
   // last doubling briefly held twice).
-  if (o.filter.empty()) r.tensors.reserve(c.tensors().size());
+  if (o.rows && o.filter.empty()) r.tensors.reserve(c.tensors().size());
   for (const TensorRef& t : c.tensors()) {
     const std::string& name = t.info->name;
     Totals& dt = r.by_dtype[t.info->dtype_name];
@@ -277,7 +277,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
       ft.bytes += t.info->nbytes();
       ft.weights += t.info->element_count();
     }
-    bool keep = o.filter.empty() || (re ? std::regex_search(name, *re) : glob_match(o.filter, name));
+    bool keep = o.rows && (o.filter.empty() || (re ? std::regex_search(name, *re) : glob_match(o.filter, name)));
     if (keep) r.tensors.push_back(TensorRow{&t, std::string(c.tag_of(t)), std::nullopt, std::nullopt});
   }
   if (r.parameters) r.bits_per_weight = 8.0 * static_cast<double>(r.total_bytes) / static_cast<double>(r.parameters);

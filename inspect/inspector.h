@@ -54,6 +54,7 @@ struct InspectOptions {
   std::string filter;       // glob (default) or regex over tensor names; "" = all
   bool regex = false;
   unsigned threads = 0;     // for stats/checksum: 0 = all cores
+  bool rows = true;         // fill InspectResult::tensors (the summary alone needs none: 27 MB at 138k tensors)
 };
 
 struct InspectResult {

@@ -143,6 +143,8 @@ int main(int argc, char** argv) {
   o.stats = vm.count("stats") > 0;
   o.checksum = vm.count("checksum") > 0;
   o.threads = vm["threads"].as<unsigned>();
+  // Tensor rows only when something prints them.
+  o.rows = vm.count("json") || vm.count("tensors") || o.stats || o.checksum || vm.count("filter") || vm.count("regex");
   if (vm.count("json") && vm.count("markdown")) {
     std::cerr << "qinspect: --json and --markdown are exclusive; see --help\n";
     return kExitUsage;
