@@ -396,6 +396,19 @@ void Checkpoint::detect(const fs::path& dir) {
     layout_ = foreign ? Layout::HfForeignQuantized : Layout::HfFloat;
     evidence_.push_back("no quantization description file");
     if (foreign) evidence_.push_back("config.json quantization_config.quant_method = " + *config_->quant_method);
+    // compressed-tensors keeps its whole recipe in config.json (vllm-ascend
+    // picks this loader exactly so: quantization/utils.py@182b75ea L120-175).
+    if (foreign && *config_->quant_method == "compressed-tensors") {
+      layout_ = Layout::CompressedTensors;
+      const std::string cfg = (dir / "config.json").string();
+      auto recipe = ct::parse_recipe(config_->quantization_config, cfg);
+      if (recipe) {
+        for (const Error& w : recipe->warnings) note(Severity::Warning, w, DiagSubject::Config);
+        ct_recipe_ = std::move(*recipe);
+      } else {
+        note(Severity::Error, std::move(recipe).error(), DiagSubject::Config);
+      }
+    }
     if (std::find(indexes.begin(), indexes.end(), "model.safetensors.index.json") != indexes.end()) {
       use_index("model.safetensors.index.json");
       unindexed_warning(weights);

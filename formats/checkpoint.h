@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/ct_recipe.h"
 #include "formats/description.h"
 #include "formats/error.h"
 #include "formats/layout_table.h"
@@ -111,6 +112,8 @@ class Checkpoint {
   const std::optional<GsDescription>& gs_description() const { return gs_description_; }
   const std::string& description_name() const { return description_name_; }
   const std::optional<ModelConfig>& config() const { return config_; }
+  // The compressed-tensors recipe (layout compressed-tensors, when it parses).
+  const std::optional<ct::Recipe>& ct_recipe() const { return ct_recipe_; }
   // Regular files that are neither shards, index, description nor config.json.
   const std::vector<std::string>& side_files() const { return side_files_; }
   std::size_t rank_count() const { return rank_count_; }
@@ -169,6 +172,7 @@ class Checkpoint {
   // put when it is moved.
   std::vector<std::string_view> tensor_tags_;
   std::optional<ModelConfig> config_;
+  std::optional<ct::Recipe> ct_recipe_;
   std::vector<std::string> side_files_;
   std::size_t rank_count_ = 0;
   std::vector<TensorRef> tensors_;

@@ -339,4 +339,40 @@ Resolution resolve(const Recipe& r, std::string_view name, std::string_view clas
   return res;
 }
 
+std::size_t Coverage::total() const {
+  std::size_t n = ignored + unmatched;
+  for (std::size_t m : modules) n += m;
+  return n;
+}
+
+Coverage coverage(const Recipe& r, const std::vector<std::pair<std::string_view, std::size_t>>& tensors) {
+  Coverage cov;
+  cov.modules.assign(r.groups.size(), 0);
+  std::set<std::string_view> seen;
+  for (const auto& [name, rank] : tensors) {
+    std::string_view prefix;
+    if (name.ends_with(".weight_packed")) prefix = name.substr(0, name.size() - 14);
+    else if (name.ends_with(".weight") && rank == 2) prefix = name.substr(0, name.size() - 7);
+    else continue;
+    if (!seen.insert(prefix).second) continue;
+    const bool embedding = prefix.ends_with("embed_tokens");
+    const Resolution res = resolve(r, prefix, embedding ? "Embedding" : "Linear");
+    if (res.ignored) ++cov.ignored;
+    else if (!res.group) ++cov.unmatched;
+    else ++cov.modules[static_cast<std::size_t>(res.group - r.groups.data())];
+    cov.overlapping += !res.others.empty();
+  }
+  return cov;
+}
+
+std::string describe(const QuantArgs& a) {
+  std::string s = (a.type == ArgType::Int ? "int" : "float") + std::to_string(a.num_bits) + " " + std::string(strategy_name(a.strategy));
+  if (a.group_size && *a.group_size > 0) s += " " + std::to_string(*a.group_size);
+  if (a.block_structure) s += " " + std::to_string((*a.block_structure)[0]) + "x" + std::to_string((*a.block_structure)[1]);
+  s += a.symmetric ? " symmetric" : " asymmetric";
+  s += a.dynamic ? (a.dynamic_local ? " dynamic (local)" : " dynamic") : " static";
+  if (a.actorder) s += ", actorder " + *a.actorder;
+  return s;
+}
+
 }  // namespace qkit::ct

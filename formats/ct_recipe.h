@@ -100,4 +100,19 @@ struct Resolution {
 };
 Resolution resolve(const Recipe& r, std::string_view name, std::string_view class_name = "Linear");
 
+// What a recipe reaches in a checkpoint. Every "<prefix>.weight" of rank 2
+// and every "<prefix>.weight_packed" is a module: an Embedding when the
+// prefix ends in "embed_tokens" (no producer quantizes those), else a
+// Linear. Counted per group, with the modules ignore skips, those no target
+// reaches, and those several groups reach.
+struct Coverage {
+  std::vector<std::size_t> modules;  // per group, in Recipe::groups order
+  std::size_t ignored = 0, unmatched = 0, overlapping = 0;
+  std::size_t total() const;
+};
+Coverage coverage(const Recipe& r, const std::vector<std::pair<std::string_view, std::size_t>>& tensors);  // (name, rank)
+
+// "int8 channel symmetric static" for people.
+std::string describe(const QuantArgs& a);
+
 }  // namespace qkit::ct

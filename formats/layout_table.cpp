@@ -47,6 +47,11 @@ const LayoutRow kLayouts[] = {
     {Layout::HfForeignQuantized, "hf-foreign-quantized", "Hugging Face checkpoint quantized by another tool",
      std::nullopt, "", "model", "model.safetensors.index.json", "model.safetensors", false, "", "", kIndent4Ascii, "", false,
      false, false, "transformers save_pretrained with quantization_config"},
+    {Layout::CompressedTensors, "compressed-tensors",
+     "LLM-Compressor or msModelSlim's compressed-tensors saver: the recipe in config.json", std::nullopt, "", "model",
+     "model.safetensors.index.json", "model.safetensors", false, "", "", kIndent4Ascii, "", false, false, false,
+     "compressed-tensors model_compressor.py L769-820; msModelSlim format/compressed_tensors_format (docs/research/"
+     "compressed-tensors.md §1, §6)"},
     {Layout::SafetensorsFile, "safetensors-file", "a single safetensors file", std::nullopt, "", "", "", "", true, "", "",
      kIndent4Ascii, "", false, false, false, "safetensors"},
     {Layout::Unknown, "unknown", "not recognised", std::nullopt, "", "", "", "", false, "", "", kIndent4Ascii, "", false,

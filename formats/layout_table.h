@@ -39,6 +39,7 @@ enum class Layout : std::uint8_t {
   GoldenStickPerRank,     // rank_<r>/*.safetensors + quantization_description.json
   HfFloat,                // model.safetensors or model-0000i-of-N + index, no description
   HfForeignQuantized,     // Hugging Face layout with quantization_config.quant_method (fp8, awq, ...)
+  CompressedTensors,      // Hugging Face layout, quant_method "compressed-tensors": the recipe in config.json
   SafetensorsFile,        // a single .safetensors file was given
   Unknown,
 };

@@ -66,6 +66,7 @@ struct InspectResult {
   double bits_per_weight = 0;                       // total bytes * 8 / parameters
   double quantized_bits_per_weight = 0;             // over quantized linears only
   LayerMap layer_map;
+  std::optional<ct::Coverage> ct_coverage;          // compressed-tensors: the modules each config group reaches
 };
 
 // Fails only on an invalid filter expression.

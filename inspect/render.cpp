@@ -132,6 +132,35 @@ std::string quantization_line(const Checkpoint& c) {
   return o;
 }
 
+// compressed-tensors: the recipe from config.json, one line per config
+// group with the modules it reaches.
+std::string recipe_text(const ct::Recipe& rec, const InspectResult& r, const std::string& bullet) {
+  std::string o = bullet + "recipe (config.json): compressed-tensors";
+  if (!rec.format.empty()) o += ", format " + rec.format;
+  if (!rec.quantization_status.empty()) o += ", status " + rec.quantization_status;
+  if (!rec.ignore.empty()) {
+    o += "; ignore:";
+    for (const std::string& i : rec.ignore) o += " " + escape_for_display(i);
+  }
+  o += "\n";
+  for (std::size_t g = 0; g < rec.groups.size(); ++g) {
+    const ct::SchemeGroup& grp = rec.groups[g];
+    o += bullet.empty() ? "  " : "  " + bullet;
+    o += escape_for_display(grp.name) + " (targets";
+    for (const std::string& t : grp.targets) o += " " + escape_for_display(t);
+    o += "): weights " + (grp.weights ? ct::describe(*grp.weights) : std::string("none"));
+    if (grp.input_activations) o += "; inputs " + ct::describe(*grp.input_activations);
+    o += "; " + ct::format_of(rec, grp);
+    if (r.ct_coverage) o += "; " + thousands(r.ct_coverage->modules[g]) + " modules";
+    o += "\n";
+  }
+  if (r.ct_coverage)
+    o += (bullet.empty() ? "  " : "  " + bullet) + thousands(r.ct_coverage->ignored) + " modules ignored, " +
+         thousands(r.ct_coverage->unmatched) + " reached by no group" +
+         (r.ct_coverage->overlapping ? ", " + thousands(r.ct_coverage->overlapping) + " reached by several groups" : "") + "\n";
+  return o;
+}
+
 std::string size_line(const Checkpoint& c, const InspectResult& r) {
   std::string o = thousands(r.tensor_count) + " tensors, " + thousands(r.total_bytes) + " bytes in " +
                   std::to_string(c.shards().size()) + " file(s); " + thousands(r.parameters) + " weights, " +
@@ -185,6 +214,7 @@ std::string render_summary(const Checkpoint& c, const InspectResult& r, const st
   for (const std::string& e : c.evidence()) o << "  evidence: " << escape_for_display(e) << "\n";
   if (const auto& cfg = c.config()) o << "model: " << model_line(*cfg) << "\n";
   if (!c.description_name().empty()) o << "quantization: " << quantization_line(c) << "\n";
+  if (c.ct_recipe()) o << recipe_text(*c.ct_recipe(), r, "");
   Rows types = {{"type", "modules", "tensors", "bytes", "weights"}};
   for (auto& row : type_rows(r)) types.push_back(std::move(row));
   write_table(o, types, {24, 9, 9, 14});
@@ -238,6 +268,7 @@ std::string render_markdown(const Checkpoint& c, const InspectResult& r, const s
     << layout_summary(c.layout()) << ".\n\n";
   if (const auto& cfg = c.config()) o << "- **model:** " << markdown_cell(model_line(*cfg)) << "\n";
   if (!c.description_name().empty()) o << "- **quantization:** " << markdown_cell(quantization_line(c)) << "\n";
+  if (c.ct_recipe()) o << recipe_text(*c.ct_recipe(), r, "- ");
   o << "- **size:** " << size_line(c, r) << "\n\n";
   table({"type", "modules", "tensors", "bytes", "weights"}, type_rows(r), 1);
   table({"dtype", "tensors", "elements", "bytes"}, dtype_rows(r), 1);
@@ -397,6 +428,24 @@ void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
   member("model_quant_type", c.ms_description() && c.ms_description()->model_quant_type
                                  ? ojson(*c.ms_description()->model_quant_type)
                                  : ojson(nullptr));
+  if (const auto& rec = c.ct_recipe()) {
+    ojson groups = ojson::array();
+    for (std::size_t g = 0; g < rec->groups.size(); ++g) {
+      const ct::SchemeGroup& grp = rec->groups[g];
+      ojson e = {{"name", grp.name}, {"targets", grp.targets}, {"format", ct::format_of(*rec, grp)}};
+      e["weights"] = grp.weights ? ojson(ct::describe(*grp.weights)) : ojson(nullptr);
+      e["input_activations"] = grp.input_activations ? ojson(ct::describe(*grp.input_activations)) : ojson(nullptr);
+      if (r.ct_coverage) e["modules"] = r.ct_coverage->modules[g];
+      groups.push_back(std::move(e));
+    }
+    ojson ct = {{"format", rec->format}, {"quantization_status", rec->quantization_status}, {"ignore", rec->ignore},
+                {"groups", std::move(groups)}};
+    if (r.ct_coverage) {
+      ct["ignored_modules"] = r.ct_coverage->ignored;
+      ct["unmatched_modules"] = r.ct_coverage->unmatched;
+    }
+    member("compressed_tensors", ct);
+  }
   ojson files = ojson::array();
   for (const ShardFile& s : c.shards()) {
     ojson f = {{"name", s.name}, {"size", s.size}};

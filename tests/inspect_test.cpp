@@ -521,5 +521,43 @@ TEST(InspectMarkdown, TablesListsAndTheRootCause) {
   EXPECT_EQ(test::run_tool(QKIT_QINSPECT, {"--markdown", "--json", moe.string()}).exit_code, 2);
 }
 
+// compressed-tensors (issue #17, first part): the recipe is read from
+// config.json and shown with the modules each group reaches. The float llama
+// sample has 2 layers x 7 Linears = 14 modules the "Linear" target reaches,
+// lm_head ignored by the msModelSlim-style pattern, embed_tokens (an
+// Embedding) reached by no group.
+TEST(InspectCompressedTensors, RecipeAndCoverage) {
+  test::TempDir d;
+  const fs::path p = sample(d, "tiny-llama-float");
+  auto cfg = nlohmann::ordered_json::parse(test::read_file(p / "config.json"));
+  cfg["quantization_config"] = nlohmann::ordered_json::parse(R"json({"quant_method": "compressed-tensors",
+      "format": "int-quantized", "quantization_status": "compressed",
+      "config_groups": {"group_0": {"targets": ["Linear"], "weights": {"num_bits": 8, "strategy": "channel"},
+                                    "input_activations": {"num_bits": 8, "strategy": "token", "dynamic": true}}},
+      "ignore": ["re:lm_head(?![.\\w])"]})json");
+  test::write_file(p / "config.json", cfg.dump(2));
+  auto j = test::run_tool(QKIT_QINSPECT, {"--json", p.string()});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["layout"], "compressed-tensors");
+  const auto& ct = doc["compressed_tensors"];
+  ASSERT_EQ(ct["groups"].size(), 1u);
+  EXPECT_EQ(ct["groups"][0]["modules"], 14);
+  EXPECT_EQ(ct["groups"][0]["weights"], "int8 channel symmetric static");
+  EXPECT_EQ(ct["groups"][0]["input_activations"], "int8 token symmetric dynamic");
+  EXPECT_EQ(ct["groups"][0]["format"], "int-quantized");
+  EXPECT_EQ(ct["ignored_modules"], 1);
+  EXPECT_EQ(ct["unmatched_modules"], 1);
+  auto t = test::run_tool(QKIT_QINSPECT, {p.string()});
+  EXPECT_NE(t.out.find("group_0 (targets Linear): weights int8 channel symmetric static; inputs int8 token symmetric "
+                       "dynamic; int-quantized; 14 modules"),
+            std::string::npos)
+      << t.out;
+  // qvalidate says the tensors were not checked, and passes (a warning).
+  auto v = test::run_tool(QKIT_QVALIDATE, {p.string(), "--no-color"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find("[scheme.layout-not-checked]"), std::string::npos) << v.out;
+}
+
 }  // namespace
 }  // namespace qkit

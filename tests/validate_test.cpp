@@ -294,6 +294,32 @@ std::vector<Corruption> corruptions() {
   add({"quantization_config_hijack", DYN,
        [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"group_size", 0}}; }); }, nullptr,
        Target::VllmAscend, "target.quantization-config"});
+  // A Hugging Face checkpoint with a quant_method qkit does not check, and a
+  // compressed-tensors one (tensors not checked yet, issue #17): a warning
+  // says so instead of a silent pass.
+  add({"other_quant_method_not_checked", "tiny-llama-float",
+       [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"quant_method", "awq"}}; }); }, nullptr,
+       Target::Any, "scheme.layout-not-checked", Severity::Warning});
+  add({"compressed_tensors_not_checked", "tiny-llama-float",
+       [](auto& b) {
+         edit_config(b, [](auto& j) {
+           j["quantization_config"] = nlohmann::ordered_json::parse(
+               R"({"quant_method": "compressed-tensors", "format": "int-quantized",
+                   "config_groups": {"group_0": {"targets": ["Linear"], "weights": {"num_bits": 8, "strategy": "channel"},
+                                                 "input_activations": {"num_bits": 8, "strategy": "token", "dynamic": true}}},
+                   "ignore": ["lm_head"]})");
+         });
+       },
+       nullptr, Target::Any, "scheme.layout-not-checked", Severity::Warning});
+  add({"compressed_tensors_recipe_invalid", "tiny-llama-float",
+       [](auto& b) {
+         edit_config(b, [](auto& j) {
+           j["quantization_config"] = nlohmann::ordered_json::parse(
+               R"({"quant_method": "compressed-tensors", "config_groups": {"group_0": {"targets": ["Linear"],
+                   "weights": {"num_bits": 4, "strategy": "group"}}}})");
+         });
+       },
+       nullptr, Target::Any, "container.config", Severity::Error});
   add({"foreign_quant_method", DYN,
        [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"quant_method", "fp8"}}; }); }, nullptr,
        Target::Any, "target.quantization-config", Severity::Warning});

@@ -73,6 +73,26 @@ void check_container(Context& ctx) {
                       "checkpoint directory (" + c.opened().parent_path().string() + ") to check the quantization",
                   c.opened().string());
   }
+  // Quantized layouts qkit reads but does not check tensor by tensor: say
+  // so, rather than pass them with "0 quantized modules".
+  if (c.layout() == Layout::CompressedTensors && c.ct_recipe()) {
+    std::vector<std::pair<std::string_view, std::size_t>> names;
+    names.reserve(c.tensors().size());
+    for (const TensorRef& t : c.tensors()) names.emplace_back(t.info->name, t.info->shape.size());
+    const ct::Coverage cov = ct::coverage(*c.ct_recipe(), names);
+    std::size_t quantized_modules = 0;
+    for (std::size_t n : cov.modules) quantized_modules += n;
+    ctx.out.add(Rule::SchemeLayoutNotChecked,
+                "compressed-tensors recipe read (" + std::to_string(c.ct_recipe()->groups.size()) + " config groups reaching " +
+                    std::to_string(quantized_modules) + " modules, " + std::to_string(cov.ignored) +
+                    " ignored); the quantization tensors of this layout are not checked yet, only the container and the recipe",
+                "config.json");
+  } else if (c.layout() == Layout::HfForeignQuantized) {
+    ctx.out.add(Rule::SchemeLayoutNotChecked,
+                "quantization_config.quant_method '" + c.config()->quant_method.value_or("?") +
+                    "' is not a format qkit checks: only the container was",
+                "config.json");
+  }
   const bool quantized = c.family().has_value();
   if (quantized && c.description_name().empty())
     ctx.out.add(Rule::ContainerDescriptionCount, "no description file", c.root().string());

@@ -110,6 +110,9 @@ constexpr std::array kRules = {
              "would be cast into garbage (deq_scale bit patterns)"},
     RuleInfo{Rule::TargetPackedVersion, "target.packed-version", "target", S::Error, kMeta,
              "packed int4 W4A8 weights [n/2,k] but the description's version does not say packed (\"1.0.0\")"},
+    RuleInfo{Rule::SchemeLayoutNotChecked, "scheme.layout-not-checked", "scheme", S::Warning, kMeta,
+             "a quantized layout whose tensors qkit does not check yet (compressed-tensors, other quant_methods): "
+             "only the container and config.json were"},
 };
 
 // Every Rule has its row, in enum order.

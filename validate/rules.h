@@ -77,6 +77,7 @@ enum class Rule : std::uint8_t {
   TargetGroupSize,
   TargetParameter,
   TargetPackedVersion,
+  SchemeLayoutNotChecked,
 };
 
 struct RuleInfo {
