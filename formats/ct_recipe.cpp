@@ -365,6 +365,63 @@ Coverage coverage(const Recipe& r, const std::vector<std::pair<std::string_view,
   return cov;
 }
 
+std::uint64_t values_per_word(const QuantArgs& w) { return w.num_bits > 0 && w.num_bits <= 32 ? 32 / static_cast<std::uint64_t>(w.num_bits) : 1; }
+
+std::vector<ExpectedTensor> expected_tensors(const Recipe& r, const SchemeGroup& g, std::uint64_t n, std::uint64_t k) {
+  std::vector<ExpectedTensor> out;
+  if (!g.weights) return out;
+  const QuantArgs& w = *g.weights;
+  const std::string fmt = format_of(r, g);
+  const bool packed = fmt == "pack-quantized";
+  auto ceil_div = [](std::uint64_t a, std::uint64_t b) { return b ? (a + b - 1) / b : 0; };
+  // Scale and zero-point shape by strategy (initialize.py L201-249).
+  std::vector<std::uint64_t> qshape;
+  switch (w.strategy) {
+    case Strategy::Tensor: qshape = {1}; break;
+    case Strategy::Channel: qshape = {n, 1}; break;
+    case Strategy::Group:
+    case Strategy::TensorGroup: qshape = {n, ceil_div(k, static_cast<std::uint64_t>(w.group_size.value_or(1)))}; break;
+    case Strategy::Block:
+      qshape = {ceil_div(n, (*w.block_structure)[0]), ceil_div(k, (*w.block_structure)[1])};
+      break;
+    default: break;  // token / attn_head: not a weight strategy
+  }
+  if (packed) {
+    const std::uint64_t per = values_per_word(w);
+    out.push_back({"weight_packed", {"I32"}, {n, ceil_div(k, per)}, true,
+                   std::to_string(per) + " int" + std::to_string(w.num_bits) + " values per I32 word along k, value + " +
+                       std::to_string(1u << (w.num_bits - 1)) + ", first in the lowest bits"});
+    out.push_back({"weight_shape", {"I64", "I32"}, {2}, true, "the unpacked [n, k]"});
+  } else {
+    const std::string dt = w.type == ArgType::Float ? "F8_E4M3" : w.num_bits <= 8 ? "I8" : w.num_bits <= 16 ? "I16" : "I32";
+    out.push_back({"weight", {dt}, {n, k}, true,
+                   std::string(w.type == ArgType::Float ? "float8" : "int" + std::to_string(w.num_bits)) + " values, unpacked"});
+  }
+  if (!w.dynamic && !qshape.empty()) {
+    out.push_back({"weight_scale", {w.type == ArgType::Float && w.num_bits == 4 ? "F8_E4M3" : "float"}, qshape, true,
+                   std::string(strategy_name(w.strategy)) + " strategy, in the weight's float dtype"});
+    if (w.strategy == Strategy::TensorGroup) out.push_back({"weight_global_scale", {"F32"}, {1}, true, "tensor_group"});
+    if (!w.symmetric) {
+      if (packed && (w.strategy == Strategy::Channel || w.strategy == Strategy::Group))
+        out.push_back({"weight_zero_point", {"I32"}, {ceil_div(n, values_per_word(w)), qshape[1]}, true,
+                       "asymmetric: packed along n like the weight's values"});
+      else
+        out.push_back({"weight_zero_point", {"I8"}, qshape, true, "asymmetric weights"});
+    }
+  }
+  if (w.actorder == "group") out.push_back({"weight_g_idx", {"I32"}, {k}, true, "actorder group: each column's group"});
+  if (g.input_activations && !g.input_activations->dynamic) {
+    // Inputs observe weight.shape[-1:], so static inputs are per tensor.
+    out.push_back({"input_scale", {"float"}, {1}, true, "static input activations"});
+    if (!g.input_activations->symmetric)
+      // CT writes I8; msModelSlim's saver writes the activation dtype and
+      // omits it when every offset is 0 (compressed_tensors.py L155-159 @3de0a3c).
+      out.push_back({"input_zero_point", {"I8", "float"}, {1}, false, "asymmetric static input activations"});
+  }
+  out.push_back({"bias", {"float"}, {n}, false, "the float bias, unchanged"});
+  return out;
+}
+
 std::string describe(const QuantArgs& a) {
   std::string s = (a.type == ArgType::Int ? "int" : "float") + std::to_string(a.num_bits) + " " + std::string(strategy_name(a.strategy));
   if (a.group_size && *a.group_size > 0) s += " " + std::to_string(*a.group_size);

@@ -112,6 +112,23 @@ struct Coverage {
 };
 Coverage coverage(const Recipe& r, const std::vector<std::pair<std::string_view, std::size_t>>& tensors);  // (name, rank)
 
+// What compressed-tensors stores for a Linear a group quantizes, by the
+// group's format and arguments (compressors/quantized_compressors/
+// base.py L86-161, naive_quantized.py, pack_quantized.py L70-177;
+// quantization/lifecycle/initialize.py L155-280 @52792be; docs/research/
+// compressed-tensors.md §4). `n` and `k` are the logical weight's sides;
+// shapes use them, "" dtypes mean any float dtype.
+struct ExpectedTensor {
+  std::string suffix;                    // "weight_scale"
+  std::vector<std::string> dtypes;       // accepted safetensors dtypes; {"float"} for any float dtype
+  std::vector<std::uint64_t> shape;      // exact shape
+  bool required = true;                  // false: may be absent (msModelSlim omits an all-zero input_zero_point)
+  std::string why;                       // the rule, for messages
+};
+std::vector<ExpectedTensor> expected_tensors(const Recipe& r, const SchemeGroup& g, std::uint64_t n, std::uint64_t k);
+// int4/int8 values per I32 word of pack-quantized weights (pack_quantized.py L186-309).
+std::uint64_t values_per_word(const QuantArgs& w);
+
 // "int8 channel symmetric static" for people.
 std::string describe(const QuantArgs& a);
 

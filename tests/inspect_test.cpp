@@ -553,9 +553,13 @@ TEST(InspectCompressedTensors, RecipeAndCoverage) {
                        "dynamic; int-quantized; 14 modules"),
             std::string::npos)
       << t.out;
-  // qvalidate says the tensors were not checked, and passes (a warning).
-  auto v = test::run_tool(QKIT_QVALIDATE, {p.string(), "--no-color"});
-  EXPECT_EQ(v.exit_code, 0);
+  // The recipe says int8 but the sample's weights are BF16: qvalidate fails
+  // the dtype of every one of the 14 modules' weights, and misses their scales.
+  auto v = test::run_tool(QKIT_QVALIDATE, {p.string(), "--no-color", "--verbose"});
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_NE(v.out.find("14 tensors: model.layers.{0,1}."), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("dtype BF16, expected I8"), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("[scheme.missing-tensor]"), std::string::npos) << v.out;
   EXPECT_NE(v.out.find("[scheme.layout-not-checked]"), std::string::npos) << v.out;
 }
 

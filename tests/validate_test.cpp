@@ -86,6 +86,68 @@ void edit_json_file(const fs::path& p, const std::function<void(nlohmann::ordere
 
 const std::string L0 = "model.layers.0.";
 
+// A compressed-tensors checkpoint made from the float llama sample by
+// compressed-tensors' layout rules (docs/research/compressed-tensors.md §4.1-
+// 4.3): every Linear but lm_head as W8A8 static symmetric, int-quantized
+// (I8 weight [n,k], weight_scale [n,1], input_scale [1]), or as W4A16 group
+// 32, pack-quantized (weight_packed I32 [n,k/8] of value+8 nibbles,
+// weight_shape I64 [2], weight_scale [n,k/32]). Values are plausible, not
+// calibrated: these rows test the layout rules.
+void to_compressed_tensors(samples::BuiltSample& b, bool packed) {
+  std::vector<OutputTensor> out;
+  auto add = [&](const std::string& name, Dtype d, std::vector<std::uint64_t> shape, Bytes bytes) {
+    const Bytes& owned = b.own(std::move(bytes));
+    out.push_back(OutputTensor{TensorSource{name, d, std::move(shape), owned, {}}, "", false});
+  };
+  for (const OutputTensor& t : b.content.tensors) {
+    const std::string& name = t.source.name;
+    const auto& sh = t.source.shape;
+    const bool linear = name.ends_with(".weight") && sh.size() == 2 && name.find("embed_tokens") == std::string::npos &&
+                        name != "lm_head.weight";
+    if (!linear) {
+      out.push_back(t);
+      continue;
+    }
+    const std::string p = name.substr(0, name.size() - 7);
+    const std::uint64_t n = sh[0], k = sh[1];
+    auto bf16 = [](std::size_t count) {  // 0x3C00 = 2^-7
+      Bytes v(2 * count);
+      for (std::size_t i = 0; i < count; ++i) v[2 * i + 1] = std::byte{0x3C};
+      return v;
+    };
+    if (!packed) {
+      Bytes w(n * k);
+      for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<std::byte>(static_cast<std::int8_t>(i % 200 - 100));
+      add(p + ".weight", Dtype::I8, {n, k}, std::move(w));
+      add(p + ".weight_scale", Dtype::BF16, {n, 1}, bf16(n));
+      add(p + ".input_scale", Dtype::BF16, {1}, bf16(1));
+    } else {
+      Bytes w(n * (k / 8) * 4, std::byte{0x88});  // every value 0
+      add(p + ".weight_packed", Dtype::I32, {n, k / 8}, std::move(w));
+      Bytes shape(16);
+      for (int i = 0; i < 8; ++i) {
+        shape[i] = static_cast<std::byte>((n >> (8 * i)) & 0xff);
+        shape[8 + i] = static_cast<std::byte>((k >> (8 * i)) & 0xff);
+      }
+      add(p + ".weight_shape", Dtype::I64, {2}, std::move(shape));
+      add(p + ".weight_scale", Dtype::BF16, {n, k / 32}, bf16(n * (k / 32)));
+    }
+  }
+  b.content.tensors = std::move(out);
+  edit_config(b, [&](auto& j) {
+    j["quantization_config"] = nlohmann::ordered_json::parse(
+        packed ? R"({"quant_method": "compressed-tensors", "format": "pack-quantized", "quantization_status": "compressed",
+                   "config_groups": {"group_0": {"targets": ["Linear"],
+                     "weights": {"num_bits": 4, "type": "int", "symmetric": true, "strategy": "group", "group_size": 32}}},
+                   "ignore": ["lm_head"]})"
+               : R"({"quant_method": "compressed-tensors", "format": "int-quantized", "quantization_status": "compressed",
+                   "config_groups": {"group_0": {"targets": ["Linear"],
+                     "weights": {"num_bits": 8, "type": "int", "symmetric": true, "strategy": "channel"},
+                     "input_activations": {"num_bits": 8, "type": "int", "symmetric": true, "strategy": "tensor"}}},
+                   "ignore": ["lm_head"]})");
+  });
+}
+
 struct Corruption {
   std::string id;
   std::string sample;
@@ -294,9 +356,10 @@ std::vector<Corruption> corruptions() {
   add({"quantization_config_hijack", DYN,
        [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"group_size", 0}}; }); }, nullptr,
        Target::VllmAscend, "target.quantization-config"});
-  // A Hugging Face checkpoint with a quant_method qkit does not check, and a
-  // compressed-tensors one (tensors not checked yet, issue #17): a warning
-  // says so instead of a silent pass.
+  // A Hugging Face checkpoint with a quant_method qkit does not check: a
+  // warning says so instead of a silent pass; a compressed-tensors one gets
+  // its tensors checked against the recipe and a note that values are not
+  // (issue #17).
   add({"other_quant_method_not_checked", "tiny-llama-float",
        [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"quant_method", "awq"}}; }); }, nullptr,
        Target::Any, "scheme.layout-not-checked", Severity::Warning});
@@ -310,7 +373,7 @@ std::vector<Corruption> corruptions() {
                    "ignore": ["lm_head"]})");
          });
        },
-       nullptr, Target::Any, "scheme.layout-not-checked", Severity::Warning});
+       nullptr, Target::Any, "scheme.layout-not-checked", Severity::Info});
   add({"compressed_tensors_recipe_invalid", "tiny-llama-float",
        [](auto& b) {
          edit_config(b, [](auto& j) {
@@ -320,6 +383,32 @@ std::vector<Corruption> corruptions() {
          });
        },
        nullptr, Target::Any, "container.config", Severity::Error});
+  // compressed-tensors against its recipe (issue #17): one corruption per rule.
+  add({"ct_scale_contradicts_strategy", "tiny-llama-float",
+       [](auto& b) {
+         to_compressed_tensors(b, false);
+         tensor(b, L0 + "mlp.down_proj.weight_scale").source.shape = {1, 64};  // channel strategy: [n,1] = [64,1]
+       },
+       nullptr, Target::Any, "scheme.shape", Severity::Error, L0 + "mlp.down_proj.weight_scale"});
+  add({"ct_missing_scale", "tiny-llama-float",
+       [](auto& b) {
+         to_compressed_tensors(b, false);
+         remove_tensor(b, L0 + "self_attn.q_proj.weight_scale", false);
+       },
+       nullptr, Target::Any, "scheme.missing-tensor", Severity::Error, L0 + "self_attn.q_proj.weight_scale"});
+  add({"ct_weight_shape_disagrees", "tiny-llama-float",
+       [](auto& b) {
+         to_compressed_tensors(b, true);
+         // weight_shape says k = 96 while weight_packed holds 64/8 = 8 words per row.
+         set_element<std::int64_t>(b, L0 + "mlp.up_proj.weight_shape", 1, 96);
+       },
+       nullptr, Target::Any, "scheme.weight-shape", Severity::Error, L0 + "mlp.up_proj.weight_shape"});
+  add({"ct_raw_msmodelslim_parameter", "tiny-llama-float",
+       [](auto& b) {
+         to_compressed_tensors(b, false);
+         add_tensor(b, L0 + "mlp.gate_proj.weight_offset", Dtype::BF16, {128, 1}, Bytes(256), "");
+       },
+       nullptr, Target::Any, "scheme.unexpected-tensor", Severity::Error, L0 + "mlp.gate_proj.weight_offset"});
   add({"foreign_quant_method", DYN,
        [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"quant_method", "fp8"}}; }); }, nullptr,
        Target::Any, "target.quantization-config", Severity::Warning});
@@ -544,6 +633,22 @@ TEST(Reports, ALoneQuantizedShardSaysItsQuantizationWasNotChecked) {
   auto f = test::run_tool(QKIT_QVALIDATE, {(d / "f" / "model.safetensors").string(), "--no-color"});
   EXPECT_EQ(f.exit_code, 0);
   EXPECT_NE(f.out.find("PASS: 0 errors, 0 warnings"), std::string::npos) << f.out;
+}
+
+// Both compressed-tensors checkpoints built by the layout rules pass with no
+// error or warning (the values-not-checked note is info).
+TEST(CompressedTensors, LayoutRulesAcceptWhatTheyDescribe) {
+  for (bool packed : {false, true}) {
+    test::TempDir d;
+    samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-float"));
+    to_compressed_tensors(b, packed);
+    ASSERT_TRUE(write_checkpoint(d / "ct", b.content, b.options).ok());
+    for (bool quick : {false, true}) {
+      Report r = run(d / "ct", Target::Any, quick);
+      EXPECT_EQ(r.layout, Layout::CompressedTensors);
+      EXPECT_EQ(r.errors + r.warnings, 0u) << (packed ? "packed" : "int-quantized") << (quick ? " quick" : "") << ":\n" << dump(r);
+    }
+  }
 }
 
 // One rule on many modules is one entry, numbers folded into ranges.

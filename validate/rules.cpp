@@ -113,6 +113,9 @@ constexpr std::array kRules = {
     RuleInfo{Rule::SchemeLayoutNotChecked, "scheme.layout-not-checked", "scheme", S::Warning, kMeta,
              "a quantized layout whose tensors qkit does not check yet (compressed-tensors, other quant_methods): "
              "only the container and config.json were"},
+    RuleInfo{Rule::SchemeWeightShape, "scheme.weight-shape", "scheme", S::Error, kData,
+             "a pack-quantized weight's weight_shape disagrees with its weight_packed (the loader unpacks the wrong "
+             "number of values)"},
 };
 
 // Every Rule has its row, in enum order.

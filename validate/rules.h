@@ -78,6 +78,7 @@ enum class Rule : std::uint8_t {
   TargetParameter,
   TargetPackedVersion,
   SchemeLayoutNotChecked,
+  SchemeWeightShape,
 };
 
 struct RuleInfo {

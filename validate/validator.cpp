@@ -130,6 +130,7 @@ Report validate(const Checkpoint& c, const ValidateOptions& o) {
   check_container(ctx);
   check_description(ctx);
   check_schemes(ctx);
+  check_compressed_tensors(ctx);
   check_groups(ctx);
   if (!o.quick) check_numerics(ctx);
   check_targets(ctx);

@@ -115,5 +115,6 @@ void check_schemes(Context& ctx);
 void check_groups(Context& ctx);
 void check_numerics(Context& ctx);
 void check_targets(Context& ctx);
+void check_compressed_tensors(Context& ctx);
 
 }  // namespace qkit::validate

@@ -1,0 +1,163 @@
+//===- validate/checks_ct.cpp - compressed-tensors against its recipe -----===//
+//
+// A compressed-tensors checkpoint has no description: what each Linear must
+// store follows from the config group that reaches it (formats/ct_recipe.h,
+// expected_tensors). Each module's tensors are checked against that: missing,
+// wrong dtype, wrong shape, or a tensor compressed-tensors never writes for
+// the scheme (msModelSlim's saver writes its raw W8A16/W4A8 parameters under
+// their own names: a loader reads them as nothing, docs/research/
+// compressed-tensors.md §6.1). pack-quantized weights' weight_shape must
+// agree with weight_packed. Values are not checked yet (issue #17).
+//
+//===----------------------------------------------------------------------===//
+#include <algorithm>
+#include <unordered_map>
+
+#include "formats/tensor_values.h"
+#include "validate/validator.h"
+
+namespace qkit::validate {
+namespace {
+
+std::string shape_str(const std::vector<std::uint64_t>& s) {
+  std::string o = "[";
+  for (std::size_t i = 0; i < s.size(); ++i) o += (i ? "," : "") + std::to_string(s[i]);
+  return o + "]";
+}
+
+bool dtype_ok(const std::vector<std::string>& allowed, Dtype d) {
+  for (const std::string& a : allowed) {
+    if (a == "float" ? (is_float_dtype(d) && d != Dtype::F8_E4M3 && d != Dtype::F8_E5M2) : a == dtype_name(d)) return true;
+  }
+  return false;
+}
+
+std::string allowed_text(const std::vector<std::string>& allowed) {
+  std::string o;
+  for (const std::string& a : allowed) o += (o.empty() ? "" : " or ") + (a == "float" ? std::string("a float dtype") : a);
+  return o;
+}
+
+}  // namespace
+
+void check_compressed_tensors(Context& ctx) {
+  const Checkpoint& c = ctx.c;
+  if (c.layout() != Layout::CompressedTensors || !c.ct_recipe()) return;
+  const ct::Recipe& rec = *c.ct_recipe();
+  // Tensors by module prefix, in checkpoint order.
+  std::unordered_map<std::string_view, std::vector<const TensorRef*>> by_prefix;
+  std::vector<std::string_view> order;
+  for (const TensorRef& t : c.tensors()) {
+    const std::string_view name = t.info->name;
+    const auto dot = name.rfind('.');
+    if (dot == std::string_view::npos) continue;
+    auto [it, fresh] = by_prefix.try_emplace(name.substr(0, dot));
+    if (fresh) order.push_back(it->first);
+    it->second.push_back(&t);
+  }
+  for (std::string_view prefix : order) {
+    const auto& ts = by_prefix[prefix];
+    auto get = [&](std::string_view suffix) -> const TensorRef* {
+      for (const TensorRef* t : ts)
+        if (std::string_view(t->info->name).substr(prefix.size() + 1) == suffix) return t;
+      return nullptr;
+    };
+    const TensorRef* weight = get("weight");
+    const TensorRef* packed = get("weight_packed");
+    if (!packed && !(weight && weight->info->shape.size() == 2)) continue;  // not a Linear
+    const std::string module(prefix);
+    const std::string file = (c.root() / c.shard_of(*ts.front()).name).string();
+    const bool embedding = prefix.ends_with("embed_tokens");
+    const ct::Resolution res = ct::resolve(rec, prefix, embedding ? "Embedding" : "Linear");
+    if (!res.group || !res.group->weights) {
+      // A float module: weight and bias only.
+      const std::string why = res.ignored ? "ignore skips it" : res.group ? "its group quantizes no weights" : "no target reaches it";
+      for (const TensorRef* t : ts) {
+        const std::string_view suffix = std::string_view(t->info->name).substr(prefix.size() + 1);
+        if (suffix == "weight" || suffix == "bias") continue;
+        ctx.out.add(Rule::SchemeOrphanTensor, "no config group quantizes " + module + " (" + why + "), so nothing reads its " +
+                                                  std::string(suffix),
+                    file, t->info->name);
+      }
+      if (weight && !is_float_dtype(weight->info->dtype))
+        ctx.out.add(Rule::SchemeFloatIntegerWeight, std::string(dtype_name(weight->info->dtype)) + " weight but no config group quantizes " +
+                                                        module + " (" + why + "): runtimes load it as a float layer",
+                    file, weight->info->name);
+      continue;
+    }
+    const ct::SchemeGroup& g = *res.group;
+    const std::string scheme = "config group " + g.name + " (weights " + ct::describe(*g.weights) + ", " + ct::format_of(rec, g) + ")";
+    // The logical [n, k]: the weight's shape, or weight_shape's values
+    // (read only when values are read); headers alone bound k by the words.
+    std::uint64_t n = 0, k = 0;
+    bool k_known = true;
+    if (packed) {
+      const auto& ps = packed->info->shape;
+      n = ps.empty() ? 0 : ps[0];
+      const std::uint64_t per = ct::values_per_word(*g.weights);
+      k = ps.size() == 2 ? ps[1] * per : 0;
+      k_known = false;
+      if (const TensorRef* ws = get("weight_shape"); ws && !ctx.o.quick && c.shard_of(*ws).file) {
+        const auto v = tensor_values(c, *ws, false, 16);
+        if (v.size() == 2 && v[0] && v[1] && *v[0] >= 0 && *v[1] >= 0) {
+          const auto sn = static_cast<std::uint64_t>(*v[0]), sk = static_cast<std::uint64_t>(*v[1]);
+          if (ps.size() != 2 || sn != ps[0] || (sk + per - 1) / per != ps[1])
+            ctx.out.add(Rule::SchemeWeightShape,
+                        "weight_shape says [" + std::to_string(sn) + "," + std::to_string(sk) + "] but weight_packed is " +
+                            shape_str(ps) + ": [n, ceil(k/" + std::to_string(per) + ")] would be [" + std::to_string(sn) + "," +
+                            std::to_string((sk + per - 1) / per) + "]",
+                        file, ws->info->name);
+          else {
+            k = sk;
+            k_known = true;
+          }
+        }
+      }
+    } else {
+      n = weight->info->shape[0];
+      k = weight->info->shape[1];
+    }
+    const auto expected = ct::expected_tensors(rec, g, n, k);
+    // With k bounded only by the packed words, a dimension that depends on k
+    // is accepted anywhere between its values for the smallest and largest k.
+    std::vector<ct::ExpectedTensor> lower;
+    if (!k_known) {
+      const std::uint64_t per = ct::values_per_word(*g.weights);
+      lower = ct::expected_tensors(rec, g, n, k >= per ? k - per + 1 : 1);
+    }
+    for (std::size_t e = 0; e < expected.size(); ++e) {
+      const ct::ExpectedTensor& x = expected[e];
+      const TensorRef* t = get(x.suffix);
+      const std::string name = module + "." + x.suffix;
+      if (!t) {
+        if (x.required) ctx.out.add(Rule::SchemeMissingTensor, scheme + " requires " + x.suffix + " (" + x.why + ")", file, name);
+        continue;
+      }
+      if (!dtype_ok(x.dtypes, t->info->dtype))
+        ctx.out.add(Rule::SchemeDtype, "dtype " + std::string(dtype_name(t->info->dtype)) + ", expected " + allowed_text(x.dtypes) +
+                                           " (" + scheme + ": " + x.why + ")",
+                    file, name);
+      const auto& got = t->info->shape;
+      bool shape_ok = got == x.shape;
+      if (!shape_ok && !k_known && got.size() == x.shape.size()) {
+        shape_ok = true;
+        for (std::size_t d = 0; d < got.size(); ++d) {
+          const std::uint64_t lo = std::min(lower[e].shape[d], x.shape[d]), hi = std::max(lower[e].shape[d], x.shape[d]);
+          shape_ok &= got[d] >= lo && got[d] <= hi;
+        }
+      }
+      if (!shape_ok)
+        ctx.out.add(Rule::SchemeShape, "shape " + shape_str(got) + ", expected " + shape_str(x.shape) + " (" + scheme + ": " + x.why + ")",
+                    file, name);
+    }
+    for (const TensorRef* t : ts) {
+      const std::string_view suffix = std::string_view(t->info->name).substr(prefix.size() + 1);
+      if (std::none_of(expected.begin(), expected.end(), [&](const ct::ExpectedTensor& x) { return x.suffix == suffix; }))
+        ctx.out.add(Rule::SchemeUnexpectedTensor, scheme + " stores no '" + std::string(suffix) +
+                                                      "': compressed-tensors loaders read nothing under that name",
+                    file, t->info->name);
+    }
+  }
+}
+
+}  // namespace qkit::validate
