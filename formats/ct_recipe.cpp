@@ -210,7 +210,8 @@ struct Parser {
       SchemeGroup sg;
       sg.name = name;
       if (g.is_array()) {  // {"W8A8": ["Linear"]}: a preset and its targets
-        auto p = std::find_if(presets().begin(), presets().end(), [&](const Preset& pr) { return pr.name == name; });
+        const std::string preset_name = name;  // (a structured binding cannot be captured before C++20's P1091 in clang 14)
+        auto p = std::find_if(presets().begin(), presets().end(), [&](const Preset& pr) { return pr.name == preset_name; });
         if (p == presets().end()) return err(where, "a list of targets under '" + escape_for_display(name) + "', which is not a preset");
         sg.preset = name;
         sg.weights = p->weights;
