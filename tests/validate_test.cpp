@@ -409,6 +409,19 @@ std::vector<Corruption> corruptions() {
          add_tensor(b, L0 + "mlp.gate_proj.weight_offset", Dtype::BF16, {128, 1}, Bytes(256), "");
        },
        nullptr, Target::Any, "scheme.unexpected-tensor", Severity::Error, L0 + "mlp.gate_proj.weight_offset"});
+  // vllm-ascend's compressed-tensors loader (compressed_tensors_config.py
+  // L340-437 @182b75ea): asymmetric static inputs, as msModelSlim's saver
+  // declares them, match no quant type; dense W4A16 is registered for MoE only.
+  add({"ct_asymmetric_inputs_on_vllm_ascend", "tiny-llama-float",
+       [](auto& b) {
+         to_compressed_tensors(b, false);
+         edit_config(b, [](auto& j) { j["quantization_config"]["config_groups"]["group_0"]["input_activations"]["symmetric"] = false; });
+       },
+       nullptr, Target::VllmAscend, "target.unsupported-type", Severity::Error, "group_0"});
+  add({"ct_dense_w4a16_on_vllm_ascend", "tiny-llama-float", [](auto& b) { to_compressed_tensors(b, true); }, nullptr,
+       Target::VllmAscend, "target.unsupported-type", Severity::Error, "group_0"});
+  add({"ct_on_mindie", "tiny-llama-float", [](auto& b) { to_compressed_tensors(b, false); }, nullptr, Target::MindIE,
+       "target.family", Severity::Error});
   add({"foreign_quant_method", DYN,
        [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"quant_method", "fp8"}}; }); }, nullptr,
        Target::Any, "target.quantization-config", Severity::Warning});
@@ -647,6 +660,12 @@ TEST(CompressedTensors, LayoutRulesAcceptWhatTheyDescribe) {
       Report r = run(d / "ct", Target::Any, quick);
       EXPECT_EQ(r.layout, Layout::CompressedTensors);
       EXPECT_EQ(r.errors + r.warnings, 0u) << (packed ? "packed" : "int-quantized") << (quick ? " quick" : "") << ":\n" << dump(r);
+    }
+    // Symmetric static W8A8 is what vllm-ascend's compressed-tensors loader
+    // detects as "W8A8" and registers for linear layers (L378-387 @182b75ea).
+    if (!packed) {
+      Report va = run(d / "ct", Target::VllmAscend, false);
+      EXPECT_EQ(va.errors, 0u) << dump(va);
     }
   }
 }

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include "formats/tensor_values.h"
@@ -38,6 +39,60 @@ std::string allowed_text(const std::vector<std::string>& allowed) {
   return o;
 }
 
+using Reached = std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, std::pair<std::size_t, std::string>>;
+
+// What the chosen runtime's loader makes of each config group. vllm-ascend
+// detects a quant type per group (profiles.cpp, vllm_ascend_ct_quant_type)
+// and looks it up in its method registry per layer kind (support_for);
+// MindIE reads msModelSlim's description only. Other runtimes' handling of
+// compressed-tensors is not verified: said as information.
+void check_ct_target(Context& ctx, const ct::Recipe& rec, const Reached& reached) {
+  const TargetSpec spec = ctx.o.spec();
+  if (spec.runtime == Target::Any) return;
+  if (spec.runtime == Target::MindIE) {
+    ctx.out.add(Rule::TargetFamily, "MindIE reads msModelSlim's layout (quant_model_description*.json and its weights) only; "
+                                    "this is a compressed-tensors checkpoint",
+                "config.json");
+    return;
+  }
+  if (spec.runtime != Target::VllmAscend || !vllm_ascend_ct_versions().contains(spec.version)) {
+    ctx.out.add(Rule::TargetFamily, Severity::Info,
+                spec.to_string() + ": how this runtime loads compressed-tensors checkpoints is not verified (qkit has read "
+                                   "vllm-ascend " + vllm_ascend_ct_versions().to_string() + "'s loader)",
+                "config.json");
+    return;
+  }
+  const std::string cite = " [" + vllm_ascend_ct_citation().to_string() + "]";
+  for (const auto& [key, count] : reached) {
+    const auto& [g, layer] = key;
+    const std::string fmt = ct::format_of(rec, *g);
+    const std::string what = "config group " + g->name + " (weights " + ct::describe(*g->weights) +
+                             (g->input_activations ? "; inputs " + ct::describe(*g->input_activations) : "") + "; " + fmt +
+                             "), " + std::to_string(count.first) + " " + std::string(loader_layer_name(layer)) + " module" +
+                             (count.first == 1 ? "" : "s") + " (e.g. " + count.second + ")";
+    const auto type = vllm_ascend_ct_quant_type(*g, fmt);
+    if (!type) {
+      const bool asym_in = g->input_activations && !g->input_activations->symmetric;
+      ctx.out.add(Rule::TargetUnsupportedType,
+                  what + ": " + spec.to_string() + " raises \"No compressed-tensors compatible quantization type was found.\"" +
+                      (asym_in ? " Its inputs are declared asymmetric (symmetric: false), which it never accepts; "
+                                 "msModelSlim's static W8A8 saver declares them so even when every offset is 0."
+                               : "") +
+                      " It accepts symmetric int8 channel weights with int8 tensor static inputs (W8A8) or token dynamic "
+                      "inputs (W8A8_DYNAMIC, fp8: W8A8FP8_DYNAMIC), int4 channel/group weights with int8 token dynamic "
+                      "inputs (W4A8_DYNAMIC), and int4 group weight-only (W4A16)" + cite,
+                  "config.json", g->name);
+      continue;
+    }
+    if (const SupportRow* row = support_for(spec, *type, layer); row && !row->loads)
+      ctx.out.add(Rule::TargetUnsupportedType,
+                  what + ": detected as " + *type + ", which " + spec.to_string() + " does not register for " +
+                      std::string(loader_layer_name(layer)) + " layers (" + std::string(row->why) + ")" + cite + " [" +
+                      row->cite.to_string() + "]",
+                  "config.json", g->name);
+  }
+}
+
 }  // namespace
 
 void check_compressed_tensors(Context& ctx) {
@@ -55,6 +110,8 @@ void check_compressed_tensors(Context& ctx) {
     if (fresh) order.push_back(it->first);
     it->second.push_back(&t);
   }
+  // Modules per (config group, loader layer kind), for the target's verdict.
+  std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, std::pair<std::size_t, std::string>> reached;
   for (std::string_view prefix : order) {
     const auto& ts = by_prefix[prefix];
     auto get = [&](std::string_view suffix) -> const TensorRef* {
@@ -86,6 +143,10 @@ void check_compressed_tensors(Context& ctx) {
       continue;
     }
     const ct::SchemeGroup& g = *res.group;
+    {
+      auto& r = reached[{&g, prefix.find(".experts.") != std::string_view::npos ? LoaderLayer::Moe : LoaderLayer::Linear}];
+      if (r.first++ == 0) r.second = std::string(prefix);
+    }
     const std::string scheme = "config group " + g.name + " (weights " + ct::describe(*g.weights) + ", " + ct::format_of(rec, g) + ")";
     // The logical [n, k]: the weight's shape, or weight_shape's values
     // (read only when values are read); headers alone bound k by the words.
@@ -158,6 +219,7 @@ void check_compressed_tensors(Context& ctx) {
                     file, t->info->name);
     }
   }
+  check_ct_target(ctx, rec, reached);
 }
 
 }  // namespace qkit::validate

@@ -753,7 +753,51 @@ std::string render_targets_markdown() {
           << " | `" << rule_info(rule_of(b.behaviour)).id << "` | " << md(b.cite.to_string()) << " |\n";
     o << "\n";
   }
+  o << "## compressed-tensors checkpoints\n\n"
+       "vllm-ascend " << vllm_ascend_ct_versions().to_string() << " (" << md(vllm_ascend_ct_citation().to_string()) << ") gives each\n"
+       "config group a quant type, then looks it up in the method registry above (`target.unsupported-type`):\n\n"
+       "| weights | inputs | quant type |\n|---|---|---|\n"
+       "| int8 channel, symmetric, static | int8 tensor, symmetric, static | W8A8 |\n"
+       "| int8 channel, symmetric, static | int8 token, symmetric, dynamic | W8A8_DYNAMIC (fp8 both: W8A8FP8_DYNAMIC) |\n"
+       "| int4 channel or group, symmetric, static | int8 token, symmetric, dynamic | W4A8_DYNAMIC |\n"
+       "| int4 group, static | none (or dropped: not an activation format) | W4A16 |\n"
+       "| anything else (asymmetric inputs or weights, W8A16, int4 per channel weight-only) | | none: \"No compressed-tensors "
+       "compatible quantization type was found.\" |\n\n"
+       "Inputs count only in an activation format (naive-, int-, float-, nvfp4-pack-quantized). MindIE reads\n"
+       "msModelSlim's layout only (`target.family`). How older vllm-ascend versions, vllm-mindspore and\n"
+       "MindFormers load compressed-tensors is not verified; qvalidate says so as information.\n";
   return o.str();
 }
+
+std::optional<std::string> vllm_ascend_ct_quant_type(const ct::SchemeGroup& g, std::string_view format) {
+  if (!g.weights) return std::nullopt;
+  const ct::QuantArgs& w = *g.weights;
+  const bool act_format = format == "naive-quantized" || format == "int-quantized" || format == "float-quantized" ||
+                          format == "nvfp4-pack-quantized";
+  const ct::QuantArgs* in = act_format && g.input_activations ? &*g.input_activations : nullptr;
+  using S = ct::Strategy;
+  if (in) {
+    const bool sym = w.symmetric && in->symmetric;
+    if (w.num_bits == 8 && in->num_bits == 8 && w.strategy == S::Channel && in->strategy == S::Tensor && !w.dynamic &&
+        !in->dynamic && sym)
+      return "W8A8";  // _is_static_tensor_w8a8
+    if (w.num_bits == 8 && in->num_bits == 8 && w.strategy == S::Channel && in->strategy == S::Token && !w.dynamic &&
+        in->dynamic && sym)
+      return w.type == ct::ArgType::Float && in->type == ct::ArgType::Float ? "W8A8FP8_DYNAMIC" : "W8A8_DYNAMIC";
+    if (w.num_bits == 4 && in->num_bits == 8 && (w.strategy == S::Channel || w.strategy == S::Group) &&
+        in->strategy == S::Token && !w.dynamic && in->dynamic && sym)
+      return "W4A8_DYNAMIC";  // _is_dynamic_token_w4a8
+  }
+  if (w.type == ct::ArgType::Int && !in && w.num_bits == 4 && w.strategy == S::Group && !w.dynamic) return "W4A16";
+  return std::nullopt;
+}
+
+const Citation& vllm_ascend_ct_citation() {
+  static const Citation c{"vllm-project/vllm-ascend", "vllm_ascend/quantization/compressed_tensors_config.py", "182b75ea84ff",
+                          "L308-437"};
+  return c;
+}
+
+VersionRange vllm_ascend_ct_versions() { return VersionRange{{0, 26}, kOpenEnd}; }
 
 }  // namespace qkit::validate

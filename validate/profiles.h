@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/ct_recipe.h"
 #include "formats/naming.h"
 #include "formats/scheme.h"
 #include "validate/rules.h"
@@ -179,5 +180,17 @@ std::string render_target_list();
 std::string render_explain(std::string_view rule_id);
 // docs/targets.md.
 std::string render_targets_markdown();
+
+// vllm-ascend's compressed-tensors loader (compressed_tensors_config.py
+// _detect_quant_type): the quant type it gives a config group, then looked up
+// in the same method registry as msModelSlim's types (support_for); nullopt
+// where it raises "No compressed-tensors compatible quantization type was
+// found." (asymmetric inputs or weights, W8A16, W4A16 per channel, ...).
+// Inputs count only in an activation format (naive-, int-, float-,
+// nvfp4-pack-quantized): elsewhere they are dropped when the config is read.
+std::optional<std::string> vllm_ascend_ct_quant_type(const ct::SchemeGroup& g, std::string_view format);
+const Citation& vllm_ascend_ct_citation();
+// The vllm-ascend versions whose compressed-tensors loader qkit has read.
+VersionRange vllm_ascend_ct_versions();
 
 }  // namespace qkit::validate
