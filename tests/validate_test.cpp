@@ -409,6 +409,27 @@ std::vector<Corruption> corruptions() {
          add_tensor(b, L0 + "mlp.gate_proj.weight_offset", Dtype::BF16, {128, 1}, Bytes(256), "");
        },
        nullptr, Target::Any, "scheme.unexpected-tensor", Severity::Error, L0 + "mlp.gate_proj.weight_offset"});
+  add({"ct_zero_scale", "tiny-llama-float",
+       [](auto& b) {
+         to_compressed_tensors(b, false);
+         set_element<std::uint16_t>(b, L0 + "self_attn.k_proj.weight_scale", 3, 0);  // BF16 +0.0
+       },
+       nullptr, Target::Any, "numeric.scale", Severity::Error, L0 + "self_attn.k_proj.weight_scale"});
+  add({"ct_int4_stored_unpacked_out_of_range", "tiny-llama-float",
+       [](auto& b) {
+         // W4A8 is int-quantized: int4 values stored one per I8 (format.py
+         // L72-81); this sample's weights span [-100, 99].
+         to_compressed_tensors(b, false);
+         auto& ts = b.content.tensors;
+         ts.erase(std::remove_if(ts.begin(), ts.end(), [](const OutputTensor& t) { return t.source.name.ends_with(".input_scale"); }),
+                  ts.end());
+         edit_config(b, [](auto& j) {
+           auto& g = j["quantization_config"]["config_groups"]["group_0"];
+           g["weights"]["num_bits"] = 4;
+           g["input_activations"] = {{"num_bits", 8}, {"strategy", "token"}, {"dynamic", true}};
+         });
+       },
+       nullptr, Target::Any, "numeric.int4-range", Severity::Error, L0 + "mlp.down_proj.weight"});
   // vllm-ascend's compressed-tensors loader (compressed_tensors_config.py
   // L340-437 @182b75ea): asymmetric static inputs, as msModelSlim's saver
   // declares them, match no quant type; dense W4A16 is registered for MoE only.

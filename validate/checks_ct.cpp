@@ -7,10 +7,12 @@
 // the scheme (msModelSlim's saver writes its raw W8A16/W4A8 parameters under
 // their own names: a loader reads them as nothing, docs/research/
 // compressed-tensors.md §6.1). pack-quantized weights' weight_shape must
-// agree with weight_packed. Values are not checked yet (issue #17).
+// agree with weight_packed. In full mode, scales, zero points and unpacked
+// int4 values are checked too.
 //
 //===----------------------------------------------------------------------===//
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <unordered_map>
 
@@ -37,6 +39,58 @@ std::string allowed_text(const std::vector<std::string>& allowed) {
   std::string o;
   for (const std::string& a : allowed) o += (o.empty() ? "" : " or ") + (a == "float" ? std::string("a float dtype") : a);
   return o;
+}
+
+// Values (full mode): scales finite and positive (CT clamps them at fp32
+// eps, helpers.py L67-146), zero points integral in the type's range, and an
+// int4 weight stored unpacked (int-quantized W4A8) within [-8, 7]
+// (docs/research/compressed-tensors.md §5.1). pack-quantized nibbles hold
+// every value of the range by construction.
+template <class Get>
+void check_ct_values(Context& ctx, const ct::SchemeGroup& g, const std::string& module, const std::string& file, const Get& get) {
+  const Checkpoint& c = ctx.c;
+  auto scales = [&](const char* suffix) {
+    const TensorRef* t = get(suffix);
+    if (!t || !c.shard_of(*t).file) return;
+    const auto v = tensor_values(c, *t, false);
+    std::size_t bad = 0;
+    for (const auto& x : v) bad += !x || !std::isfinite(*x) || !(*x > 0);
+    if (bad)
+      ctx.out.add(Rule::NumericScale, std::to_string(bad) + " of " + std::to_string(v.size()) + " scales are not finite and positive",
+                  file, module + "." + suffix);
+  };
+  auto zero_points = [&](const char* suffix, int bits) {
+    const TensorRef* t = get(suffix);
+    if (!t || !c.shard_of(*t).file || t->info->dtype == Dtype::I32) return;  // packed zero points: every nibble is in range
+    const double lo = -std::ldexp(1.0, bits - 1), hi = std::ldexp(1.0, bits - 1) - 1;
+    const auto v = tensor_values(c, *t, false);
+    std::size_t bad = 0;
+    for (const auto& x : v) bad += !x || *x != std::nearbyint(*x) || *x < lo || *x > hi;
+    if (bad)
+      ctx.out.add(Rule::NumericOffset, std::to_string(bad) + " zero points are not integers in [" + std::to_string(static_cast<int>(lo)) +
+                                           ", " + std::to_string(static_cast<int>(hi)) + "]",
+                  file, module + "." + suffix);
+  };
+  scales("weight_scale");
+  scales("input_scale");
+  if (g.weights) zero_points("weight_zero_point", g.weights->num_bits);
+  if (g.input_activations) zero_points("input_zero_point", g.input_activations->num_bits);
+  if (g.weights && g.weights->type == ct::ArgType::Int && g.weights->num_bits < 8) {
+    const TensorRef* w = get("weight");
+    if (w && w->info->dtype == Dtype::I8 && c.shard_of(*w).file) {
+      const int lim = 1 << (g.weights->num_bits - 1);
+      std::size_t bad = 0;
+      for (std::byte b : c.data(*w)) {
+        const int v = static_cast<std::int8_t>(b);
+        bad += v < -lim || v >= lim;
+      }
+      if (bad)
+        ctx.out.add(Rule::NumericInt4Range, std::to_string(bad) + " values outside [" + std::to_string(-lim) + ", " +
+                                                std::to_string(lim - 1) + "] in an int" + std::to_string(g.weights->num_bits) +
+                                                " weight stored unpacked",
+                    file, w->info->name);
+    }
+  }
 }
 
 using Reached = std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, std::pair<std::size_t, std::string>>;
@@ -211,6 +265,7 @@ void check_compressed_tensors(Context& ctx) {
         ctx.out.add(Rule::SchemeShape, "shape " + shape_str(got) + ", expected " + shape_str(x.shape) + " (" + scheme + ": " + x.why + ")",
                     file, name);
     }
+    if (!ctx.o.quick) check_ct_values(ctx, g, module, file, get);
     for (const TensorRef* t : ts) {
       const std::string_view suffix = std::string_view(t->info->name).substr(prefix.size() + 1);
       if (std::none_of(expected.begin(), expected.end(), [&](const ct::ExpectedTensor& x) { return x.suffix == suffix; }))

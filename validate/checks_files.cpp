@@ -82,12 +82,13 @@ void check_container(Context& ctx) {
     const ct::Coverage cov = ct::coverage(*c.ct_recipe(), names);
     std::size_t quantized_modules = 0;
     for (std::size_t n : cov.modules) quantized_modules += n;
-    // Tensors are checked against the recipe (checks_ct.cpp); their values
-    // not yet: information, not a warning.
+    // Tensors are checked against the recipe (checks_ct.cpp); what is not
+    // checked yet is said as information, not a warning.
     ctx.out.add(Rule::SchemeLayoutNotChecked, Severity::Info,
                 "compressed-tensors recipe read (" + std::to_string(c.ct_recipe()->groups.size()) + " config groups reaching " +
                     std::to_string(quantized_modules) + " modules, " + std::to_string(cov.ignored) +
-                    " ignored); tensor dtypes and shapes are checked against it, tensor values not yet",
+                    " ignored); tensors are checked against it (dtypes, shapes; scales and zero points with the values), "
+                    "but no weight is evaluated against a formula yet (issue #17)",
                 "config.json");
   } else if (c.layout() == Layout::HfForeignQuantized) {
     ctx.out.add(Rule::SchemeLayoutNotChecked,

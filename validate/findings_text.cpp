@@ -144,13 +144,28 @@ struct Resolver {
   bool is_root(std::size_t i) const { return root[i] == i; }
 };
 
-// Findings with one rule, severity and message: one entry.
+// The message with every digit run as '#': "7536 values outside [-8, 7]"
+// and "1200 values outside [-8, 7]" say the same thing about two tensors.
+std::string message_shape(std::string_view m) {
+  std::string out;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (m[i] >= '0' && m[i] <= '9') {
+      out += '#';
+      while (i + 1 < m.size() && m[i + 1] >= '0' && m[i + 1] <= '9') ++i;
+    } else {
+      out += m[i];
+    }
+  }
+  return out;
+}
+
+// Findings with one rule, severity and message (numbers aside): one entry.
 std::vector<std::vector<std::size_t>> group(const std::vector<Finding>& all, const std::vector<std::size_t>& members) {
   std::vector<std::vector<std::size_t>> out;
-  std::map<std::tuple<std::string_view, Severity, std::string_view>, std::size_t> at;
+  std::map<std::tuple<std::string_view, Severity, std::string>, std::size_t> at;
   for (std::size_t i : members) {
     const Finding& f = all[i];
-    auto [it, fresh] = at.emplace(std::make_tuple(std::string_view(f.rule), f.severity, std::string_view(f.message)), out.size());
+    auto [it, fresh] = at.emplace(std::make_tuple(std::string_view(f.rule), f.severity, message_shape(f.message)), out.size());
     if (fresh) out.emplace_back();
     out[it->second].push_back(i);
   }
@@ -183,10 +198,14 @@ void render_entry(std::ostream& o, const std::vector<Finding>& all, const std::v
     where = "(checkpoint)";
   }
   const std::string rule = opt.markdown ? "[`" + first.rule + "`]" : "[" + first.rule + "]";
+  // Members whose numbers differ: the first one's message stands for all
+  // (JSON and --verbose consequences keep each).
+  const bool differ = std::any_of(entry.begin(), entry.end(), [&](std::size_t i) { return all[i].message != first.message; });
+  const std::string message = (differ ? "e.g. " : "") + escape_for_display(first.message);
   if (opt.markdown) {
-    o << indent << "- " << where << ": " << escape_for_display(first.message) << " " << rule << "\n";
+    o << indent << "- " << where << ": " << message << " " << rule << "\n";
   } else {
-    o << indent << where << "\n" << indent << "    " << escape_for_display(first.message) << "  " << rule << "\n";
+    o << indent << where << "\n" << indent << "    " << message << "  " << rule << "\n";
   }
   if (consequences.empty()) return;
   const std::string sub = opt.markdown ? indent + "  " : indent + "    ";

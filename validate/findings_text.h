@@ -4,8 +4,8 @@
 // findings follow from. The text views (qvalidate's report, qinspect's
 // problem list, --markdown) therefore show root causes first, each with the
 // number of its consequences folded under it (`verbose` unfolds them), and
-// one rule firing with one message on many tensors as one entry listing
-// them ("model.layers.{0-60}.mlp.down_proj.deq_scale"). JSON keeps every
+// one rule firing with one message (numbers aside) on many tensors as one
+// entry listing them ("model.layers.{0-60}.mlp.down_proj.deq_scale"). JSON keeps every
 // finding with its `cause` link; nothing here decides what is a finding.
 //
 //===----------------------------------------------------------------------===//
