@@ -182,8 +182,40 @@ struct Parser {
     return a;
   }
 
+  // A quantified group that itself holds a quantifier ("(a+)+", "(\\w*\\.)*")
+  // can backtrack exponentially in std::regex: a recipe is untrusted input,
+  // so such patterns are refused (real recipes use ".*", "\\d+" and
+  // alternations, none nested).
+  static bool nested_quantifier(std::string_view re) {
+    std::vector<bool> inner;  // per open group: holds a quantifier
+    bool escaped = false, in_class = false;
+    for (std::size_t i = 0; i < re.size(); ++i) {
+      const char ch = re[i];
+      if (escaped) { escaped = false; continue; }
+      if (ch == '\\') { escaped = true; continue; }
+      if (in_class) { in_class = ch != ']'; continue; }
+      if (ch == '[') { in_class = true; continue; }
+      if (ch == '(') { inner.push_back(false); continue; }
+      const bool quant = ch == '*' || ch == '+' || ch == '{' || (ch == '?' && i > 0 && re[i - 1] != '(');
+      if (ch == ')') {
+        const bool had = !inner.empty() && inner.back();
+        if (!inner.empty()) inner.pop_back();
+        const char next = i + 1 < re.size() ? re[i + 1] : '\0';
+        const bool quantified = next == '*' || next == '+' || next == '{';
+        if (had && quantified) return true;
+        if (had && !inner.empty()) inner.back() = true;
+        continue;
+      }
+      if (quant && !inner.empty()) inner.back() = true;
+    }
+    return false;
+  }
+
   Status compile(const std::string& text, const std::string& where) {
     if (!text.starts_with("re:") || out.pattern(text)) return ok_status();
+    if (nested_quantifier(std::string_view(text).substr(3)))
+      return err(where, "'" + escape_for_display(text) + "' repeats a group that itself repeats (catastrophic backtracking); "
+                            "qkit refuses such patterns");
     try {
       // Python's re.match: anchored at the start only (regex_search with
       // match_continuous in resolve()). ECMAScript covers the syntax the
@@ -272,7 +304,11 @@ bool matches(const Recipe& r, const std::string& target, std::string_view name, 
   if (target.starts_with("re:")) {
     const std::regex* re = r.pattern(target);
     std::match_results<std::string_view::const_iterator> m;
-    return re && std::regex_search(name.begin(), name.end(), m, *re, std::regex_constants::match_continuous);
+    try {
+      return re && std::regex_search(name.begin(), name.end(), m, *re, std::regex_constants::match_continuous);
+    } catch (const std::regex_error&) {  // error_complexity / error_stack: no match rather than a crash
+      return false;
+    }
   }
   return target == name || (by_class && target == class_name);
 }

@@ -121,6 +121,13 @@ TEST(CtRecipe, RecipesCompressedTensorsRefusesAreErrors) {
   EXPECT_NE(parse_error(R"({"config_groups": {"W3A3": ["Linear"]}})").find("not a preset"), std::string::npos);
   EXPECT_NE(parse_error(R"({"config_groups": {"g": {"targets": ["re:(unclosed"]}}})").find("not a regular expression"),
             std::string::npos);
+  // Untrusted patterns that could backtrack exponentially are refused;
+  // the producers' own (msModelSlim's trie, ".*" prefixes) are not.
+  EXPECT_NE(parse_error(R"json({"config_groups": {"g": {"targets": ["re:(a+)+b"]}}})json").find("catastrophic backtracking"),
+            std::string::npos);
+  EXPECT_NE(parse_error(R"json({"ignore": ["re:(?:\\w*\\.)*x"], "config_groups": {}})json").find("catastrophic backtracking"),
+            std::string::npos);
+  parse(R"json({"ignore": ["re:model\\.layers\\.(?:0|1)\\.mlp\\.gate(?![.\\w])", "re:.*lm_head"], "config_groups": {}})json");
   const std::string e = parse_error(R"({"ignore": "lm_head", "config_groups": {}})");
   EXPECT_NE(e.find("config.json"), std::string::npos) << "errors name the file";
   EXPECT_NE(e.find("quantization_config.ignore"), std::string::npos) << "and the key";
