@@ -129,7 +129,9 @@ TEST(ExitCodes, TheReadmeTableHoldsForEveryToolOnTheSameInputs) {
       EXPECT_EQ(r.exit_code, row.codes[t]) << fs::path(tools[t]).filename().string() << " on " << row.input << ":\n"
                                            << r.out << r.err;
       // Every exit 2 says why on stderr in one line, and exit 1 reports.
-      if (r.exit_code == 2) EXPECT_FALSE(r.err.empty()) << row.input;
+      if (r.exit_code == 2) {
+        EXPECT_FALSE(r.err.empty()) << row.input;
+      }
     }
   }
 }
