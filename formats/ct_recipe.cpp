@@ -182,7 +182,8 @@ struct Parser {
     return a;
   }
 
-  // A quantified group that itself holds a quantifier ("(a+)+", "(\\w*\\.)*")
+  // A quantified group that itself holds a quantifier or an alternation
+  // ("(a+)+", "(\\w*\\.)*", "(a|aa)*")
   // can backtrack exponentially in std::regex: a recipe is untrusted input,
   // so such patterns are refused (real recipes use ".*", "\\d+" and
   // alternations, none nested).
@@ -196,6 +197,7 @@ struct Parser {
       if (in_class) { in_class = ch != ']'; continue; }
       if (ch == '[') { in_class = true; continue; }
       if (ch == '(') { inner.push_back(false); continue; }
+      if (ch == '|' && !inner.empty()) { inner.back() = true; continue; }  // (a|aa)* backtracks like (a+)+
       const bool quant = ch == '*' || ch == '+' || ch == '{' || (ch == '?' && i > 0 && re[i - 1] != '(');
       if (ch == ')') {
         const bool had = !inner.empty() && inner.back();
@@ -213,6 +215,9 @@ struct Parser {
 
   Status compile(const std::string& text, const std::string& where) {
     if (!text.starts_with("re:") || out.pattern(text)) return ok_status();
+    if (text.size() > kMaxPattern + 3)
+      return err(where, "a pattern of " + std::to_string(text.size()) + " characters; qkit reads patterns up to " +
+                            std::to_string(kMaxPattern));
     if (nested_quantifier(std::string_view(text).substr(3)))
       return err(where, "'" + escape_for_display(text) + "' repeats a group that itself repeats (catastrophic backtracking); "
                             "qkit refuses such patterns");
@@ -296,6 +301,17 @@ struct Parser {
       if (!a) return std::move(a).error();
       out.kv_cache = *a;
     }
+    std::map<std::string, std::size_t> patterns;
+    for (std::size_t g = 0; g < out.groups.size(); ++g)
+      for (const std::string& t : out.groups[g].targets) {
+        if (t.starts_with("re:")) patterns[t] = g;
+        else out.exact_targets[t] = g;
+      }
+    out.pattern_targets.assign(patterns.begin(), patterns.end());
+    for (const std::string& t : out.ignore) {
+      if (t.starts_with("re:")) out.pattern_ignore.push_back(t);
+      else out.exact_ignore.insert(t);
+    }
     return ok_status();
   }
 };
@@ -303,6 +319,7 @@ struct Parser {
 bool matches(const Recipe& r, const std::string& target, std::string_view name, std::string_view class_name, bool by_class) {
   if (target.starts_with("re:")) {
     const std::regex* re = r.pattern(target);
+    if (name.size() > kMaxMatchedName) return false;  // no real module name is this long
     std::match_results<std::string_view::const_iterator> m;
     try {
       return re && std::regex_search(name.begin(), name.end(), m, *re, std::regex_constants::match_continuous);
@@ -351,28 +368,29 @@ std::string format_of(const Recipe& r, const SchemeGroup& g) {
 
 Resolution resolve(const Recipe& r, std::string_view name, std::string_view class_name) {
   Resolution res;
-  for (const std::string& t : r.ignore)
-    if (matches(r, t, name, class_name, true)) {
+  const std::string sname(name), sclass(class_name);
+  if (r.exact_ignore.count(sname) || r.exact_ignore.count(sclass)) {
+    res.ignored = true;
+    return res;
+  }
+  for (const std::string& t : r.pattern_ignore)
+    if (matches(r, t, name, class_name, false)) {
       res.ignored = true;
       return res;
     }
-  // target -> group; a target repeated in a later group belongs to it.
-  std::map<std::string, const SchemeGroup*> by_target;
-  for (const SchemeGroup& g : r.groups)
-    for (const std::string& t : g.targets) by_target[t] = &g;
-  // Name matches (exact names, then patterns alphabetically), then classes.
-  std::vector<std::pair<std::tuple<int, bool, std::string>, const SchemeGroup*>> hits;
-  for (const auto& [t, g] : by_target) {
-    if (matches(r, t, name, class_name, false)) hits.push_back({{0, t.starts_with("re:"), t}, g});
-    else if (!t.starts_with("re:") && t == class_name) hits.push_back({{1, false, t}, g});
-  }
+  // Name matches (the exact name, then patterns alphabetically), then the class.
+  std::vector<std::pair<std::string, std::size_t>> hits;
+  if (auto it = r.exact_targets.find(sname); it != r.exact_targets.end()) hits.emplace_back(it->first, it->second);
+  for (const auto& [t, g] : r.pattern_targets)
+    if (matches(r, t, name, class_name, false)) hits.emplace_back(t, g);
+  if (auto it = r.exact_targets.find(sclass); it != r.exact_targets.end() && sclass != sname) hits.emplace_back(it->first, it->second);
   if (hits.empty()) return res;
-  std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  res.group = hits.front().second;
-  res.target = std::get<2>(hits.front().first);
-  for (std::size_t i = 1; i < hits.size(); ++i)
-    if (hits[i].second != res.group && std::find(res.others.begin(), res.others.end(), hits[i].second) == res.others.end())
-      res.others.push_back(hits[i].second);
+  res.group = &r.groups[hits.front().second];
+  res.target = hits.front().first;
+  for (std::size_t i = 1; i < hits.size(); ++i) {
+    const SchemeGroup* g = &r.groups[hits[i].second];
+    if (g != res.group && std::find(res.others.begin(), res.others.end(), g) == res.others.end()) res.others.push_back(g);
+  }
   return res;
 }
 

@@ -25,6 +25,8 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -73,7 +75,18 @@ struct Recipe {
   };
   std::vector<Pattern> patterns;
   const std::regex* pattern(std::string_view text) const;
+
+  // Built once at parse time for resolve(): each target's group (a target
+  // repeated in a later group belongs to the later one), split by kind.
+  std::unordered_map<std::string, std::size_t> exact_targets;     // name or class -> group index
+  std::vector<std::pair<std::string, std::size_t>> pattern_targets;  // "re:..." sorted by text
+  std::unordered_set<std::string> exact_ignore;
+  std::vector<std::string> pattern_ignore;
 };
+
+// Longest "re:" pattern accepted, and longest name matched against one:
+// std::regex recurses per pattern term and per input character.
+inline constexpr std::size_t kMaxPattern = 4096, kMaxMatchedName = 4096;
 
 // Parses `quantization_config` (the object, quant_method included). Errors
 // name the file and the key; a recipe compressed-tensors would refuse

@@ -25,6 +25,9 @@ fail() { echo "test-ci-examples: $*" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/qkit-ci-example-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# A cancelled or timed-out job still cleans up (bash runs no EXIT trap on a signal).
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Commands of every `run:` step, one file per step (single-line or `run: |` block).
 extract_github_runs() {
@@ -98,7 +101,11 @@ if [[ $(id -u) -ne 0 || ( "${CI:-}" != true && $system -eq 0 ) ]]; then
   echo "GitLab CI example: skipped (installs a .deb system-wide: run as root with CI=true or --system)"
   exit 0
 fi
-deb=$(ls "${QKIT_BUILD_DIR:-build}"/qkit_*_amd64.deb 2>/dev/null | head -n 1 || true)
+deb=$(ls -t "${QKIT_BUILD_DIR:-build}"/qkit_*_amd64.deb 2>/dev/null | head -n 1 || true)  # the newest
+if dpkg-query -W -f='${Status}' qkit 2>/dev/null | grep -q "install ok installed"; then
+  echo "GitLab CI example: skipped (a qkit package is installed already; this test installs and removes its own)"
+  exit 0
+fi
 [[ -n "$deb" ]] || fail "no qkit .deb in ${QKIT_BUILD_DIR:-build}: run scripts/package.sh first"
 gl="$work/gitlab"
 mkdir -p "$gl/.home" "$gl/tools"

@@ -128,6 +128,11 @@ TEST(CtRecipe, RecipesCompressedTensorsRefusesAreErrors) {
   EXPECT_NE(parse_error(R"json({"ignore": ["re:(?:\\w*\\.)*x"], "config_groups": {}})json").find("catastrophic backtracking"),
             std::string::npos);
   parse(R"json({"ignore": ["re:model\\.layers\\.(?:0|1)\\.mlp\\.gate(?![.\\w])", "re:.*lm_head"], "config_groups": {}})json");
+  EXPECT_NE(parse_error(R"json({"ignore": ["re:(a|aa)*$"], "config_groups": {}})json").find("catastrophic backtracking"),
+            std::string::npos);
+  EXPECT_NE(parse_error(R"json({"ignore": ["re:)json" + std::string(5000, 'a') + R"json("], "config_groups": {}})json")
+                .find("qkit reads patterns up to 4096"),
+            std::string::npos);
   const std::string e = parse_error(R"({"ignore": "lm_head", "config_groups": {}})");
   EXPECT_NE(e.find("config.json"), std::string::npos) << "errors name the file";
   EXPECT_NE(e.find("quantization_config.ignore"), std::string::npos) << "and the key";
@@ -161,6 +166,11 @@ TEST(CtRecipe, ResolutionFollowsCompressedTensorsPrecedence) {
     "first": {"targets": ["Linear"], "weights": {"num_bits": 8}},
     "second": {"targets": ["Linear"], "weights": {"num_bits": 4, "group_size": 32}}}})");
   EXPECT_EQ(ct::resolve(later, "x.q_proj").group, &later.groups[1]);
+  // A name longer than any real module is matched by no pattern (std::regex
+  // recurses per character), and that is no crash.
+  const ct::Recipe pat = parse(R"json({"ignore": ["re:.*mlp.gate$"], "config_groups": {"g": {"targets": ["Linear"]}}})json");
+  EXPECT_FALSE(ct::resolve(pat, std::string(200000, 'a') + ".mlp.gate").ignored);
+  EXPECT_TRUE(ct::resolve(pat, "model.layers.0.mlp.gate").ignored);
   const ct::Recipe by_class = parse(R"({"ignore": ["Linear"], "config_groups": {"g": {"targets": ["Linear"]}}})");
   EXPECT_TRUE(ct::resolve(by_class, "x.q_proj").ignored);
 }

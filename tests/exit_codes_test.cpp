@@ -120,9 +120,10 @@ TEST(ExitCodes, TheReadmeTableHoldsForEveryToolOnTheSameInputs) {
     const std::string path = b->second(d.path());
     const std::string out = (d / "out").string();
     std::vector<std::vector<std::string>> argv = {{}, {}, {"--from", "auto", "--to", "mindspore"}};
-    if (!path.empty())
+    if (!path.empty()) {
       for (auto& a : argv) a.push_back(path);
-    argv[2].push_back(out);
+      argv[2].push_back(out);
+    }
     const char* tools[] = {QKIT_QINSPECT, QKIT_QVALIDATE, QKIT_QCONVERT};
     for (std::size_t t = 0; t < 3; ++t) {
       auto r = test::run_tool(tools[t], argv[t]);

@@ -138,6 +138,29 @@ void check_ct_target(Context& ctx, const ct::Recipe& rec, const Reached& reached
                   "config.json", g->name);
       continue;
     }
+    // Registered, but refused or mis-shaped later (docs/research/
+    // compressed-tensors.md §7.2, read at 182b75ea).
+    if (*type == "W4A8_DYNAMIC" && g->weights->strategy == ct::Strategy::Group) {
+      ctx.out.add(Rule::TargetUnsupportedType,
+                  what + ": detected as W4A8_DYNAMIC with per-group weights, which " + spec.to_string() +
+                      " refuses at load (\"The current weights use Per-Group quantization, which is no longer supported.\") "
+                      "[vllm-project/vllm-ascend vllm_ascend/quantization/methods/w4a8.py@182b75ea84ff L113-120]",
+                  "config.json", g->name);
+      continue;
+    }
+    if (*type == "W4A16" && layer == LoaderLayer::Moe && g->weights->group_size != 32) {
+      ctx.out.add(Rule::TargetGroupSize,
+                  what + ": " + spec.to_string() + "'s MoE W4A16 method takes group_size from the top level of "
+                      "quantization_config, which compressed-tensors configs do not have, so it creates scales for groups "
+                      "of 32 while these weights use " + std::to_string(g->weights->group_size.value_or(0)) +
+                      " (shape assert at load) [vllm-project/vllm-ascend vllm_ascend/quantization/methods/w4a16.py@182b75ea84ff L186]",
+                  "config.json", g->name);
+      continue;
+    }
+    // The registry row refusing W4A16 for MoE is about msModelSlim's layout:
+    // that method reads compressed-tensors' weight_packed/weight_shape
+    // (profiles.cpp; w4a16.py L206-239), so for this layout it loads.
+    if (*type == "W4A16" && layer == LoaderLayer::Moe) continue;
     if (const SupportRow* row = support_for(spec, *type, layer); row && !row->loads)
       ctx.out.add(Rule::TargetUnsupportedType,
                   what + ": detected as " + *type + ", which " + spec.to_string() + " does not register for " +
@@ -197,6 +220,15 @@ void check_compressed_tensors(Context& ctx) {
       continue;
     }
     const ct::SchemeGroup& g = *res.group;
+    // Only the formats whose tensors qkit has read in the compressors'
+    // source are checked (nvfp4/mxfp4 pack two values per byte with global
+    // scales; marlin-24 and sparse formats are not described in
+    // docs/research/compressed-tensors.md §4).
+    const std::string group_format = ct::format_of(rec, g);
+    if (group_format != "int-quantized" && group_format != "naive-quantized" && group_format != "float-quantized" &&
+        group_format != "pack-quantized")
+      continue;
+    if (g.weights->type == ct::ArgType::Float && g.weights->num_bits != 8) continue;
     {
       auto& r = reached[{&g, prefix.find(".experts.") != std::string_view::npos ? LoaderLayer::Moe : LoaderLayer::Linear}];
       if (r.first++ == 0) r.second = std::string(prefix);
@@ -214,7 +246,8 @@ void check_compressed_tensors(Context& ctx) {
       k_known = false;
       if (const TensorRef* ws = get("weight_shape"); ws && !ctx.o.quick && c.shard_of(*ws).file) {
         const auto v = tensor_values(c, *ws, false, 16);
-        if (v.size() == 2 && v[0] && v[1] && *v[0] >= 0 && *v[1] >= 0) {
+        const bool integral = ws->info->dtype == Dtype::I64 || ws->info->dtype == Dtype::I32;
+        if (integral && v.size() == 2 && v[0] && v[1] && *v[0] >= 0 && *v[1] >= 0 && *v[0] < 9.2e18 && *v[1] < 9.2e18) {
           const auto sn = static_cast<std::uint64_t>(*v[0]), sk = static_cast<std::uint64_t>(*v[1]);
           if (ps.size() != 2 || sn != ps[0] || (sk + per - 1) / per != ps[1])
             ctx.out.add(Rule::SchemeWeightShape,

@@ -31,12 +31,24 @@ void check_container(Context& ctx) {
   // index's finding stands for it, and the shard's own "open failed" is
   // not repeated. The finding for each unreadable shard (and for an
   // unreadable description) is registered as the cause of what it hides.
+  //
+  // The index's messages quote the shard ("shard 'X' (30 tensors) does not
+  // exist"): the quoted name is looked up once per message, not compared
+  // with every shard.
+  std::map<std::string, std::string> shard_by_quoted;  // escape_for_display(name) -> name
+  if (c.index())
+    for (const std::string& n : c.index()->shards()) shard_by_quoted.emplace(escape_for_display(n), n);
+  auto quoted_shard = [&](const std::string& detail) -> const std::string* {
+    const auto open = detail.find('\'');
+    const auto close = open == std::string::npos ? std::string::npos : detail.find('\'', open + 1);
+    if (close == std::string::npos) return nullptr;
+    auto it = shard_by_quoted.find(detail.substr(open + 1, close - open - 1));
+    return it == shard_by_quoted.end() ? nullptr : &it->second;
+  };
   std::set<std::string> absent_shards;  // named by an index_missing_shard message
   for (const Diagnostic& d : c.diagnostics())
     if (d.error.code == Errc::index_missing_shard)
-      for (const ShardFile& s : c.shards())
-        if (!s.file && d.error.detail.find("'" + escape_for_display(s.name) + "'") != std::string::npos)
-          absent_shards.insert(s.name);
+      if (const std::string* n = quoted_shard(d.error.detail)) absent_shards.insert(*n);
   for (const Diagnostic& d : c.diagnostics()) {
     auto verdict = rule_for_diagnostic(d);
     if (!verdict) continue;
@@ -50,9 +62,8 @@ void check_container(Context& ctx) {
     if (d.subject == DiagSubject::Description) ctx.out.description_is_cause(id);
     // An index entry naming a shard that does not exist or lies outside the
     // directory: the tensors it maps there follow from it.
-    if ((e.code == Errc::index_missing_shard || e.code == Errc::index_shard_path) && c.index())
-      for (const std::string& name : c.index()->shards())
-        if (e.detail.find("'" + escape_for_display(name) + "'") != std::string::npos) ctx.out.shard_is_cause(name, id);
+    if (e.code == Errc::index_missing_shard || e.code == Errc::index_shard_path)
+      if (const std::string* n = quoted_shard(e.detail)) ctx.out.shard_is_cause(*n, id);
   }
   // One .safetensors file given on its own carries no description, so its
   // quantization cannot be checked: say so rather than pass it silently.

@@ -62,6 +62,10 @@ std::string number_list(std::vector<std::string> nums) {
 }  // namespace
 
 std::vector<std::string> compact_names(const std::vector<std::string>& input) {
+  // Each pass copies every name once per digit run: names from untrusted
+  // headers can be megabytes, so long ones are listed as they are.
+  for (const std::string& n : input)
+    if (n.size() > 512) return input;
   std::vector<std::string> names = input;
   for (int pass = 0; pass < 4 && names.size() > 1; ++pass) {
     std::size_t max_runs = 0;
@@ -130,17 +134,28 @@ struct Resolver {
     for (std::size_t i = 0; i < all.size(); ++i)
       if (all[i].id) by_id.emplace(all[i].id, i);
     for (std::size_t i = 0; i < all.size(); ++i) {
-      // Follow the chain, but never fold a finding under a milder one (an
-      // error stays visible when info is hidden).
-      std::size_t j = i;
-      for (std::size_t steps = 0; steps <= all.size(); ++steps) {
-        auto it = all[j].cause ? by_id.find(all[j].cause) : by_id.end();
-        if (it == by_id.end() || it->second == j || all[it->second].severity > all[i].severity) break;
-        j = it->second;
-      }
-      root[i] = j;
+      // A finding folds under its cause's root when that root is at least
+      // as severe (an error stays visible when info is hidden); otherwise it
+      // is a root itself. Causes are resolved first (memoised; a cycle
+      // ends the walk).
+      resolve_root(i, 0);
     }
   }
+  std::size_t resolve_root(std::size_t i, std::size_t depth) {
+    if (state.size() != all.size()) state.assign(all.size(), 0);
+    if (state[i] == 2) return root[i];
+    root[i] = i;
+    if (state[i] == 1) return i;  // a cycle: this one stands as a root
+    state[i] = 1;
+    auto it = all[i].cause ? by_id.find(all[i].cause) : by_id.end();
+    if (it != by_id.end() && it->second != i && depth < 64) {  // cause chains are a few links long
+      const std::size_t r = resolve_root(it->second, depth + 1);
+      if (all[r].severity <= all[i].severity) root[i] = r;
+    }
+    state[i] = 2;
+    return root[i];
+  }
+  std::vector<unsigned char> state;  // 0 new, 1 on the walk, 2 resolved
   bool is_root(std::size_t i) const { return root[i] == i; }
 };
 

@@ -763,6 +763,10 @@ std::string render_targets_markdown() {
        "| int4 group, static | none (or dropped: not an activation format) | W4A16 |\n"
        "| anything else (asymmetric inputs or weights, W8A16, int4 per channel weight-only) | | none: \"No compressed-tensors "
        "compatible quantization type was found.\" |\n\n"
+       "Then: W4A8_DYNAMIC with per-group weights is refused when the method is created (w4a8.py L113-120,\n"
+       "`target.unsupported-type`); MoE W4A16 takes group_size from the config's top level, absent in\n"
+       "compressed-tensors configs, so groups other than 32 fail the shape assert (w4a16.py L186,\n"
+       "`target.group-size`); MoE W4A16 reads compressed-tensors' `weight_packed`/`weight_shape` and loads.\n\n"
        "Inputs count only in an activation format (naive-, int-, float-, nvfp4-pack-quantized). MindIE reads\n"
        "msModelSlim's layout only (`target.family`). How older vllm-ascend versions, vllm-mindspore and\n"
        "MindFormers load compressed-tensors is not verified; qvalidate says so as information.\n";
