@@ -453,6 +453,33 @@ std::vector<Corruption> corruptions() {
   // config's top level (absent in compressed-tensors: 32; w4a16.py L186).
   add({"ct_moe_w4a16_group_64_on_vllm_ascend", "tiny-llama-float", [](auto& b) { to_compressed_tensors(b, true, 64, true); },
        nullptr, Target::VllmAscend, "target.group-size", Severity::Error, "group_0"});
+  // W4A8_DYNAMIC (int4 weights unpacked in int-quantized, int8 token
+  // dynamic inputs) is detected for MoE, but per-group weights are refused
+  // when the method is created (w4a8.py L113-120 @182b75ea). Headers only.
+  add({"ct_moe_w4a8_per_group_on_vllm_ascend", "tiny-llama-float",
+       [](auto& b) {
+         to_compressed_tensors(b, false, 32, true);
+         auto& ts = b.content.tensors;
+         ts.erase(std::remove_if(ts.begin(), ts.end(), [](const OutputTensor& t) { return t.source.name.ends_with(".input_scale"); }),
+                  ts.end());
+         std::map<std::string, std::uint64_t> k_of;  // module -> k
+         for (const OutputTensor& t : ts)
+           if (t.source.name.ends_with(".weight") && t.source.shape.size() == 2 && t.source.name.find(".experts.") != std::string::npos)
+             k_of[t.source.name.substr(0, t.source.name.size() - 7)] = t.source.shape[1];
+         for (OutputTensor& t : ts)
+           if (t.source.name.ends_with(".weight_scale")) {
+             const std::uint64_t n = t.source.shape[0], groups = k_of.at(t.source.name.substr(0, t.source.name.size() - 13)) / 32;
+             t.source.shape = {n, groups};
+             t.source.bytes = b.own(Bytes(2 * n * groups, std::byte{0x3C}));
+           }
+         edit_config(b, [](auto& j) {
+           auto& g = j["quantization_config"]["config_groups"]["group_0"];
+           g["targets"] = {"re:.*\\.experts\\..*"};
+           g["weights"] = {{"num_bits", 4}, {"type", "int"}, {"symmetric", true}, {"strategy", "group"}, {"group_size", 32}};
+           g["input_activations"] = {{"num_bits", 8}, {"type", "int"}, {"symmetric", true}, {"strategy", "token"}, {"dynamic", true}};
+         });
+       },
+       nullptr, Target::VllmAscend, "target.unsupported-type", Severity::Error, "group_0", true});
   add({"ct_on_mindie", "tiny-llama-float", [](auto& b) { to_compressed_tensors(b, false); }, nullptr, Target::MindIE,
        "target.family", Severity::Error});
   add({"foreign_quant_method", DYN,
@@ -601,6 +628,19 @@ const std::map<std::string, std::pair<std::string, std::size_t>> kRootsOtherThan
     // Group 32 is refused by the kernel, and dense W4A16 by the registry.
     {"int4_group_32_on_vllm_ascend", {"target.group-size", 2}},
 };
+
+// The W4A8 row's refusal is the per-group one, not a failed detection.
+TEST(CompressedTensors, PerGroupW4A8IsRefusedAsPerGroup) {
+  for (const Corruption& c : corruptions())
+    if (c.id == "ct_moe_w4a8_per_group_on_vllm_ascend") {
+      test::TempDir d;
+      Report r = run(build_broken(d, c), c);
+      ASSERT_EQ(r.errors, 1u) << dump(r);
+      EXPECT_NE(r.findings[0].message.find("detected as W4A8_DYNAMIC with per-group weights"), std::string::npos)
+          << r.findings[0].message;
+      EXPECT_NE(r.findings[0].message.find("w4a8.py@182b75ea84ff L113-120"), std::string::npos);
+    }
+}
 
 TEST_P(Broken, FirstErrorOfTheTextReportIsTheRootCause) {
   const Corruption& c = GetParam();
