@@ -225,7 +225,7 @@ struct Parser {
       // Python's re.match: anchored at the start only (regex_search with
       // match_continuous in resolve()). ECMAScript covers the syntax the
       // producers write ((?:...), (?!...), \w, alternations).
-      out.patterns.push_back({text, std::make_shared<const std::regex>(text.substr(3), std::regex::ECMAScript)});
+      out.patterns.emplace(text, std::make_shared<const std::regex>(text.substr(3), std::regex::ECMAScript));
     } catch (const std::regex_error& e) {
       return err(where, "'" + escape_for_display(text) + "' is not a regular expression qkit can read (" + e.what() + ")");
     }
@@ -316,28 +316,26 @@ struct Parser {
   }
 };
 
-bool matches(const Recipe& r, const std::string& target, std::string_view name, std::string_view class_name, bool by_class) {
-  if (target.starts_with("re:")) {
-    const std::regex* re = r.pattern(target);
-    if (name.size() > kMaxMatchedName) return false;  // no real module name is this long
-    std::match_results<std::string_view::const_iterator> m;
-    try {
-      return re && std::regex_search(name.begin(), name.end(), m, *re, std::regex_constants::match_continuous);
-    } catch (const std::regex_error&) {  // error_complexity / error_stack: no match rather than a crash
-      return false;
-    }
+// A "re:" target or ignore entry against a module name, as Python's
+// re.match: anchored at the start only.
+bool pattern_matches(const Recipe& r, const std::string& pattern, std::string_view name) {
+  const std::regex* re = r.pattern(pattern);
+  if (!re || name.size() > kMaxMatchedName) return false;  // no real module name is this long
+  std::match_results<std::string_view::const_iterator> m;
+  try {
+    return std::regex_search(name.begin(), name.end(), m, *re, std::regex_constants::match_continuous);
+  } catch (const std::regex_error&) {  // error_complexity / error_stack: no match rather than a crash
+    return false;
   }
-  return target == name || (by_class && target == class_name);
 }
 
 }  // namespace
 
 std::string_view strategy_name(Strategy s) { return kStrategies[static_cast<std::size_t>(s)]; }
 
-const std::regex* Recipe::pattern(std::string_view text) const {
-  for (const Pattern& p : patterns)
-    if (p.text == text) return p.re.get();
-  return nullptr;
+const std::regex* Recipe::pattern(const std::string& text) const {
+  auto it = patterns.find(text);
+  return it == patterns.end() ? nullptr : it->second.get();
 }
 
 Result<Recipe> parse_recipe(const nlohmann::ordered_json& q, const std::string& file) {
@@ -374,7 +372,7 @@ Resolution resolve(const Recipe& r, std::string_view name, std::string_view clas
     return res;
   }
   for (const std::string& t : r.pattern_ignore)
-    if (matches(r, t, name, class_name, false)) {
+    if (pattern_matches(r, t, name)) {
       res.ignored = true;
       return res;
     }
@@ -382,7 +380,7 @@ Resolution resolve(const Recipe& r, std::string_view name, std::string_view clas
   std::vector<std::pair<std::string, std::size_t>> hits;
   if (auto it = r.exact_targets.find(sname); it != r.exact_targets.end()) hits.emplace_back(it->first, it->second);
   for (const auto& [t, g] : r.pattern_targets)
-    if (matches(r, t, name, class_name, false)) hits.emplace_back(t, g);
+    if (pattern_matches(r, t, name)) hits.emplace_back(t, g);
   if (auto it = r.exact_targets.find(sclass); it != r.exact_targets.end() && sclass != sname) hits.emplace_back(it->first, it->second);
   if (hits.empty()) return res;
   res.group = &r.groups[hits.front().second];

@@ -68,13 +68,10 @@ struct Recipe {
   std::optional<QuantArgs> kv_cache;
   std::vector<Error> warnings;       // keys compressed-tensors does not know, and the like
 
-  // Compiled "re:" patterns of targets and ignore entries, by their text.
-  struct Pattern {
-    std::string text;
-    std::shared_ptr<const std::regex> re;
-  };
-  std::vector<Pattern> patterns;
-  const std::regex* pattern(std::string_view text) const;
+  // Compiled "re:" patterns of targets and ignore entries, by their text
+  // (hashed: a recipe may hold many, and every module is matched).
+  std::unordered_map<std::string, std::shared_ptr<const std::regex>> patterns;
+  const std::regex* pattern(const std::string& text) const;
 
   // Built once at parse time for resolve(): each target's group (a target
   // repeated in a later group belongs to the later one), split by kind.

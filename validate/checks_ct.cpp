@@ -22,12 +22,6 @@
 namespace qkit::validate {
 namespace {
 
-std::string shape_str(const std::vector<std::uint64_t>& s) {
-  std::string o = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) o += (i ? "," : "") + std::to_string(s[i]);
-  return o + "]";
-}
-
 bool dtype_ok(const std::vector<std::string>& allowed, Dtype d) {
   for (const std::string& a : allowed) {
     if (a == "float" ? (is_float_dtype(d) && d != Dtype::F8_E4M3 && d != Dtype::F8_E5M2) : a == dtype_name(d)) return true;
@@ -104,8 +98,13 @@ void check_ct_target(Context& ctx, const ct::Recipe& rec, const Reached& reached
   const TargetSpec spec = ctx.o.spec();
   if (spec.runtime == Target::Any) return;
   if (spec.runtime == Target::MindIE) {
-    ctx.out.add(Rule::TargetFamily, "MindIE reads msModelSlim's layout (quant_model_description*.json and its weights) only; "
-                                    "this is a compressed-tensors checkpoint",
+    // Its loader starts from msModelSlim's description (the profile's
+    // description-name row), which this layout does not have.
+    const BehaviourRow* b = behaviour(spec, Behaviour::DescriptionName);
+    ctx.out.add(Rule::TargetFamily,
+                spec.to_string() + " reads msModelSlim's layout: it looks for " +
+                    (b ? std::string(b->detail) : std::string("quant_model_description*.json")) +
+                    ", which a compressed-tensors checkpoint does not have" + (b ? " [" + b->cite.to_string() + "]" : ""),
                 "config.json");
     return;
   }
@@ -252,7 +251,7 @@ void check_compressed_tensors(Context& ctx) {
           if (ps.size() != 2 || sn != ps[0] || (sk + per - 1) / per != ps[1])
             ctx.out.add(Rule::SchemeWeightShape,
                         "weight_shape says [" + std::to_string(sn) + "," + std::to_string(sk) + "] but weight_packed is " +
-                            shape_str(ps) + ": [n, ceil(k/" + std::to_string(per) + ")] would be [" + std::to_string(sn) + "," +
+                            shape_text(ps) + ": [n, ceil(k/" + std::to_string(per) + ")] would be [" + std::to_string(sn) + "," +
                             std::to_string((sk + per - 1) / per) + "]",
                         file, ws->info->name);
           else {
@@ -295,7 +294,7 @@ void check_compressed_tensors(Context& ctx) {
         }
       }
       if (!shape_ok)
-        ctx.out.add(Rule::SchemeShape, "shape " + shape_str(got) + ", expected " + shape_str(x.shape) + " (" + scheme + ": " + x.why + ")",
+        ctx.out.add(Rule::SchemeShape, "shape " + shape_text(got) + ", expected " + shape_text(x.shape) + " (" + scheme + ": " + x.why + ")",
                     file, name);
     }
     if (!ctx.o.quick) check_ct_values(ctx, g, module, file, get);
