@@ -559,8 +559,50 @@ Module new_module(std::string prefix, QuantScope scope, const std::string& tag, 
 }
 }  // namespace
 
+// compressed-tensors has no description: every Linear (a rank-2
+// "<prefix>.weight" or a "<prefix>.weight_packed") that a config group with
+// weights reaches is a module, its tag the quant type the group computes
+// (ct::quant_type_of; the group's description when none fits), its tensors
+// every "<prefix>.<leaf>".
+void Checkpoint::build_ct_modules() {
+  const ct::Recipe& rec = *ct_recipe_;
+  std::map<std::string, Module, std::less<>> by_prefix;
+  for (const TensorRef& t : tensors_) {
+    std::string_view name = t.info->name, prefix;
+    if (name.ends_with(".weight_packed")) prefix = name.substr(0, name.size() - 14);
+    else if (name.ends_with(".weight") && t.info->shape.size() == 2) prefix = name.substr(0, name.size() - 7);
+    else continue;
+    if (by_prefix.find(prefix) != by_prefix.end()) continue;
+    const ct::Resolution res = ct::resolve(rec, prefix, ct::module_class(prefix));
+    if (!res.group || !res.group->weights) continue;
+    const auto type = ct::quant_type_of(*res.group);
+    Module m = new_module(std::string(prefix), QuantScope::Linear,
+                          type ? std::string(quant_type_name(*type)) : ct::describe(*res.group->weights),
+                          type ? std::optional<ParsedQuantType>(ParsedQuantType{*type}) : std::nullopt);
+    m.ct_group = static_cast<std::size_t>(res.group - rec.groups.data());
+    by_prefix.emplace(std::string(prefix), std::move(m));
+  }
+  for (const TensorRef& t : tensors_) {
+    const std::string_view name = t.info->name;
+    const std::size_t dot = name.rfind('.');
+    if (dot == std::string_view::npos) continue;
+    if (auto it = by_prefix.find(name.substr(0, dot)); it != by_prefix.end())
+      it->second.tensors.emplace_back(std::string(name.substr(dot + 1)), &t);
+  }
+  modules_.reserve(by_prefix.size());
+  for (auto& [k, m] : by_prefix) {
+    std::sort(m.tensors.begin(), m.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    modules_.push_back(std::move(m));
+  }
+}
+
 void Checkpoint::build_modules() {
   modules_.clear();
+  if (layout_ == Layout::CompressedTensors) {
+    if (ct_recipe_) build_ct_modules();
+    bind_modules();
+    return;
+  }
   const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
                                                     : gs_description_ ? &gs_description_->tensor_types
                                                                       : nullptr;
@@ -644,9 +686,14 @@ void Checkpoint::build_modules() {
 // the table checks (dtypes, shapes, description tags, Int4 markers), and its
 // tensors are indexed by role.
 void Checkpoint::bind_modules() {
-  const SchemeContext ctx = scheme_context();
+  SchemeContext ctx = scheme_context();
   const auto fam = family();
   for (Module& m : modules_) {
+    // compressed-tensors: each config group has its own group size.
+    if (m.ct_group) {
+      const auto& w = ct_recipe_->groups[*m.ct_group].weights;
+      ctx.group_size = w && w->group_size && *w->group_size > 0 ? std::optional<std::uint64_t>(*w->group_size) : std::nullopt;
+    }
     for (const auto& [suffix, ref] : m.tensors)
       if (Role r = role_of_suffix(suffix); r != Role::Unknown && !m.tensor(r)) m.by_role[static_cast<std::size_t>(r)] = ref;
     if (!fam || !m.type || schemes_for(*fam, m.type->type).empty()) continue;

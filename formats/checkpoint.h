@@ -72,6 +72,9 @@ struct Module {
   std::string tag;                         // the description's type for it ("W8A8")
   std::optional<ParsedQuantType> type;     // nullopt when the tag is not a known type
   std::vector<std::pair<std::string, const TensorRef*>> tensors;  // suffix -> tensor, sorted by suffix
+  // compressed-tensors: the config group that quantizes it (an index into
+  // Checkpoint::ct_recipe()->groups), resolved once at open.
+  std::optional<std::size_t> ct_group;
 
   // Bound once when the checkpoint is opened; every tool reads these and
   // nobody matches again.
@@ -137,7 +140,8 @@ class Checkpoint {
   std::optional<Dtype> model_dtype() const { return model_dtype_; }
   SchemeContext scheme_context() const;
 
-  // Quantized modules found through the description tags, sorted by prefix.
+  // Quantized modules found through the description tags (compressed-
+  // tensors: through the recipe's config groups), sorted by prefix.
   const std::vector<Module>& modules() const { return modules_; }
 
  private:
@@ -146,6 +150,7 @@ class Checkpoint {
   void read_shards(const std::filesystem::path& dir, const std::vector<std::string>& names);
   void build_tensor_view();
   void build_modules();
+  void build_ct_modules();
   void bind_modules();
   void note(Severity s, Error e, DiagSubject about = DiagSubject::Directory) {
     diagnostics_.push_back({s, std::move(e), about});

@@ -408,8 +408,7 @@ Coverage coverage(const Recipe& r, const std::vector<std::pair<std::string_view,
     else if (name.ends_with(".weight") && rank == 2) prefix = name.substr(0, name.size() - 7);
     else continue;
     if (!seen.insert(prefix).second) continue;
-    const bool embedding = prefix.ends_with("embed_tokens");
-    const Resolution res = resolve(r, prefix, embedding ? "Embedding" : "Linear");
+    const Resolution res = resolve(r, prefix, module_class(prefix));
     if (res.ignored) ++cov.ignored;
     else if (!res.group) ++cov.unmatched;
     else ++cov.modules[static_cast<std::size_t>(res.group - r.groups.data())];
@@ -474,6 +473,27 @@ std::vector<ExpectedTensor> expected_tensors(const Recipe& r, const SchemeGroup&
   out.push_back({"bias", {"float"}, {n}, false, "the float bias, unchanged"});
   return out;
 }
+
+std::optional<QuantType> quant_type_of(const SchemeGroup& g) {
+  if (!g.weights) return std::nullopt;
+  const QuantArgs& w = *g.weights;
+  const std::optional<QuantArgs>& in = g.input_activations;
+  if (w.type == ArgType::Float) {
+    if (w.num_bits == 8 && in && in->type == ArgType::Float && in->num_bits == 8 && in->dynamic) return QuantType::WFP8AFP8_DYNAMIC;
+    return std::nullopt;
+  }
+  if (!in) {
+    if (w.num_bits == 8) return QuantType::W8A16;
+    if (w.num_bits == 4) return QuantType::W4A16;
+    return std::nullopt;
+  }
+  if (in->type != ArgType::Int || in->num_bits != 8) return std::nullopt;
+  if (w.num_bits == 8) return in->dynamic ? QuantType::W8A8_DYNAMIC : QuantType::W8A8;
+  if (w.num_bits == 4 && in->dynamic) return QuantType::W4A8_DYNAMIC;
+  return std::nullopt;
+}
+
+std::string_view module_class(std::string_view prefix) { return prefix.ends_with("embed_tokens") ? "Embedding" : "Linear"; }
 
 std::string describe(const QuantArgs& a) {
   std::string s = (a.type == ArgType::Int ? "int" : "float") + std::to_string(a.num_bits) + " " + std::string(strategy_name(a.strategy));

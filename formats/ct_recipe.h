@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/error.h"
+#include "formats/quant_type.h"
 
 namespace qkit::ct {
 
@@ -138,6 +139,20 @@ struct ExpectedTensor {
 std::vector<ExpectedTensor> expected_tensors(const Recipe& r, const SchemeGroup& g, std::uint64_t n, std::uint64_t k);
 // int4/int8 values per I32 word of pack-quantized weights (pack_quantized.py L186-309).
 std::uint64_t values_per_word(const QuantArgs& w);
+
+// The quant type a group's Linear computes, in the names of the scheme
+// table (formats/scheme_table.cpp, family compressed-tensors): int8 weights
+// with static or per-token int8 inputs (W8A8, W8A8_DYNAMIC), int8/int4
+// weight-only (W8A16, W4A16), int4 weights with per-token int8 inputs
+// (W4A8_DYNAMIC), fp8 with per-token fp8 inputs (WFP8AFP8_DYNAMIC).
+// nullopt for every other combination (qkit shows those groups but binds
+// no scheme).
+std::optional<QuantType> quant_type_of(const SchemeGroup& g);
+
+// Where a module's tensors live: "<prefix>.weight" of rank 2 or
+// "<prefix>.weight_packed" (Coverage's rule), and the class compressed-
+// tensors matches it as.
+std::string_view module_class(std::string_view prefix);  // "Embedding" for *embed_tokens, else "Linear"
 
 // "int8 channel symmetric static" for people.
 std::string describe(const QuantArgs& a);

@@ -48,7 +48,8 @@ const LayoutRow kLayouts[] = {
      std::nullopt, "", "model", "model.safetensors.index.json", "model.safetensors", false, "", "", kIndent4Ascii, "", false,
      false, false, "transformers save_pretrained with quantization_config"},
     {Layout::CompressedTensors, "compressed-tensors",
-     "LLM-Compressor or msModelSlim's compressed-tensors saver: the recipe in config.json", std::nullopt, "", "model",
+     "LLM-Compressor or msModelSlim's compressed-tensors saver: the recipe in config.json", Family::CompressedTensors,
+     "compressed-tensors", "model",
      "model.safetensors.index.json", "model.safetensors", false, "", "", kIndent4Ascii, "", false, false, false,
      "compressed-tensors model_compressor.py L769-820; msModelSlim format/compressed_tensors_format (docs/research/"
      "compressed-tensors.md §1, §6)"},

@@ -2,8 +2,10 @@
 //
 // The table beside the scheme table (formats/scheme_table.cpp) that says
 // what each tensor name of a quantized module means
-//    (both families use the same suffixes for the same roles; FA3 adapters
-//    use fa3_* for the fa_* roles);
+//    (msModelSlim and Golden-Stick use the same suffixes for the same roles;
+//    FA3 adapters use fa3_* for the fa_* roles; compressed-tensors names
+//    some roles its own way, and a scheme row gives the name its family
+//    writes);
 // (Each scheme's traits are in its row of formats/scheme_table.cpp.)
 //
 //===----------------------------------------------------------------------===//
@@ -56,6 +58,14 @@ constexpr RoleRow kRoles[] = {
     {"fa3_k.offset", Role::FaKOffset, "FA K offset"},
     {"fa3_v.scale", Role::FaVScale, "FA V scale"},
     {"fa3_v.offset", Role::FaVOffset, "FA V offset"},
+    // compressed-tensors' names for the same roles, and its own
+    // (docs/research/compressed-tensors.md §4): a scheme row names the
+    // suffix its family writes; these rows say what it means.
+    {"weight_packed", Role::Weight, "weight"},
+    {"weight_zero_point", Role::WeightOffset, "weight offset"},
+    {"input_zero_point", Role::InputOffset, "input offset"},
+    {"weight_shape", Role::WeightShape, "unpacked weight shape"},
+    {"weight_g_idx", Role::GroupIndex, "group index"},
 };
 
 }  // namespace

@@ -140,7 +140,14 @@ std::vector<Dtype> resolve_dtype(std::string_view alt, std::optional<Dtype> md, 
 
 }  // namespace
 
-std::string_view family_name(Family f) { return f == Family::MsModelSlim ? "msmodelslim" : "golden-stick"; }
+std::string_view family_name(Family f) {
+  switch (f) {
+    case Family::MsModelSlim: return "msmodelslim";
+    case Family::GoldenStick: return "golden-stick";
+    case Family::CompressedTensors: return "compressed-tensors";
+  }
+  return "?";
+}
 
 std::string_view presence_name(Presence p) {
   switch (p) {

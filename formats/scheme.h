@@ -36,8 +36,12 @@
 
 namespace qkit {
 
-enum class Family : std::uint8_t { MsModelSlim, GoldenStick };
-std::string_view family_name(Family f);  // "msmodelslim", "golden-stick"
+// Who wrote the checkpoint's quantization: msModelSlim (description file),
+// Golden-Stick (description file), or any compressed-tensors producer
+// (LLM-Compressor, msModelSlim's second saver: the recipe in config.json,
+// formats/ct_recipe.h).
+enum class Family : std::uint8_t { MsModelSlim, GoldenStick, CompressedTensors };
+std::string_view family_name(Family f);  // "msmodelslim", "golden-stick", "compressed-tensors"
 
 enum class Presence : std::uint8_t {
   Required,
@@ -69,6 +73,8 @@ enum class Role : std::uint8_t {
   ClipRatio,           // FlatQuant activation clipping
   SparseIndex,         // compressed-sparse index
   SparseInfo,          // compressed-sparse tiling info
+  WeightShape,         // compressed-tensors pack-quantized: the unpacked [n, k]
+  GroupIndex,          // compressed-tensors actorder "group": each input column's group
   KvKScale,            // KV-cache int8 (C8)
   KvKOffset,
   KvVScale,
@@ -120,7 +126,10 @@ struct TensorRule {
   X(GsW8A8Plain, "gs.W8A8.plain") X(GsW8A8Dynamic, "gs.W8A8_DYNAMIC") X(GsW8A16, "gs.W8A16")        \
   X(GsW8A16PerGroup, "gs.W8A16.per-group") X(GsW4A16, "gs.W4A16")                                  \
   X(GsW4A16PerGroup, "gs.W4A16.per-group") X(GsW4A8Dynamic, "gs.W4A8_DYNAMIC")                     \
-  X(GsW4A8DynamicMoe, "gs.W4A8_DYNAMIC.moe") X(GsW4A8DynamicPerExpert, "gs.W4A8_DYNAMIC.per-expert")
+  X(GsW4A8DynamicMoe, "gs.W4A8_DYNAMIC.moe") X(GsW4A8DynamicPerExpert, "gs.W4A8_DYNAMIC.per-expert")        \
+  X(CtW8A8, "ct.W8A8") X(CtW8A8Dynamic, "ct.W8A8_DYNAMIC") X(CtW8A16, "ct.W8A16")                          \
+  X(CtW8A16Packed, "ct.W8A16.packed") X(CtW4A16Packed, "ct.W4A16.packed")                                  \
+  X(CtW4A8DynamicPacked, "ct.W4A8_DYNAMIC.packed") X(CtWfp8Afp8Dynamic, "ct.WFP8AFP8_DYNAMIC")
 
 enum class SchemeId : std::uint8_t {
 #define QKIT_X(e, s) e,

@@ -53,8 +53,12 @@ std::string render_schemes_markdown() {
   }
   o << "\nmsModelSlim also derives names by suffix: `<T>_FLATQUANT`, `<X>_FLATQUANT_DYNAMIC`,\n"
        "`<T>_SVD`, `<X>_SVD_DYNAMIC`; they are read as their base type.\n";
-  for (Family f : {Family::MsModelSlim, Family::GoldenStick}) {
-    o << "\n## " << (f == Family::MsModelSlim ? "msModelSlim" : "Golden-Stick") << "\n";
+  for (Family f : {Family::MsModelSlim, Family::GoldenStick, Family::CompressedTensors}) {
+    o << "\n## " << (f == Family::MsModelSlim ? "msModelSlim" : f == Family::GoldenStick ? "Golden-Stick" : "compressed-tensors") << "\n";
+    if (f == Family::CompressedTensors)
+      o << "\nNo description file: each layer's scheme follows from the config group of config.json's recipe that\n"
+           "reaches it (formats/ct_recipe.h), and its tensors are checked against that group's exact arguments\n"
+           "(strategy, group size, symmetry, format). The rows below name the tensors and their roles.\n";
     for (const Scheme& s : all_schemes()) {
       if (s.family != f) continue;
       o << "\n### " << quant_type_name(s.type);

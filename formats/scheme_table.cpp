@@ -301,6 +301,66 @@ constexpr TensorRule kGsW4A8PerExpert[] = {
     {"gmm_bias", P::Optional, "F32", "[n]", "=|FLOAT", kNo, "8*sum_k(q*scale); runtimes recompute it"},
 };
 
+// --- compressed-tensors ----------------------------------------------------
+//
+// What compressed-tensors stores for a Linear, per scheme qkit binds and
+// converts (neuralmagic/compressed-tensors @52792be: compressors/
+// quantized_compressors/base.py L86-161, naive_quantized.py,
+// pack_quantized.py L70-309; quantization/lifecycle/initialize.py L155-280;
+// docs/research/compressed-tensors.md §4). There is no description: tags
+// are empty. These rows give the tensors' names and roles (binding,
+// converter, inspector, docs/schemes.md); the exact shapes of each layer
+// follow from its config group's arguments (strategy, group_size, format),
+// which validate/checks_ct.cpp checks through ct::expected_tensors.
+// Scales are in the model dtype (LLM-Compressor) or F32 (msModelSlim's
+// saver keeps F32); zero points are I8 unpacked, I32 packed along n.
+
+constexpr TensorRule kCtW8A8[] = {
+    {"weight", P::Required, "I8", "[n,k]", "", kNo, "int8, symmetric"},
+    {"weight_scale", P::Required, "md|F32", "[n,1]|[1]", "", kNo, "channel or tensor strategy"},
+    {"input_scale", P::Required, "md|F32", "[1]", "", kNo, "static per-tensor activation scale"},
+    {"input_zero_point", P::Optional, "I8|md|F32", "[1]", "", kNo,
+     "asymmetric inputs only; msModelSlim's saver writes the float offset and omits an all-zero one"},
+    {"bias", P::IfBias, "md|F32", "[n]", "", kNo, "the float bias, unchanged"},
+};
+constexpr TensorRule kCtW8A8Dyn[] = {
+    {"weight", P::Required, "I8", "[n,k]", "", kNo, "int8, symmetric"},
+    {"weight_scale", P::Required, "md|F32", "[n,1]|[1]", "", kNo, "channel or tensor strategy"},
+    {"bias", P::IfBias, "md|F32", "[n]", "", kNo, ""},
+};
+constexpr TensorRule kCtW8A16[] = {
+    {"weight", P::Required, "I8", "[n,k]", "", kNo, "int8 unpacked (int- or naive-quantized)"},
+    {"weight_scale", P::Required, "md|F32", "[n,1]|[n,G]", "", kNo, "channel or group strategy"},
+    {"weight_zero_point", P::Optional, "I8", "[n,1]|[n,G]", "", kNo, "asymmetric weights only"},
+    {"bias", P::IfBias, "md|F32", "[n]", "", kNo, ""},
+};
+constexpr TensorRule kCtW8A16Packed[] = {
+    {"weight_packed", P::Required, "I32", "[n,k/4]", "", kNo, "four (value + 128) bytes per word along k, first in the lowest bits"},
+    {"weight_shape", P::Required, "I64|I32", "[2]", "", kNo, "the unpacked [n, k]"},
+    {"weight_scale", P::Required, "md|F32", "[n,1]|[n,G]", "", kNo, "channel or group strategy"},
+    {"weight_zero_point", P::Optional, "I32", "[n/4,1]|[n/4,G]", "", kNo, "asymmetric only: packed along n"},
+    {"bias", P::IfBias, "md|F32", "[n]", "", kNo, ""},
+};
+constexpr TensorRule kCtW4A16Packed[] = {
+    {"weight_packed", P::Required, "I32", "[n,k/8]", "", kNo, "eight (value + 8) nibbles per word along k, first in the lowest bits"},
+    {"weight_shape", P::Required, "I64|I32", "[2]", "", kNo, "the unpacked [n, k]"},
+    {"weight_scale", P::Required, "md|F32", "[n,1]|[n,G]", "", kNo, "channel or group strategy"},
+    {"weight_zero_point", P::Optional, "I32", "[n/8,1]|[n/8,G]", "", kNo, "asymmetric only: packed along n"},
+    {"weight_g_idx", P::Optional, "I32", "[k]", "", kNo, "actorder group"},
+    {"bias", P::IfBias, "md|F32", "[n]", "", kNo, ""},
+};
+constexpr TensorRule kCtW4A8Packed[] = {
+    {"weight_packed", P::Required, "I32", "[n,k/8]", "", kNo, "eight (value + 8) nibbles per word along k"},
+    {"weight_shape", P::Required, "I64|I32", "[2]", "", kNo, "the unpacked [n, k]"},
+    {"weight_scale", P::Required, "md|F32", "[n,1]|[n,G]", "", kNo, "channel or group strategy"},
+    {"bias", P::IfBias, "md|F32", "[n]", "", kNo, ""},
+};
+constexpr TensorRule kCtFp8Dyn[] = {
+    {"weight", P::Required, "F8_E4M3", "[n,k]", "", kNo, "float8 e4m3"},
+    {"weight_scale", P::Required, "md|F32", "[n,1]|[1]", "", kNo, "channel or tensor strategy"},
+    {"bias", P::IfBias, "md|F32", "[n]", "", kNo, ""},
+};
+
 #define QKIT_RULES(a) std::span<const TensorRule>(a)
 constexpr auto kNoInt4 = std::optional<Int4Layout>{};
 
@@ -430,6 +490,31 @@ const std::array kSchemes = {
            QuantType::W4A8_DYNAMIC, "moe-per-expert", "experts split and transposed by the MindFormers processor",
            QKIT_RULES(kGsW4A8PerExpert), "docs/research/ms-runtimes.md Q3", true, Int4Layout::PackedN,
            SchemeTraits{A::DynamicPerToken, G::PerGroup, F::IntScaleOffset, QB::None, D::None}},
+    // compressed-tensors
+    Scheme{SchemeId::CtW8A8, scheme_id_name(SchemeId::CtW8A8), Family::CompressedTensors, QuantType::W8A8, "",
+           "int-quantized: static per-tensor inputs (symmetric or with a zero point), int8 weights",
+           QKIT_RULES(kCtW8A8), "compressed-tensors.md §4, §9", true, kNoInt4,
+           SchemeTraits{A::StaticPerTensor, G::PerChannel, F::IntScaleOffset, QB::None, D::None}},
+    Scheme{SchemeId::CtW8A8Dynamic, scheme_id_name(SchemeId::CtW8A8Dynamic), Family::CompressedTensors, QuantType::W8A8_DYNAMIC, "",
+           "int-quantized: per-token inputs", QKIT_RULES(kCtW8A8Dyn), "compressed-tensors.md §4", true, kNoInt4,
+           SchemeTraits{A::DynamicPerToken, G::PerChannel, F::IntScaleOffset, QB::None, D::None}},
+    Scheme{SchemeId::CtW8A16, scheme_id_name(SchemeId::CtW8A16), Family::CompressedTensors, QuantType::W8A16, "unpacked",
+           "int8 weight-only, int- or naive-quantized", QKIT_RULES(kCtW8A16), "compressed-tensors.md §4", true, kNoInt4,
+           SchemeTraits{A::None, G::PerChannel, F::IntScaleOffset, QB::None, D::None}},
+    Scheme{SchemeId::CtW8A16Packed, scheme_id_name(SchemeId::CtW8A16Packed), Family::CompressedTensors, QuantType::W8A16, "packed",
+           "int8 weight-only, pack-quantized", QKIT_RULES(kCtW8A16Packed), "compressed-tensors.md §4.3", true, kNoInt4,
+           SchemeTraits{A::None, G::PerChannel, F::IntScaleOffset, QB::None, D::None}},
+    Scheme{SchemeId::CtW4A16Packed, scheme_id_name(SchemeId::CtW4A16Packed), Family::CompressedTensors, QuantType::W4A16, "packed",
+           "int4 weight-only, pack-quantized", QKIT_RULES(kCtW4A16Packed), "compressed-tensors.md §4.3", true, kNoInt4,
+           SchemeTraits{A::None, G::PerGroup, F::IntScaleOffset, QB::None, D::None}},
+    Scheme{SchemeId::CtW4A8DynamicPacked, scheme_id_name(SchemeId::CtW4A8DynamicPacked), Family::CompressedTensors,
+           QuantType::W4A8_DYNAMIC, "packed", "int4 weights, per-token int8 inputs", QKIT_RULES(kCtW4A8Packed),
+           "compressed-tensors.md §4.3, §7.2", true, kNoInt4,
+           SchemeTraits{A::DynamicPerToken, G::PerGroup, F::IntScaleOffset, QB::None, D::None}},
+    Scheme{SchemeId::CtWfp8Afp8Dynamic, scheme_id_name(SchemeId::CtWfp8Afp8Dynamic), Family::CompressedTensors,
+           QuantType::WFP8AFP8_DYNAMIC, "", "float-quantized: FP8 weights, per-token FP8 inputs", QKIT_RULES(kCtFp8Dyn),
+           "compressed-tensors.md §4", true, kNoInt4,
+           SchemeTraits{A::DynamicPerToken, G::PerChannel, F::Fp8Scale, QB::None, D::None}},
 };
 #undef QKIT_RULES
 

@@ -108,7 +108,9 @@ void check_container(Context& ctx) {
                 "config.json");
   }
   const bool quantized = c.family().has_value();
-  if (quantized && c.description_name().empty())
+  // A layout whose producer writes a description must have one
+  // (compressed-tensors keeps its recipe in config.json instead).
+  if (quantized && !layout_row(c.layout()).description_name.empty() && c.description_name().empty())
     ctx.out.add(Rule::ContainerDescriptionCount, "no description file", c.root().string());
   if (quantized && c.config() && !c.config()->dtype && !c.model_dtype())
     ctx.out.add(Rule::ContainerConfig, "config.json has no torch_dtype and the model dtype cannot be inferred", "config.json");

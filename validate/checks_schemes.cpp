@@ -62,7 +62,9 @@ bool target_owns_deq_dtype(const Context& ctx, const Module& m) {
 void check_schemes(Context& ctx) {
   const Checkpoint& c = ctx.c;
   auto fam = c.family();
-  if (!fam) return;
+  // compressed-tensors modules are checked against their config group's
+  // exact arguments (checks_ct.cpp), not against the table's alternatives.
+  if (!fam || *fam == Family::CompressedTensors) return;
   const SchemeContext sctx = c.scheme_context();
   // Tensors some module owns, by position in c.tensors() (module tensors
   // point into it and names there are unique): no copy of every name.
@@ -181,7 +183,9 @@ void check_schemes(Context& ctx) {
 
 void check_groups(Context& ctx) {
   const Checkpoint& c = ctx.c;
-  if (!c.family()) return;
+  // Fused groups and module tags are description facts; compressed-tensors
+  // has none.
+  if (!c.family() || *c.family() == Family::CompressedTensors) return;
   // Fused members must share one quant type (the tag of each <p>.weight).
   std::map<std::string, std::map<std::string, std::vector<std::string>>> groups;  // group -> tag -> members
   for (const TensorRef& t : c.tensors()) {

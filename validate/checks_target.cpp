@@ -424,7 +424,9 @@ void check_w4a8_packing(Context& ctx, const TargetSpec& t) {
 void check_targets(Context& ctx) {
   const Checkpoint& c = ctx.c;
   auto fam = c.family();
-  if (!fam) return;
+  // compressed-tensors: the recipe decides what a loader makes of each
+  // layer, and checks_ct.cpp (check_ct_target) asks the profile about it.
+  if (!fam || *fam == Family::CompressedTensors) return;
   const TargetSpec t = ctx.o.spec();
   if (t.runtime != Target::Any) {
     if (!check_family(ctx, t, *fam)) return;
