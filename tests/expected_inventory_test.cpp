@@ -487,7 +487,9 @@ TEST(ExpectedInventory, CompressedTensorsRecipeAcceptsEveryWitnessedModule) {
       ASSERT_TRUE(vars.n && vars.k) << file << ": " << prefix << " is not a projection of the toy model";
       ++modules_checked;
       const auto expected = ct::expected_tensors(*recipe, *res.group, *vars.n, *vars.k);
-      for (const auto& [suffix, t] : tensors) {
+      for (const auto& entry : tensors) {
+        const std::string& suffix = entry.first;  // not a structured binding: the lambda captures it (clang 14)
+        const ExpectedTensor* t = entry.second;
         auto it = std::find_if(expected.begin(), expected.end(), [&](const ct::ExpectedTensor& x) { return x.suffix == suffix; });
         if (it == expected.end()) {
           ADD_FAILURE() << file << ":" << t->line << ": " << t->name << ": the recipe's group " << res.group->name
