@@ -140,3 +140,91 @@ MxQuantized quantize_mx(std::span<const float> w, std::uint64_t n, std::uint64_t
 }
 
 }  // namespace qkit
+
+// --- compressed-tensors ---------------------------------------------------------
+// Sources: neuralmagic/compressed-tensors @52792be02ec0, src/compressed_tensors/
+// quantization/utils/helpers.py L67-146 (calculate_qparams), L208-234
+// (calculate_range); quantization/lifecycle/forward.py L455-487 (_quantize);
+// quantization/quant_args.py L384-408 (round_to_quantized_type);
+// compressors/quantized_compressors/pack_quantized.py L186-246 (pack_to_int32).
+
+namespace qkit {
+
+float round_to_dtype(float x, Dtype d) {
+  if (d == Dtype::BF16) return bf16_to_f32(f32_to_bf16(x));
+  if (d == Dtype::F16) return f16_to_f32(f32_to_f16(x));
+  return x;
+}
+
+QuantizedWeight ct_quantize_weight_symmetric(std::span<const float> w, std::uint64_t n, std::uint64_t k, unsigned bits,
+                                             std::uint64_t group_size, Dtype compute) {
+  QuantizedWeight out;
+  out.n = n;
+  out.k = k;
+  out.group_size = group_size;
+  const std::uint64_t gs = group_size == 0 ? k : group_size;
+  const std::uint64_t groups = (k + gs - 1) / gs;
+  // calculate_range: [-2^(b-1), 2^(b-1) - 1]; the symmetric divisor is half the range.
+  const float qmax = static_cast<float>((1 << (bits - 1)) - 1), qmin = -qmax - 1.0f;
+  const float half_range = (qmax - qmin) / 2.0f;
+  const float eps = std::numeric_limits<float>::epsilon();
+  out.q.resize(n * k);
+  out.scale.resize(n * groups);
+  for (std::uint64_t r = 0; r < n; ++r)
+    for (std::uint64_t g = 0; g < groups; ++g) {
+      const std::uint64_t end = std::min(k, (g + 1) * gs);
+      float mn = 0, mx = 0;  // min(x_min, 0), max(x_max, 0)
+      for (std::uint64_t c = g * gs; c < end; ++c) {
+        mn = std::min(mn, w[r * k + c]);
+        mx = std::max(mx, w[r * k + c]);
+      }
+      // The observer's tensors have the weight's dtype: the quotient is rounded to it, then clamped at eps.
+      const float scale = std::max(round_to_dtype(std::max(std::fabs(mn), std::fabs(mx)) / half_range, compute), eps);
+      out.scale[r * groups + g] = scale;
+      for (std::uint64_t c = g * gs; c < end; ++c) {
+        const float scaled = round_to_dtype(w[r * k + c] / scale, compute);
+        out.q[r * k + c] = static_cast<std::int8_t>(round_even(std::clamp(scaled, qmin, qmax)));
+      }
+    }
+  return out;
+}
+
+CtFp8Weight ct_quantize_weight_fp8(std::span<const float> w, std::uint64_t n, std::uint64_t k, Dtype compute) {
+  CtFp8Weight out;
+  out.codes.resize(n * k);
+  out.scale.resize(n);
+  const float fp8_max = 448.0f;  // FP8_E4M3_DATA.max (quant_args.py L71-77); range 896, half 448
+  const float eps = std::numeric_limits<float>::epsilon();
+  for (std::uint64_t r = 0; r < n; ++r) {
+    float amax = 0;
+    for (std::uint64_t c = 0; c < k; ++c) amax = std::max(amax, std::fabs(w[r * k + c]));
+    const float scale = std::max(round_to_dtype(amax / fp8_max, compute), eps);
+    out.scale[r] = scale;
+    for (std::uint64_t c = 0; c < k; ++c) {
+      const float scaled = std::clamp(round_to_dtype(w[r * k + c] / scale, compute), -fp8_max, fp8_max);
+      out.codes[r * k + c] = f32_to_f8_e4m3(scaled);
+    }
+  }
+  return out;
+}
+
+float ct_activation_scale_symmetric(float xmin, float xmax, unsigned bits, Dtype compute) {
+  const float qmax = static_cast<float>((1 << (bits - 1)) - 1), qmin = -qmax - 1.0f;
+  const float amax = std::max(std::fabs(std::min(xmin, 0.0f)), std::fabs(std::max(xmax, 0.0f)));
+  return std::max(round_to_dtype(amax / ((qmax - qmin) / 2.0f), compute), std::numeric_limits<float>::epsilon());
+}
+
+std::vector<std::int32_t> ct_pack_int32(std::span<const std::int8_t> q, std::uint64_t n, std::uint64_t k, unsigned bits) {
+  const std::uint64_t per = 32 / bits, words = (k + per - 1) / per;
+  const std::uint32_t offset = 1u << (bits - 1), mask = (1u << bits) - 1u;
+  std::vector<std::int32_t> out(n * words, 0);
+  for (std::uint64_t r = 0; r < n; ++r)
+    for (std::uint64_t c = 0; c < k; ++c) {
+      const std::uint32_t u = (static_cast<std::uint32_t>(static_cast<std::int32_t>(q[r * k + c]) + static_cast<std::int32_t>(offset))) & mask;
+      auto& word = out[r * words + c / per];
+      word = static_cast<std::int32_t>(static_cast<std::uint32_t>(word) | (u << (bits * (c % per))));
+    }
+  return out;
+}
+
+}  // namespace qkit

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <list>
+#include <functional>
 #include <map>
 
 #include "convert/quant_math.h"
@@ -134,6 +135,11 @@ class Builder {
   void gs_linear(const std::string& p, const FloatTensor& w, const FloatTensor* bias, std::uint64_t n, std::uint64_t k);
   void attention_extras(const std::string& attn_prefix);
   nlohmann::ordered_json description() const;
+  // compressed-tensors (spec_.layout == Layout::CompressedTensors).
+  bool ct_quantizes(const std::string& prefix) const;
+  void ct_linear(const std::string& p, const FloatTensor& w, const FloatTensor* bias, std::uint64_t n, std::uint64_t k);
+  std::string ct_config_json(const std::vector<std::string>& ignored) const;
+  bool ct_msmodelslim() const { return spec_.variant == "msmodelslim"; }
 
   const SampleSpec& spec_;
   Family family_;
@@ -153,19 +159,35 @@ CheckpointContent Builder::build() {
     if (is_quantizable_linear(t.name)) groups_[input_group(t.name.substr(0, t.name.size() - 7)).key].push_back(&t);
 
   const bool quantized = spec_.type != QuantType::FLOAT;
+  const bool ct = spec_.layout == Layout::CompressedTensors;
+  // compressed-tensors: the Linear modules left unquantized, in module order,
+  // become the recipe's ignore list (the router and lm_head are Linears too).
+  std::vector<std::string> ct_ignored;
   for (const FloatTensor& t : model) {
     bool is_bias = t.name.size() > 5 && t.name.compare(t.name.size() - 5, 5, ".bias") == 0;
     std::string prefix = t.name.substr(0, t.name.rfind('.'));
-    if (quantized && is_quantizable_linear(t.name)) {
+    if (quantized && is_quantizable_linear(t.name) && (!ct || ct_quantizes(prefix))) {
       auto b = by_name.find(prefix + ".bias");
+      if (ct) {
+        ct_linear(prefix, t, b == by_name.end() ? nullptr : b->second, t.shape[0], t.shape[1]);
+        continue;
+      }
       quantize_linear(prefix, t, b == by_name.end() ? nullptr : b->second);
       if (prefix.size() > 7 && prefix.compare(prefix.size() - 7, 7, ".o_proj") == 0)
         attention_extras(prefix.substr(0, prefix.size() - 7));
       continue;
     }
-    if (quantized && is_bias && by_name.count(prefix + ".weight") && is_quantizable_linear(prefix + ".weight"))
+    if (quantized && is_bias && by_name.count(prefix + ".weight") && is_quantizable_linear(prefix + ".weight") &&
+        (!ct || ct_quantizes(prefix)))
       continue;  // emitted with its linear
-    emit_float(t, spec_.layout == Layout::HfFloat ? "" : "FLOAT");
+    if (ct && t.shape.size() == 2 && t.name.ends_with(".weight") && !prefix.ends_with("embed_tokens"))
+      ct_ignored.push_back(prefix);
+    emit_float(t, spec_.layout == Layout::HfFloat || ct ? "" : "FLOAT");
+  }
+  if (ct) {
+    // No description: the recipe in config.json says what every module stores.
+    content_.config_json = ct_config_json(ct_ignored);
+    return std::move(content_);
   }
   if (spec_.layout != Layout::HfFloat) content_.description = description();
   std::string cfg = make_config_json(spec_.model);
@@ -419,6 +441,277 @@ void Builder::gs_linear(const std::string& p, const FloatTensor& w, const FloatT
   }
 }
 
+// --- compressed-tensors ------------------------------------------------------
+//
+// Sources: CT = neuralmagic/compressed-tensors @52792be02ec0 (src/compressed_tensors/),
+// MS = Ascend/msmodelslim @3de0a3c4e965 (msmodelslim/format/compressed_tensors_format/);
+// read in docs/research/compressed-tensors.md §1-6.
+
+// Which Linears the recipe quantizes: every projection, except in the MoE
+// sample, which quantizes the experts only (vllm-ascend registers
+// compressed-tensors W4A16 for MoE layers only, docs/research/
+// compressed-tensors.md §7.2) and leaves attention and the router float.
+bool Builder::ct_quantizes(const std::string& prefix) const {
+  return spec_.model.experts == 0 || prefix.find(".experts.") != std::string::npos;
+}
+
+// The tensors of one quantized Linear.
+void Builder::ct_linear(const std::string& p, const FloatTensor& w, const FloatTensor* bias, std::uint64_t n,
+                        std::uint64_t k) {
+  auto emit_bias = [&] {
+    // Not a compression parameter: written as the model holds it (CT
+    // compressors/quantized_compressors/base.py L127-132; MS compressed_tensors.py
+    // L151-152, L170-171, not cast).
+    if (bias) emit(p + ".bias", md_, {n}, enc_float(bias->values, md_), "");
+  };
+  const InputGroup g = input_group(p);
+  if (ct_msmodelslim()) {
+    // msModelSlim's compressed-tensors saver writes its QIR module's
+    // parameters (MS compressed_tensors.py L146-171): the int8 weight, the
+    // per-channel weight_scale unsqueezed to [n, 1] and not cast (the QIR
+    // holds it in the calibration dtype, here the model's), the bias; for the
+    // static IR also input_scale as F32 [1] and input_offset, not cast, as
+    // input_zero_point [1] when any offset is non-zero (L154-159). The QIR's
+    // numbers are msModelSlim's own math, the same as its V1 saver's
+    // (convert/quant_math.h, Convention::MsModelSlim).
+    QuantizedWeight q = quantize_weight_symmetric(w.values, n, k, 8, 0, Convention::MsModelSlim);
+    emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), "");
+    emit(p + ".weight_scale", md_, {n, 1}, enc_float(q.scale, md_), "");
+    emit_bias();
+    if (spec_.type == QuantType::W8A8) {
+      auto [xmin, xmax] = activation_range(g);
+      ActivationParams a = activation_params(xmin, xmax, Convention::MsModelSlim);
+      emit(p + ".input_scale", Dtype::F32, {1}, raw(std::vector<float>{a.scale}), "");
+      if (a.offset != 0.0f) emit(p + ".input_zero_point", md_, {1}, enc_float({a.offset}, md_), "");
+    }
+    return;
+  }
+  // LLM-Compressor: compressed-tensors' math (convert/quant_math.h) on the
+  // weight as the model holds it (model dtype); scales are parameters of the
+  // weight's dtype (CT quantization/lifecycle/initialize.py L251-273).
+  std::vector<float> wm(w.values.size());
+  for (std::size_t i = 0; i < wm.size(); ++i) wm[i] = cast_to(w.values[i], md_);
+  switch (spec_.type) {
+    case QuantType::W8A8:     // int-quantized, static per-tensor symmetric input
+    case QuantType::W8A16: {  // naive-quantized, weight only
+      // The naive/int compressor quantizes to pytorch_dtype(): int8 for <= 8
+      // bits (CT naive_quantized.py L99-114; quant_args.py L361-375).
+      QuantizedWeight q = ct_quantize_weight_symmetric(wm, n, k, 8, 0, md_);
+      emit(p + ".weight", Dtype::I8, {n, k}, raw(q.q), "");
+      emit(p + ".weight_scale", md_, {n, 1}, enc_float(q.scale, md_), "");  // channel: [n, 1] (initialize.py L208-212)
+      emit_bias();
+      if (spec_.type == QuantType::W8A8) {
+        // Static input: tensor strategy, [1] (initialize.py L108-116, L202-203), the weight's dtype.
+        auto [xmin, xmax] = activation_range(g);
+        emit(p + ".input_scale", md_, {1}, enc_float({ct_activation_scale_symmetric(xmin, xmax, 8, md_)}, md_), "");
+      }
+      break;
+    }
+    case QuantType::W4A16: {  // pack-quantized
+      QuantizedWeight q = ct_quantize_weight_symmetric(wm, n, k, 4, spec_.group_size, md_);
+      // pack_quantized.py L115-135: weight_packed I32 [n, ceil(k/8)], weight_shape = torch.tensor(weight.shape) (int64).
+      emit(p + ".weight_packed", Dtype::I32, {n, (k + 7) / 8}, raw(ct_pack_int32(q.q, n, k, 4)), "");
+      emit(p + ".weight_shape", Dtype::I64, {2},
+           raw(std::vector<std::int64_t>{static_cast<std::int64_t>(n), static_cast<std::int64_t>(k)}), "");
+      const std::uint64_t groups = spec_.group_size ? (k + spec_.group_size - 1) / spec_.group_size : 1;
+      emit(p + ".weight_scale", md_, {n, groups}, enc_float(q.scale, md_), "");  // group: [n, ceil(k/gs)] (L214-221)
+      emit_bias();
+      break;
+    }
+    case QuantType::WFP8AFP8_DYNAMIC: {  // float-quantized, FP8_DYNAMIC preset (quant_scheme.py L281-297)
+      CtFp8Weight f = ct_quantize_weight_fp8(wm, n, k, md_);
+      emit(p + ".weight", Dtype::F8_E4M3, {n, k}, raw(f.codes), "");
+      emit(p + ".weight_scale", md_, {n, 1}, enc_float(f.scale, md_), "");
+      emit_bias();
+      break;
+    }
+    default:
+      emit_float(w, "");
+      break;
+  }
+}
+
+// msModelSlim's ignore list: the unquantized Linears' names folded into one
+// pattern through a trie of their dot-separated tokens (MS quantization/
+// quant_config_builder.py L194-240): "re:<body>(?![.\w])"; a node's children
+// with the same sub-trie share one alternation, numbers as (?:0|1|..).
+std::vector<std::string> ms_ignore_patterns(const std::vector<std::string>& names) {
+  struct Node {
+    std::map<std::string, Node> kids;
+  };
+  Node root;
+  for (const std::string& name : names) {
+    Node* node = &root;
+    std::size_t start = 0;
+    for (;;) {
+      const std::size_t dot = name.find('.', start);
+      node = &node->kids[name.substr(start, dot == std::string::npos ? std::string::npos : dot - start)];
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+  }
+  std::function<std::string(const Node&)> signature = [&](const Node& n) -> std::string {
+    if (n.kids.empty()) return "#";
+    std::string s;
+    for (const auto& [tok, kid] : n.kids) s += (s.empty() ? "" : "|") + tok + ":" + signature(kid);
+    return s;
+  };
+  auto escape = [](const std::string& t) {  // Python's re.escape: everything but [A-Za-z0-9_] and non-ASCII
+    std::string o;
+    for (char ch : t) {
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || static_cast<unsigned char>(ch) >= 0x80)) o += '\\';
+      o += ch;
+    }
+    return o;
+  };
+  auto token_pattern = [&](std::vector<std::string> toks) {
+    if (std::all_of(toks.begin(), toks.end(), [](const std::string& t) {
+          return !t.empty() && std::all_of(t.begin(), t.end(), [](unsigned char ch) { return std::isdigit(ch); });
+        })) {
+      std::vector<long long> v;
+      for (const std::string& t : toks) v.push_back(std::stoll(t));
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+      std::string alt;
+      for (long long x : v) alt += (alt.empty() ? "" : "|") + std::to_string(x);
+      return "(?:" + alt + ")";
+    }
+    std::sort(toks.begin(), toks.end());
+    if (toks.size() == 1) return escape(toks[0]);
+    std::string alt;
+    for (const std::string& t : toks) alt += (alt.empty() ? "" : "|") + escape(t);
+    return "(?:" + alt + ")";
+  };
+  std::function<std::string(const Node&)> emit_node = [&](const Node& n) -> std::string {
+    if (n.kids.empty()) return "";
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups;  // signature -> tokens, first-seen order
+    std::map<std::string, const Node*> child;
+    for (const auto& [tok, kid] : n.kids) {
+      const std::string sig = signature(kid);
+      auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == sig; });
+      if (it == groups.end()) groups.push_back({sig, {tok}});
+      else it->second.push_back(tok);
+      child[sig] = &kid;
+    }
+    std::vector<std::string> parts;
+    for (const auto& [sig, toks] : groups) {
+      const std::string suffix = emit_node(*child[sig]);
+      parts.push_back(suffix.empty() ? token_pattern(toks) : token_pattern(toks) + "\\." + suffix);
+    }
+    if (parts.size() == 1) return parts[0];
+    std::sort(parts.begin(), parts.end());
+    std::string alt;
+    for (const std::string& x : parts) alt += (alt.empty() ? "" : "|") + x;
+    return "(?:" + alt + ")";
+  };
+  const std::string body = emit_node(root);
+  if (body.empty()) return {};
+  return {"re:" + body + "(?![.\\w])"};
+}
+
+// config.json with the recipe as each producer writes it.
+std::string Builder::ct_config_json(const std::vector<std::string>& ignored) const {
+  using ojson = nlohmann::ordered_json;
+  const bool ms = ct_msmodelslim();
+  // QuantizationArgs as model_dump() gives them, in field order: CT
+  // quantization/quant_args.py L169-190; MS quantization/quant_args.py
+  // L147-170, which adds scale_dtype and zp_dtype (null when symmetric,
+  // L172-176; "torch.int8" otherwise, L327-331). Observer: "minmax" for
+  // static args in CT (L352-354); in MS "minmax" for weights
+  // (quant_config_builder.py L103-104, L177-187) and "memoryless_minmax" for
+  // static inputs (quant_args.py L323-325); null when dynamic.
+  auto args = [&](int bits, const char* type, bool symmetric, std::uint64_t group_size, const char* strategy,
+                  bool dynamic, const char* observer) {
+    ojson a = ojson::object();
+    a["num_bits"] = bits;
+    a["type"] = type;
+    a["symmetric"] = symmetric;
+    a["group_size"] = group_size ? ojson(group_size) : ojson(nullptr);
+    a["strategy"] = strategy;
+    a["block_structure"] = nullptr;
+    a["dynamic"] = dynamic;
+    a["actorder"] = nullptr;
+    if (ms) {
+      a["scale_dtype"] = nullptr;
+      a["zp_dtype"] = symmetric ? ojson(nullptr) : ojson("torch.int8");
+    }
+    a["observer"] = observer ? ojson(observer) : ojson(nullptr);
+    a["observer_kwargs"] = ojson::object();
+    return a;
+  };
+  ojson weights, input = nullptr;
+  std::string format;
+  switch (spec_.type) {
+    case QuantType::W8A8:
+      // CT: LLM-Compressor's static W8A8 (the W8A8 preset's weights, a static
+      // symmetric per-tensor input, quant_scheme.py L189-205). MS: the
+      // W8A8_STATIC preset, inputs asymmetric (MS quant_scheme.py L151-168).
+      weights = args(8, "int", true, 0, "channel", false, "minmax");
+      input = ms ? args(8, "int", false, 0, "tensor", false, "memoryless_minmax")
+                 : args(8, "int", true, 0, "tensor", false, "minmax");
+      format = "int-quantized";  // format.py L72-79
+      break;
+    case QuantType::W8A8_DYNAMIC:  // MS W8A8_DYNAMIC preset (quant_scheme.py L170-187); CT INT8_W8A8 (L189-205)
+      weights = args(8, "int", true, 0, "channel", false, "minmax");
+      input = args(8, "int", true, 0, "token", true, nullptr);
+      format = "int-quantized";
+      break;
+    case QuantType::W8A16:  // CT W8A16 preset (L208-216), saved with the naive compressor named explicitly
+      weights = args(8, "int", true, 0, "channel", false, "minmax");
+      format = "naive-quantized";
+      break;
+    case QuantType::W4A16:  // CT W4A16 preset (L219-228) with the group size of the toy; or per channel
+      weights = args(4, "int", true, spec_.group_size, spec_.group_size ? "group" : "channel", false, "minmax");
+      format = "pack-quantized";  // weight-only int4 (format.py L55-70)
+      break;
+    case QuantType::WFP8AFP8_DYNAMIC:  // CT FP8_DYNAMIC preset (L281-297)
+      weights = args(8, "float", true, 0, "channel", false, "minmax");
+      input = args(8, "float", true, 0, "token", true, nullptr);
+      format = "float-quantized";  // format.py L72-77
+      break;
+    default:
+      break;
+  }
+  // QuantizationScheme's fields in order (CT quant_scheme.py L49-53; MS L67-71);
+  // one group, "group_0", targeting the Linear class (CT quant_config.py
+  // L241-244; MS quant_config_builder.py L45-77); its per-module format set
+  // (CT config/format.py L124-126; MS preset format).
+  ojson group = ojson::object();
+  group["targets"] = {"Linear"};
+  group["weights"] = weights;
+  group["input_activations"] = input;
+  group["output_activations"] = nullptr;
+  group["format"] = format;
+  // The recipe: four keys in front of the dumped QuantizationConfig (CT
+  // model_compressor.py L810-816; MS quant_config.py L112-121), then
+  // config_groups, format, quantization_status, global_compression_ratio,
+  // ignore, kv_cache_scheme in each model's field order (CT quant_config.py
+  // L135-141 puts kv_cache_scheme before format; sort_keys makes that moot).
+  ojson q = ojson::object();
+  // CT: compressed_tensors.__version__ of the installed library (52792be is
+  // 0.12.2 plus 23 commits; a release install writes "0.12.2"); MS: fixed
+  // "0.13.0" (config/base.py L33).
+  q["version"] = ms ? "0.13.0" : "0.12.2";
+  q["quant_method"] = "compressed-tensors";
+  q["sparsity_config"] = ojson::object();
+  q["transform_config"] = ojson::object();
+  q["config_groups"] = ojson::object();
+  q["config_groups"]["group_0"] = group;
+  q["format"] = format;
+  q["quantization_status"] = "compressed";
+  q["global_compression_ratio"] = nullptr;
+  // CT: the unquantized Linears by exact name (quant_config.py L231-238);
+  // MS: one trie pattern (quant_config_builder.py L137-165, L194-240).
+  q["ignore"] = ms ? ojson(ms_ignore_patterns(ignored)) : ojson(ignored);
+  q["kv_cache_scheme"] = nullptr;
+  auto cfg = ojson::parse(make_config_json(spec_.model));
+  cfg["quantization_config"] = q;
+  if (ms) return cfg.dump(2);  // config.json rewritten with indent 2, keys in place (MS compressed_tensors.py L219-225)
+  // CT rewrites the whole config.json with json.dump(indent=2, sort_keys=True)
+  // (model_compressor.py L818-820): nlohmann::json keeps its keys sorted.
+  return nlohmann::json::parse(cfg.dump()).dump(2);
+}
+
 // msModelSlim per-attention extras: KV-cache int8 (C8) and FAQuant tensors.
 void Builder::attention_extras(const std::string& a) {
   const std::uint64_t H = spec_.model.heads, Hkv = spec_.model.kv_heads,
@@ -541,6 +834,27 @@ std::vector<SampleSpec> sample_catalog() {
       "GPTQ-style int4 per group").group_size = 64;
   add("tiny-llama-w8a8-dynamic-golden-stick-per-rank", L::GoldenStickPerRank, Q::W8A8_DYNAMIC, "", llama, false,
       "rank_0/quant.safetensors layout");
+  // compressed-tensors (issue #17): LLM-Compressor's checkpoints (compressed-
+  // tensors' math and writer) and msModelSlim's compressed-tensors saver.
+  add("tiny-llama-w8a8-compressed-tensors", L::CompressedTensors, Q::W8A8, "llm-compressor", llama, true,
+      "int-quantized W8A8 static: int8 channel weights, symmetric per-tensor input; 2 shards + index")
+      .max_shard_bytes = 64 * 1024;
+  add("tiny-llama-w8a8-dynamic-compressed-tensors-msmodelslim", L::CompressedTensors, Q::W8A8_DYNAMIC, "msmodelslim",
+      llama, false, "msModelSlim's compressed-tensors saver, W8A8_DYNAMIC: int8 channel weights, token dynamic inputs");
+  add("tiny-qwen-w8a8-compressed-tensors-msmodelslim", L::CompressedTensors, Q::W8A8, "msmodelslim", qwen, false,
+      "msModelSlim's compressed-tensors saver, W8A8 static: inputs declared asymmetric, input_zero_point as a float");
+  add("tiny-llama-w4a16-pergroup-compressed-tensors", L::CompressedTensors, Q::W4A16, "llm-compressor", llama, false,
+      "pack-quantized int4 group 32: weight_packed I32 [n,k/8], weight_shape I64 [2]")
+      .group_size = 32;
+  add("tiny-llama-w4a16-perchannel-compressed-tensors", L::CompressedTensors, Q::W4A16, "llm-compressor", llama, false,
+      "pack-quantized int4 per channel: weight_scale [n,1]");
+  add("tiny-llama-w8a16-naive-compressed-tensors", L::CompressedTensors, Q::W8A16, "llm-compressor", llama, false,
+      "naive-quantized W8A16: int8 weight stored as weight");
+  add("tiny-llama-fp8-dynamic-compressed-tensors", L::CompressedTensors, Q::WFP8AFP8_DYNAMIC, "llm-compressor", llama,
+      false, "float-quantized FP8_DYNAMIC: F8_E4M3 weight, channel scale, token dynamic fp8 inputs");
+  add("tiny-moe-w4a16-compressed-tensors", L::CompressedTensors, Q::W4A16, "llm-compressor", moe, false,
+      "pack-quantized int4 group 32 on the experts only (vllm-ascend's MoE W4A16); attention and router ignored")
+      .group_size = 32;
   return v;
 }
 
@@ -577,6 +891,11 @@ BuiltSample build_sample(const SampleSpec& spec) {
   // legacy savers and transformers write a single file when not asked to.
   o.single_file = spec.max_shard_bytes == 0 && spec.layout != Layout::MsModelSlimV1 &&
                   spec.layout != Layout::GoldenStick && spec.layout != Layout::MindIeSd;
+  // msModelSlim's compressed-tensors saver shards even into one file
+  // (model-00001-of-00001 + index; compressed_tensors.py L101-114 @3de0a3c,
+  // infra/io/buffered_safetensors_writer.py L68-82, L150-164); LLM-Compressor
+  // saves through transformers, one model.safetensors when it fits.
+  if (spec.layout == Layout::CompressedTensors && spec.variant == "msmodelslim") o.single_file = false;
   o.replace = true;
   o.replace_foreign = true;  // a generator owns the folder it regenerates
   return out;

@@ -28,7 +28,8 @@ struct SampleSpec {
   std::string name;                 // directory name
   Layout layout = Layout::HfFloat;
   QuantType type = QuantType::FLOAT;
-  std::string variant;              // "per-group", "smoothed", "plain", "per-channel", "unpacked", ...
+  std::string variant;              // "per-group", "smoothed", "plain", "per-channel", "unpacked", ...;
+                                    // compressed-tensors: the producer, "llm-compressor" or "msmodelslim"
   ToyConfig model;
   std::uint64_t group_size = 0;
   bool kv_c8 = false;               // add KV-cache int8 tensors (msModelSlim)

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "formats/checkpoint.h"
+#include "formats/ct_recipe.h"
 #include "formats/dtype.h"
 #include "formats/quant_type.h"
 #include "formats/scheme.h"
@@ -394,6 +395,7 @@ TEST(ExpectedInventory, SchemeTableAcceptsEveryWitnessedQuantizedTensor) {
     SCOPED_TRACE(file);
     const samples::SampleSpec* spec = samples::find_sample(w.sample);
     if (spec == nullptr) continue;
+    if (spec->layout == Layout::CompressedTensors) continue;  // no description: checked against its recipe below
     auto family = layout_family(spec->layout);
     ASSERT_TRUE(family.has_value()) << file;
     const Dtype model_dtype = spec->model.dtype;
@@ -430,6 +432,84 @@ TEST(ExpectedInventory, SchemeTableAcceptsEveryWitnessedQuantizedTensor) {
       if (!agreed)
         ADD_FAILURE() << file << ": " << m.prefix << " (" << quant_type_name(m.type)
                       << "): the scheme table disagrees with the witness:\n  " << join(report, "\n  ");
+    }
+  }
+  EXPECT_GT(modules_checked, 0u);
+}
+
+// --- 3. compressed-tensors: the recipe's rules accept the witness -------------
+//
+// A compressed-tensors checkpoint has no description; what a Linear stores
+// follows from the config group that reaches it (formats/ct_recipe.h,
+// expected_tensors). For every module of the witness (a prefix with a
+// weight or weight_packed), the group found in the generated sample's
+// config.json must expect exactly the witnessed suffixes, with the
+// witnessed dtypes and shapes, n and k computed by hand from the toy model.
+
+TEST(ExpectedInventory, CompressedTensorsRecipeAcceptsEveryWitnessedModule) {
+  std::size_t modules_checked = 0;
+  for (const Witness& w : all_witnesses()) {
+    const samples::SampleSpec* spec = samples::find_sample(w.sample);
+    if (spec == nullptr || spec->layout != Layout::CompressedTensors) continue;
+    const std::string file = "tests/expected/" + w.path.filename().string();
+    SCOPED_TRACE(file);
+    samples::BuiltSample b = samples::build_sample(*spec);
+    ASSERT_TRUE(b.content.config_json.has_value()) << file;
+    auto cfg = nlohmann::ordered_json::parse(*b.content.config_json);
+    auto recipe = ct::parse_recipe(cfg.at("quantization_config"), "config.json");
+    ASSERT_TRUE(recipe.ok()) << file << ": " << recipe.error().to_string();
+    EXPECT_TRUE(recipe->warnings.empty()) << file << ": " << recipe->warnings.front().to_string();
+
+    // Modules of the witness, by prefix: suffix -> tensor.
+    std::map<std::string, std::map<std::string, const ExpectedTensor*>> modules;
+    for (const ExpectedTensor& t : w.tensors) {
+      const auto dot = t.name.rfind('.');
+      modules[t.name.substr(0, dot)][t.name.substr(dot + 1)] = &t;
+    }
+    for (const auto& [prefix, tensors] : modules) {
+      const bool linear = tensors.count("weight_packed") ||
+                          (tensors.count("weight") && tensors.at("weight")->shape.size() == 2 &&
+                           prefix.find("embed_tokens") == std::string::npos);
+      if (!linear) continue;
+      const ct::Resolution res = ct::resolve(*recipe, prefix, "Linear");
+      if (res.ignored || !res.group || !res.group->weights) {
+        // A float Linear: its weight (and bias) in a float dtype, nothing else.
+        for (const auto& [suffix, t] : tensors) {
+          EXPECT_TRUE(suffix == "weight" || suffix == "bias") << file << ":" << t->line << ": " << t->name
+                                                              << ": the recipe leaves " << prefix << " float";
+          EXPECT_EQ(t->dtypes, std::vector<std::string>{"BF16"}) << file << ":" << t->line;
+        }
+        continue;
+      }
+      WitnessModule m;
+      m.prefix = prefix;
+      const ShapeVars vars = hand_vars(m, 0);
+      ASSERT_TRUE(vars.n && vars.k) << file << ": " << prefix << " is not a projection of the toy model";
+      ++modules_checked;
+      const auto expected = ct::expected_tensors(*recipe, *res.group, *vars.n, *vars.k);
+      for (const auto& entry : tensors) {
+        const std::string& suffix = entry.first;  // not a structured binding: the lambda captures it (clang 14)
+        const ExpectedTensor* t = entry.second;
+        auto it = std::find_if(expected.begin(), expected.end(), [&](const ct::ExpectedTensor& x) { return x.suffix == suffix; });
+        if (it == expected.end()) {
+          ADD_FAILURE() << file << ":" << t->line << ": " << t->name << ": the recipe's group " << res.group->name
+                        << " stores no " << suffix;
+          continue;
+        }
+        for (const std::string& d : t->dtypes) {
+          const Dtype dt = *parse_dtype(d);
+          const bool ok = std::any_of(it->dtypes.begin(), it->dtypes.end(), [&](const std::string& a) {
+            return a == "float" ? (is_float_dtype(dt) && dt != Dtype::F8_E4M3 && dt != Dtype::F8_E5M2) : a == d;
+          });
+          EXPECT_TRUE(ok) << file << ":" << t->line << ": " << t->name << ": dtype " << d << " not accepted by the recipe ("
+                          << join(it->dtypes, "|") << ")";
+        }
+        EXPECT_EQ(shape_str(t->shape), shape_str(it->shape)) << file << ":" << t->line << ": " << t->name;
+      }
+      for (const ct::ExpectedTensor& x : expected)
+        if (x.required)
+          EXPECT_TRUE(tensors.count(x.suffix)) << file << ": " << prefix << ": the recipe requires " << x.suffix
+                                               << ", the witness does not list it";
     }
   }
   EXPECT_GT(modules_checked, 0u);

@@ -482,6 +482,56 @@ std::vector<Corruption> corruptions() {
        nullptr, Target::VllmAscend, "target.unsupported-type", Severity::Error, "group_0", true});
   add({"ct_on_mindie", "tiny-llama-float", [](auto& b) { to_compressed_tensors(b, false); }, nullptr, Target::MindIE,
        "target.family", Severity::Error});
+  // compressed-tensors rules on the catalog's real samples (issue #17). Each
+  // row's rule from what compressed-tensors writes (docs/research/
+  // compressed-tensors.md §4.1-4.3): scale shapes by strategy
+  // (initialize.py L201-249 @52792be), weight_shape = the unpacked [n, k]
+  // (pack_quantized.py L129), weight_scale always beside a static weight.
+  {
+    const std::string CT8 = "tiny-llama-w8a8-compressed-tensors", CT4 = "tiny-llama-w4a16-pergroup-compressed-tensors",
+                      CTMS = "tiny-qwen-w8a8-compressed-tensors-msmodelslim", CTFP8 = "tiny-llama-fp8-dynamic-compressed-tensors",
+                      CTMOE = "tiny-moe-w4a16-compressed-tensors";
+    // Channel strategy stores [n, 1]; a 1-D [n] (msModelSlim's QIR before
+    // its saver's unsqueeze, or Golden-Stick's layout) contradicts it.
+    add({"ct_sample_channel_scale_one_dimensional", CT8,
+         [](auto& b) { tensor(b, L0 + "self_attn.q_proj.weight_scale").source.shape = {64}; }, nullptr, Target::Any,
+         "scheme.shape", Severity::Error, L0 + "self_attn.q_proj.weight_scale"});
+    // Group strategy stores [n, ceil(k/gs)] = [64, 128/32] for down_proj; the
+    // same bytes as [G, n] (Golden-Stick's per-group layout) contradict it.
+    add({"ct_sample_group_scale_transposed", CT4,
+         [](auto& b) { tensor(b, L0 + "mlp.down_proj.weight_scale").source.shape = {4, 64}; }, nullptr, Target::Any,
+         "scheme.shape", Severity::Error, L0 + "mlp.down_proj.weight_scale"});
+    // down_proj's k is 128: 16 words of 8 nibbles; weight_shape saying k = 64
+    // would need 8.
+    add({"ct_sample_weight_shape_disagrees", CT4,
+         [](auto& b) { set_element<std::int64_t>(b, L0 + "mlp.down_proj.weight_shape", 1, 64); }, nullptr, Target::Any,
+         "scheme.weight-shape", Severity::Error, L0 + "mlp.down_proj.weight_shape"});
+    add({"ct_sample_missing_weight_scale", CT8,
+         [](auto& b) { remove_tensor(b, L0 + "mlp.gate_proj.weight_scale", false); }, nullptr, Target::Any,
+         "scheme.missing-tensor", Severity::Error, L0 + "mlp.gate_proj.weight_scale"});
+    add({"ct_sample_expert_missing_weight_scale", CTMOE,
+         [](auto& b) { remove_tensor(b, "model.layers.1.mlp.experts.1.down_proj.weight_scale", false); }, nullptr,
+         Target::Any, "scheme.missing-tensor", Severity::Error, "model.layers.1.mlp.experts.1.down_proj.weight_scale"});
+    // An int8 zero point lies in [-128, 127] (calculate_qparams clamps it,
+    // helpers.py L133-134); 200 (BF16 0x4348) does not.
+    add({"ct_sample_input_zero_point_out_of_range", CTMS,
+         [](auto& b) { set_element<std::uint16_t>(b, L0 + "self_attn.q_proj.input_zero_point", 0, 0x4348); }, nullptr,
+         Target::Any, "numeric.offset", Severity::Error, L0 + "self_attn.q_proj.input_zero_point"});
+    // Scales are clamped at fp32 eps (helpers.py L122, L132): never <= 0.
+    add({"ct_sample_negative_weight_scale", CTFP8,
+         [](auto& b) { set_element<std::uint16_t>(b, L0 + "mlp.up_proj.weight_scale", 5, 0xBC00); },  // BF16 -2^-7
+         nullptr, Target::Any, "numeric.scale", Severity::Error, L0 + "mlp.up_proj.weight_scale"});
+    add({"ct_sample_zero_input_scale", CT8,
+         [](auto& b) { set_element<std::uint16_t>(b, L0 + "self_attn.v_proj.input_scale", 0, 0); }, nullptr, Target::Any,
+         "numeric.scale", Severity::Error, L0 + "self_attn.v_proj.input_scale"});
+    // Not corrupted: msModelSlim's own static output and dense W4A16, as
+    // written, are refused by vllm-ascend's compressed-tensors loader
+    // (compressed_tensors_config.py L340-376, L331-336 @182b75ea).
+    add({"ct_sample_msmodelslim_static_on_vllm_ascend", CTMS, nullptr, nullptr, Target::VllmAscend,
+         "target.unsupported-type", Severity::Error, "group_0"});
+    add({"ct_sample_dense_w4a16_on_vllm_ascend", CT4, nullptr, nullptr, Target::VllmAscend, "target.unsupported-type",
+         Severity::Error, "group_0"});
+  }
   add({"foreign_quant_method", DYN,
        [](auto& b) { edit_config(b, [](auto& j) { j["quantization_config"] = {{"quant_method", "fp8"}}; }); }, nullptr,
        Target::Any, "target.quantization-config", Severity::Warning});
@@ -895,7 +945,13 @@ TEST(Rules, GoodSamplesPassTheirNaturalTargets) {
                {"tiny-llama-w4a8-dynamic-msmodelslim", Target::Any},
                {"tiny-qwen-w8a8-golden-stick", Target::VllmMindSpore},
                {"tiny-qwen-w8a8-golden-stick", Target::MindFormers},
-               {"tiny-llama-w8a8-mix-msmodelslim-v0", Target::VllmAscend}};
+               {"tiny-llama-w8a8-mix-msmodelslim-v0", Target::VllmAscend},
+               // compressed-tensors: symmetric static W8A8 ("W8A8"), W8A8_DYNAMIC and MoE
+               // W4A16 group 32 are what vllm-ascend's loader detects and registers
+               // (compressed_tensors_config.py L378-398, L423-437; w4a16.py L110, L186 @182b75ea).
+               {"tiny-llama-w8a8-compressed-tensors", Target::VllmAscend},
+               {"tiny-llama-w8a8-dynamic-compressed-tensors-msmodelslim", Target::VllmAscend},
+               {"tiny-moe-w4a16-compressed-tensors", Target::VllmAscend}};
   for (const Case& c : cases) {
     ASSERT_TRUE(samples::write_sample(d / c.sample, *samples::find_sample(c.sample)).ok());
     Report r = run(d / c.sample, c.target, false);
