@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       "msModelSlim layout: v1 (current saver, vLLM-Ascend; default), v0 (legacy ascendV1 names; W4A16), "
       "mindie (legacy MindIE naming for MindIE <= 2.1)")(
       "target", po::value<std::string>()->default_value("any"),
-      "runtime the result is validated for, RUNTIME[@VERSION]: any, vllm-ascend, mindie, vllm-mindspore, mindformers")(
+      "runtime the result is validated for, RUNTIME[@VERSION]: any, vllm-ascend, mindie, vllm-mindspore, mindformers, vllm")(
       "shard-size", po::value<std::string>()->default_value("4G"), "largest shard (K, M, G suffixes)")(
       "dry-run,n", "print the plan (every output tensor, its source and transform) and stop")(
       "force", "replace an existing DST that qkit wrote; --force=DST replaces any directory DST")("allow-lossy", "convert layers that cannot be exact, reporting the bound")(

@@ -13,7 +13,12 @@
 // never from qkit's own profile tables. Each row cites the loader file,
 // commit and lines that decide it. Commits:
 //   VA  vllm-project/vllm-ascend   182b75ea84ff (main = qkit's 0.26); tags as named
-//   VL  vllm-project/vllm          linear.py @0036d38de46c (line numbers unverified)
+//   VL  vllm-project/vllm          linear.py @0036d38de46c (line numbers unverified); the
+//                                  compressed-tensors loader file by file (compressed_tensors.py
+//                                  @be696453ee1b, schemes/compressed_tensors_w8a8_int8.py
+//                                  @c45614b5d83b, schemes/compressed_tensors_wNa16.py index id
+//                                  126992685, compressed_tensors_moe.py @13436117c52e;
+//                                  docs/research/vllm-compressed-tensors.md) = qkit's vllm 0.11
 //   MI  Ascend/MindIE-LLM          8b4871ad31f5 (= qkit's mindie 3.0)
 //   VMS mindspore-ai/vllm-mindspore a7b56a427666 (= qkit's vllm-mindspore 0.5)
 //   MF  mindspore-lab/mindformers  f52743ca27a5 (= qkit's mindformers 1.7)
@@ -73,6 +78,7 @@ struct Ckpt {
   json reserved = json::object();      // description keys after the tensor entries
   std::string desc_name;               // "" = the family's default name
   std::set<std::string> undescribed;   // tensor names left out of the description
+  json ct_recipe;                      // compressed-tensors: config.json's quantization_config, no description
 
   std::string md() const { return fp16 ? "F16" : "BF16"; }
   void add(const std::string& name, const std::string& dtype, Shape shape, const std::string& tag) {
@@ -116,6 +122,13 @@ struct Ckpt {
   }
 
   void write(const fs::path& dir) const {
+    if (!ct_recipe.is_null()) {  // compressed-tensors: the recipe in config.json, one model.safetensors
+      json cfg = config;
+      cfg["quantization_config"] = ct_recipe;
+      test::write_file(dir / "config.json", cfg.dump(2));
+      test::write_file(dir / "model.safetensors", safetensors(tensors, false));
+      return;
+    }
     test::write_file(dir / "config.json", config.dump(2));
     if (gs) {
       const std::string shard = "quant-model-00001-of-00001.safetensors";
@@ -229,7 +242,36 @@ void gs_linear(Ckpt& c, const std::string& p, const std::string& type, std::uint
   }
 }
 
+// One compressed-tensors linear module, as compressed-tensors' compressors
+// write it (docs/research/compressed-tensors.md §4.1-4.2, §6.2 for
+// msModelSlim's saver): "CT_W8A8" int8 weight [n,k], weight_scale [n,1] in
+// the model dtype, input_scale F32 [1]; "CT_W8A8_ASYM" adds input_zero_point
+// as msModelSlim's saver stores it (float [1]); "CT_W8A8_ASYM_WEIGHTS" adds a
+// weight_zero_point I8 [n,1]; "CT_W8A8_DYNAMIC" and "CT_W8A16" weight and
+// weight_scale only; "CT_W4A16_G<gs>" weight_packed I32 [n,k/8],
+// weight_shape I64 [2], weight_scale [n,k/gs]. The recipe is set by ct().
+void ct_linear(Ckpt& c, const std::string& p, const std::string& type, std::uint64_t n, std::uint64_t k, bool bias) {
+  const std::string md = c.md();
+  if (type.starts_with("CT_W4A16_G")) {
+    const std::uint64_t gs = std::stoull(type.substr(10));
+    c.add(p + ".weight_packed", "I32", {n, k / 8}, "");
+    c.add(p + ".weight_shape", "I64", {2}, "");
+    c.add(p + ".weight_scale", md, {n, k / gs}, "");
+  } else {
+    c.add(p + ".weight", "I8", {n, k}, "");
+    c.add(p + ".weight_scale", md, {n, 1}, "");
+    if (type == "CT_W8A8" || type == "CT_W8A8_ASYM" || type == "CT_W8A8_ASYM_WEIGHTS") c.add(p + ".input_scale", "F32", {1}, "");
+    if (type == "CT_W8A8_ASYM") c.add(p + ".input_zero_point", md, {1}, "");
+    if (type == "CT_W8A8_ASYM_WEIGHTS") c.add(p + ".weight_zero_point", "I8", {n, 1}, "");
+  }
+  if (bias) c.add(p + ".bias", md, {n}, "");
+}
+
 void linear(Ckpt& c, const std::string& p, const std::string& type, std::uint64_t n, std::uint64_t k, bool bias = false) {
+  if (type.starts_with("CT_")) {
+    ct_linear(c, p, type, n, k, bias);
+    return;
+  }
   if (c.gs)
     gs_linear(c, p, type, n, k, bias);
   else
@@ -364,6 +406,28 @@ Ckpt qwen3_moe(const TypeFn& t) {
   set_model_quant_type(c);
   return c;
 }
+
+// Makes `c` (built with CT_* module types) a compressed-tensors checkpoint:
+// one config group targeting "Linear" with `group` ("weights",
+// "input_activations", "format"), every float Linear (lm_head, the MoE
+// router) named in `ignore`, as LLM-Compressor's recipes do.
+Ckpt ct(Ckpt c, const std::string& group, const std::string& format) {
+  json g = json::parse(group);
+  g["targets"] = json::array({"Linear"});
+  json ignore = json::array();
+  std::set<std::string> quantized;
+  for (const auto& t : c.tensors)
+    if (ends_with(t.name, ".weight_scale")) quantized.insert(t.name.substr(0, t.name.size() - 13));
+  for (const auto& t : c.tensors)
+    if (ends_with(t.name, ".weight") && t.shape.size() == 2 && t.name.find("embed_tokens") == std::string::npos) {
+      const std::string m = t.name.substr(0, t.name.size() - 7);
+      if (!quantized.contains(m)) ignore.push_back(m);
+    }
+  c.ct_recipe = json{{"quant_method", "compressed-tensors"}, {"format", format}, {"quantization_status", "compressed"},
+                     {"config_groups", json{{"group_0", g}}}, {"ignore", ignore}};
+  return c;
+}
+const std::string kW8Channel = R"("weights": {"num_bits": 8, "type": "int", "symmetric": true, "strategy": "channel"})";
 
 // Qwen3-VL: model.language_model.layers.N.*, model.visual.*, top-level lm_head.
 void visual_tower(Ckpt& c) {
@@ -624,7 +688,66 @@ std::vector<Row> rows() {
                    std::string why, bool mtp = false) {
     r.push_back(Row{std::move(id), std::move(b), t, v, mtp, false, std::move(rules), std::move(why)});
   };
-  const Target VA = Target::VllmAscend, MI = Target::MindIE, VMS = Target::VllmMindSpore, MF = Target::MindFormers;
+  const Target VA = Target::VllmAscend, MI = Target::MindIE, VMS = Target::VllmMindSpore, MF = Target::MindFormers,
+               VL = Target::Vllm;
+
+  // ===== upstream vLLM (GPUs): compressed-tensors =====================================
+  // CT = vllm/model_executor/layers/quantization/compressed_tensors/compressed_tensors.py@be696453ee1b.
+  // Config groups are read by _quantization_scheme_map_from_config (CT L206-263): input_activations
+  // are kept whenever a group declares them; an activation format (utils.py is_activation_quantization_format,
+  // naive-/int-/float-quantized, index id 57730118236 L43-50) without them asserts float weights.
+  loads("vl_ct_llama_w8a8_static_symmetric",
+        [] { return ct(llama(all("CT_W8A8")), "{" + kW8Channel + R"(, "input_activations": {"num_bits": 8, "type": "int",
+              "symmetric": true, "strategy": "tensor", "dynamic": false}})", "int-quantized"); }, VL, kNewest,
+        "CT L577 int-quantized is an activation format; L346-363 _is_static_tensor_w8a8 (8/8 bits, weights channel "
+        "symmetric static, inputs tensor static) -> L616-621 CompressedTensorsW8A8Int8(static); "
+        "schemes/compressed_tensors_w8a8_int8.py@c45614b5d83b L55-85 weight I8 [n,k], weight_scale F32 [n,1] (BF16 "
+        "copied numerically), input_scale F32 [1]: the checkpoint's shapes");
+  loads("vl_ct_llama_w8a8_static_asymmetric_inputs_msmodelslim",
+        [] { return ct(llama(all("CT_W8A8_ASYM")), "{" + kW8Channel + R"(, "input_activations": {"num_bits": 8, "type": "int",
+              "symmetric": false, "strategy": "tensor", "dynamic": false}})", "int-quantized"); }, VL, kNewest,
+        "msModelSlim's static saver declares inputs symmetric: false and stores input_zero_point as a float [1] "
+        "(compressed-tensors.md §6.2). CT L346-363: 'Both symmetric and asymmetric input quantization supported', only "
+        "the weights must be symmetric -> L616-621 W8A8Int8(input_symmetric=False); w8a8_int8.py@c45614b5d83b L87-94 "
+        "creates input_zero_point I8 [1]: a [1] float of integral value is copied in numerically (unlike vllm-ascend, "
+        "which raises for asymmetric inputs)");
+  loads("vl_ct_llama_w8a8_dynamic",
+        [] { return ct(llama(all("CT_W8A8_DYNAMIC")), "{" + kW8Channel + R"(, "input_activations": {"num_bits": 8, "type": "int",
+              "symmetric": true, "strategy": "token", "dynamic": true}})", "int-quantized"); }, VL, kNewest,
+        "CT L365-381 _is_dynamic_token_w8a8 (weights channel symmetric static, inputs token dynamic) -> L623-628 "
+        "W8A8Int8(dynamic); w8a8_int8.py@c45614b5d83b L55-78 weight I8 [n,k], weight_scale F32 [n,1]; no input tensors");
+  loads("vl_ct_llama_w4a16_group32_dense",
+        [] { return ct(llama(all("CT_W4A16_G32")), R"({"weights": {"num_bits": 4, "type": "int", "symmetric": true,
+              "strategy": "group", "group_size": 32}})", "pack-quantized"); }, VL, kNewest,
+        "CT L520-530 _is_wNa16_group_channel (no inputs, group, static) and L565-575 pack-quantized with num_bits in "
+        "WNA16_SUPPORTED_BITS [4, 8] (wNa16.py index id 126992685 L37-39) -> CompressedTensorsWNA16 for linear layers "
+        "(dense, unlike vllm-ascend); wNa16.py L129-197: weight_packed I32 [n,k/8], weight_scale md [n,k/32] (k = 64 "
+        "or 128, divisible by 32: L132's assert holds), weight_shape I64 [2]");
+  fails("vl_ct_llama_w8a16_int_quantized",
+        [] { return ct(llama(all("CT_W8A16")), "{" + kW8Channel + "}", "int-quantized"); }, VL, kNewest,
+        {"target.unsupported-type"},
+        "CT L246-256: int-quantized is an activation format and the group has no input_activations, so "
+        "assert weights.type == FLOAT fails while config.json is read (int W8A16 loads only pack-quantized)");
+  fails("vl_ct_llama_w8a8_asymmetric_weights",
+        [] { return ct(llama(all("CT_W8A8_ASYM_WEIGHTS")), R"({"weights": {"num_bits": 8, "type": "int", "symmetric": false,
+              "strategy": "channel"}, "input_activations": {"num_bits": 8, "type": "int", "symmetric": true,
+              "strategy": "tensor"}})", "int-quantized"); }, VL, kNewest, {"target.unsupported-type"},
+        "CT L346-363 and L365-381 need weight_quant.symmetric; no other branch of _get_scheme_from_parts takes int8 "
+        "weights -> L640 NotImplementedError('No compressed-tensors compatible scheme was found.')");
+  fails("vl_ct_qwen3moe_w8a8_static_experts",
+        [] { return ct(qwen3_moe(attn_experts("FLOAT", "CT_W8A8")), "{" + kW8Channel + R"(, "input_activations":
+              {"num_bits": 8, "type": "int", "symmetric": true, "strategy": "tensor", "dynamic": false}})", "int-quantized"); },
+        VL, kNewest, {"target.unsupported-type"},
+        "compressed_tensors_moe.py@13436117c52e get_moe_method L163-235: int8 experts match only "
+        "_is_dynamic_token_w8a8 (L223) or W4A8; static tensor inputs reach L236-239 RuntimeError('Unsupported FusedMoe "
+        "scheme')");
+  fails("vl_ms_llama_w8a8_dynamic", [] { return llama("W8A8_DYNAMIC"); }, VL, kNewest, {"target.family"},
+        "msModelSlim's layout is read by the 'ascend' quantization method, which vLLM does not register "
+        "(quantization/__init__.py@0034007debee L8-39; get_quantization_config L81-83 ValueError 'Invalid quantization "
+        "method'); only the vllm-ascend plugin adds it (VA modelslim_config.py@182b75ea84ff L544, platform.py L267-274)");
+  fails("vl_gs_qwen2_w8a8", [] { return gs_qwen2("W8A8"); }, VL, kNewest, {"target.family"},
+        "Golden-Stick's layout needs vllm-mindspore's golden_stick method; vLLM's registered methods "
+        "(quantization/__init__.py@0034007debee L8-39) have no such method");
 
   // ===== vllm-ascend: linear schemes and their parameters =====================
   loads("va_llama_w8a8dyn_n1", [] { return llama("W8A8_DYNAMIC"); }, VA, kNewest,

@@ -89,11 +89,13 @@ void check_ct_values(Context& ctx, const ct::SchemeGroup& g, const std::string& 
 
 using Reached = std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, std::pair<std::size_t, std::string>>;
 
-// What the chosen runtime's loader makes of each config group. vllm-ascend
-// detects a quant type per group (profiles.cpp, vllm_ascend_ct_quant_type)
-// and looks it up in its method registry per layer kind (support_for);
-// MindIE reads msModelSlim's description only. Other runtimes' handling of
-// compressed-tensors is not verified: said as information.
+// What the chosen runtime's loader makes of each config group. Upstream vLLM
+// builds a scheme per group by a chain of conditions (the profile's
+// compressed-tensors rows, ct_scheme_for); vllm-ascend detects a quant type
+// per group (profiles.cpp, vllm_ascend_ct_quant_type) and looks it up in its
+// method registry per layer kind (support_for); MindIE reads msModelSlim's
+// description only. Other runtimes' handling of compressed-tensors is not
+// verified: said as information.
 void check_ct_target(Context& ctx, const ct::Recipe& rec, const Reached& reached) {
   const TargetSpec spec = ctx.o.spec();
   if (spec.runtime == Target::Any) return;
@@ -106,6 +108,31 @@ void check_ct_target(Context& ctx, const ct::Recipe& rec, const Reached& reached
                     (b ? std::string(b->detail) : std::string("quant_model_description*.json")) +
                     ", which a compressed-tensors checkpoint does not have" + (b ? " [" + b->cite.to_string() + "]" : ""),
                 "config.json");
+    return;
+  }
+  // A loader described as a chain of conditions (profiles.cpp, CtSchemeRow):
+  // the first row that holds decides each group.
+  if (!reached.empty() && ct_scheme_for(spec, rec, *reached.begin()->first.first, reached.begin()->first.second)) {
+    bool loads = false;
+    for (const auto& [key, count] : reached) {
+      const ct::SchemeGroup* g = key.first;
+      const LoaderLayer layer = key.second;
+      const CtSchemeRow* row = ct_scheme_for(spec, rec, *g, layer);
+      if (!row) continue;
+      loads |= row->loads;
+      if (row->loads) continue;
+      ctx.out.add(row->rule, row->severity,
+                  "config group " + g->name + " (weights " + ct::describe(*g->weights) +
+                      (g->input_activations ? "; inputs " + ct::describe(*g->input_activations) : "") + "; " +
+                      (g->format ? *g->format : rec.format.empty() ? std::string("no format") : rec.format) + "), " +
+                      std::to_string(count.first) + " " + std::string(loader_layer_name(layer)) + " module" +
+                      (count.first == 1 ? "" : "s") + " (e.g. " + count.second + "): " + spec.to_string() + " " +
+                      std::string(row->why) + " [" + row->cite.to_string() + "]",
+                  "config.json", g->name);
+    }
+    if (const BehaviourRow* gpu = behaviour(spec, Behaviour::ChecksGpuCapability); gpu && loads)
+      ctx.out.add(rule_of(gpu->behaviour), Severity::Info,
+                  spec.to_string() + ": " + std::string(gpu->why) + "; not checked [" + gpu->cite.to_string() + "]", "config.json");
     return;
   }
   if (spec.runtime != Target::VllmAscend || !vllm_ascend_ct_versions().contains(spec.version)) {

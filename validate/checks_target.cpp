@@ -65,6 +65,17 @@ Parallel parallel_of(const Module& m) {
 bool check_family(Context& ctx, const TargetSpec& t, Family fam) {
   const Behaviour needed = fam == Family::MsModelSlim ? Behaviour::ReadsMsModelSlim : Behaviour::ReadsGoldenStick;
   if (behaviour(t, needed)) return true;
+  // A runtime that reads neither Ascend family but compressed-tensors says why.
+  if (!behaviour(t, Behaviour::ReadsMsModelSlim) && !behaviour(t, Behaviour::ReadsGoldenStick)) {
+    const BehaviourRow* reads = behaviour(t, Behaviour::ReadsCompressedTensors);
+    ctx.out.add(Rule::TargetFamily, runtime_words(t) + " does not read " + std::string(family_name(fam)) + " checkpoints" +
+                    (reads ? ": " + std::string(reads->why) + "; it reads " + std::string(reads->detail) + " checkpoints" +
+                                 (fam == Family::MsModelSlim ? " (msModelSlim's compressed-tensors saver writes them)" : "") +
+                                 cite(reads->cite)
+                           : std::string()),
+                ctx.c.root().string());
+    return false;
+  }
   const bool to_ms = fam == Family::GoldenStick;
   ctx.out.add(Rule::TargetFamily, runtime_words(t) + " does not read " + std::string(family_name(fam)) +
                   " checkpoints (convert with: qconvert --from " + (to_ms ? "mindspore --to msmodelslim" : "msmodelslim --to mindspore") + ")",

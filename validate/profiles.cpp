@@ -4,7 +4,9 @@
 // does. Each was read in the loader's source at the cited commit (mirrors
 // of vllm-project/vllm-ascend @182b75ea84ff and its release tags,
 // mindspore-ai/vllm-mindspore @a7b56a427666, mindspore-lab/mindformers,
-// Ascend/MindIE-LLM docs); ../shared/reference/loaders-audit.md is the
+// Ascend/MindIE-LLM docs; upstream vllm-project/vllm's compressed-tensors
+// loader file by file through the source index, docs/research/
+// vllm-compressed-tensors.md); ../shared/reference/loaders-audit.md is the
 // audit that found where qkit and the loaders disagreed (M1-M14).
 //
 // Reading a row: "vllm-ascend, versions >= 0.14, W4A8_DYNAMIC on a linear
@@ -30,7 +32,8 @@ using R = Role;
 using P = Parallel;
 using M = ModelCond;
 using F = FamilyCond;
-constexpr Target VA = Target::VllmAscend, MI = Target::MindIE, VMS = Target::VllmMindSpore, MF = Target::MindFormers;
+constexpr Target VA = Target::VllmAscend, MI = Target::MindIE, VMS = Target::VllmMindSpore, MF = Target::MindFormers,
+                 VL = Target::Vllm;
 
 constexpr VersionRange kAll{};
 constexpr VersionRange since(V v) { return VersionRange{v, kOpenEnd}; }
@@ -80,6 +83,24 @@ constexpr Citation kMieRouter = {kMie, "examples/atb_models/atb_llm/models/base/
 constexpr Citation kMieConfig = {kMie, "examples/atb_models/atb_llm/models/base/config.py", kMieHead, "L280-313"};
 constexpr Citation kMieNames = {kMie, "mindie_llm/runtime/layers/quantization/ms_model_slim/quantization_config.py", kMieHead,
                                 "L51-61"};
+// Upstream vLLM. The source index holds each file at the commits that changed
+// it, so no one commit has them all: each citation names its own (the wNA16
+// scheme and utils.py versions read carry an index id, not a commit).
+// docs/research/vllm-compressed-tensors.md has the line counts.
+constexpr std::string_view kVl = "vllm-project/vllm";
+constexpr std::string_view kVlCt = "vllm/model_executor/layers/quantization/compressed_tensors/compressed_tensors.py";
+constexpr std::string_view kVlCtHead = "be696453ee1b";
+constexpr std::string_view kVlMoe = "vllm/model_executor/layers/quantization/compressed_tensors/compressed_tensors_moe.py";
+constexpr std::string_view kVlMoeHead = "13436117c52e";
+constexpr Citation vl(std::string_view lines) { return {kVl, kVlCt, kVlCtHead, lines}; }
+constexpr Citation vl_moe(std::string_view lines) { return {kVl, kVlMoe, kVlMoeHead, lines}; }
+constexpr Citation kVlW8a8Int8 = {kVl, "vllm/model_executor/layers/quantization/compressed_tensors/schemes/compressed_tensors_w8a8_int8.py",
+                                  "c45614b5d83b", "L35-94"};
+constexpr Citation kVlWna16 = {kVl, "vllm/model_executor/layers/quantization/compressed_tensors/schemes/compressed_tensors_wNa16.py",
+                               "", "L37-39, L85-200 (index id 126992685)"};
+constexpr Citation kVlQuantMethods = {kVl, "vllm/model_executor/layers/quantization/__init__.py", "0034007debee",
+                                      "L8-39, L81-83"};
+
 constexpr Citation kMsMindieFormat = {"Ascend/msmodelslim", "example/DeepSeek/README.md", "3de0a3c4e965", "L96, L113"};
 
 // --- known versions ---------------------------------------------------------
@@ -104,6 +125,11 @@ constexpr KnownVersion kVersions[] = {
     {MI, V{3, 0}, "master @8b4871ad31f5 (v3.0.0.beta.3, 2026-04-23)"},
     {VMS, V{0, 5}, "master @a7b56a427666 (2026-04-20), after tag v0.5.1"},
     {MF, V{1, 7}, "master @f52743ca27a5 (2026-01-15), after tag v1.7.0"},
+    // No release tag could be tied to the commits read (the source index has
+    // no tags): 0.11 is a lower bound by the code (Python 3.10 type syntax,
+    // W4A8-FP8 and transforms), not a verified release.
+    {VL, V{0, 11}, "main @be696453ee1b (compressed_tensors.py; release line not verified, 0.11 or later); MoE dispatch "
+                   "read @13436117c52e"},
 };
 
 // --- 1. registered schemes ----------------------------------------------------
@@ -428,6 +454,150 @@ constexpr BehaviourRow kBehaviours[] = {
      mf("mindformers/parallel_core/inference/quantization/golden_stick/config.py", "L61-62")},
     {MF, kAll, B::FaTensorNames, "fa_q.scale", "FA layers are found by ^model.layers.N.self_attn.fa_q.scale$",
      mf("mindformers/parallel_core/inference/quantization/golden_stick/config.py", "L131-138")},
+    // upstream vLLM (GPUs)
+    {VA, since(V{0, 26}), B::ReadsCompressedTensors, "compressed-tensors",
+     "AscendCompressedTensorsConfig replaces upstream's method under the same name (older versions not read)",
+     va("vllm_ascend/quantization/compressed_tensors_config.py", "L46-57")},
+    {VL, kAll, B::ReadsCompressedTensors, "compressed-tensors",
+     "vLLM's registered quantization methods include compressed-tensors but neither msModelSlim's \"ascend\" (registered "
+     "only by the vllm-ascend plugin, which adds it to --quantization's choices) nor Golden-Stick's: --quantization ascend "
+     "raises \"Invalid quantization method\", and without it the checkpoint is read as an unquantized model whose "
+     "parameters have none of these tensors' names",
+     kVlQuantMethods},
+    {VL, kAll, B::ChecksGpuCapability, "",
+     "get_scheme raises RuntimeError ('Quantization scheme is not supported for the current GPU') when the GPU's compute "
+     "capability is below the scheme's minimum (75 for int8 W8A8 and wNA16); fp8 W8A8 falls back to weight-only below 89; "
+     "a fact of the GPU, not of the checkpoint",
+     vl("L270-295, L589-607, L729-731")},
+};
+
+
+// --- 4. compressed-tensors schemes ------------------------------------------------
+// Upstream vLLM, in the order its loader tries them. Linear layers:
+// CompressedTensorsConfig._get_scheme_from_parts (compressed_tensors.py
+// L532-640 @be696453); fused MoE experts: CompressedTensorsMoEMethod.
+// get_moe_method (compressed_tensors_moe.py L126-239 @13436117). The
+// hardware-gated branches (W4A8-FP8 on SM90 only, NVFP4 by kernel support)
+// are not conditions on the checkpoint: the nvfp4/mxfp4 formats are not
+// checked tensor by tensor, and the SM90 branch is an info row below.
+
+using CV = CtGroupView;
+using St = ct::Strategy;
+
+bool act_format(const CV& g) {  // utils.py is_activation_quantization_format
+  return g.format == "naive-quantized" || g.format == "int-quantized" || g.format == "float-quantized" ||
+         g.format == "nvfp4-pack-quantized";
+}
+bool dyn(const ct::QuantArgs& a) { return a.dynamic || a.dynamic_local; }
+bool is_float(const ct::QuantArgs& a) { return a.type == ct::ArgType::Float; }
+bool tensor_or_channel(const ct::QuantArgs& a) { return a.strategy == St::Tensor || a.strategy == St::Channel; }
+
+// L246-256: an activation format with no input_activations asserts float weights.
+bool ct_parse_assert(const CV& g) { return act_format(g) && !g.inputs && g.weights && !is_float(*g.weights); }
+// L520-530 _is_wNa16_group_channel
+bool wna16_shape(const CV& g) {
+  return !g.inputs && (g.weights->strategy == St::Channel || g.weights->strategy == St::Group) && !dyn(*g.weights);
+}
+bool wna16(const CV& g) {  // L554, L565-575: pack-quantized, num_bits in WNA16_SUPPORTED_BITS (wNa16.py L37-39)
+  return wna16_shape(g) && g.format == "pack-quantized" && (g.weights->num_bits == 4 || g.weights->num_bits == 8);
+}
+// L445-468 _is_fp8_w4a8 (no type check): SM90 only (L469-476)
+bool fp8_w4a8_shape(const CV& g) {
+  return g.inputs && g.weights->num_bits == 4 && g.inputs->num_bits == 8 && g.weights->strategy == St::Group &&
+         g.inputs->strategy == St::Token && !dyn(*g.weights) && dyn(*g.inputs) && g.weights->symmetric && g.inputs->symmetric;
+}
+bool fp8_w4a8_outside_act_format(const CV& g) { return !act_format(g) && fp8_w4a8_shape(g); }
+// L408-443 _is_fp8_w8a8
+bool fp8_w8a8(const CV& g) {
+  const ct::QuantArgs *w = g.weights, *in = g.inputs;
+  if (!w || !in || !is_float(*w) || !is_float(*in) || !w->symmetric || dyn(*w)) return false;
+  if (!(tensor_or_channel(*w) || w->strategy == St::Block)) return false;
+  return dyn(*in) || (in->symmetric && in->strategy == St::Tensor);
+}
+// L493-517 _is_fp8_w8a16 (inputs may be absent)
+bool fp8_w8a16(const CV& g) {
+  const ct::QuantArgs* w = g.weights;
+  return is_float(*w) && w->symmetric && !dyn(*w) && (tensor_or_channel(*w) || w->strategy == St::Block);
+}
+// L346-363 _is_static_tensor_w8a8: inputs symmetric or not, weights symmetric
+bool static_w8a8(const CV& g) {
+  const ct::QuantArgs *w = g.weights, *in = g.inputs;
+  return in && w->num_bits == 8 && in->num_bits == 8 && tensor_or_channel(*w) && in->strategy == St::Tensor && !dyn(*w) &&
+         !dyn(*in) && w->symmetric;
+}
+// L365-381 _is_dynamic_token_w8a8
+bool dynamic_w8a8(const CV& g) {
+  const ct::QuantArgs *w = g.weights, *in = g.inputs;
+  return in && w->num_bits == 8 && in->num_bits == 8 && tensor_or_channel(*w) && in->strategy == St::Token && !dyn(*w) &&
+         dyn(*in) && w->symmetric;
+}
+// L383-406 _is_dynamic_token_w4a8_int
+bool dynamic_w4a8(const CV& g) {
+  const ct::QuantArgs *w = g.weights, *in = g.inputs;
+  return in && w->num_bits == 4 && in->num_bits == 8 && (w->strategy == St::Group || w->strategy == St::Channel) &&
+         in->strategy == St::Token && !dyn(*w) && dyn(*in) && w->symmetric;
+}
+bool in_act_format(bool (*f)(const CV&), const CV& g) { return act_format(g) && f(g); }
+bool act_fp8_w8a8(const CV& g) { return in_act_format(fp8_w8a8, g); }
+bool act_fp8_w8a16(const CV& g) { return in_act_format(fp8_w8a16, g); }
+bool act_static_w8a8(const CV& g) { return in_act_format(static_w8a8, g); }
+bool act_dynamic_w8a8(const CV& g) { return in_act_format(dynamic_w8a8, g); }
+bool act_dynamic_w4a8(const CV& g) { return in_act_format(dynamic_w4a8, g); }
+bool always(const CV&) { return true; }
+
+constexpr Citation kVlParse = vl("L206-263");
+constexpr Citation kVlNoScheme = vl("L532-640");
+constexpr Citation kVlMoeDispatch = vl_moe("L126-239");
+constexpr std::string_view kNoWhy = "";
+
+constexpr CtSchemeRow kCtSchemes[] = {
+    {VL, kAll, std::nullopt, "an activation format (naive-, int-, float-quantized) group with no input_activations and int weights",
+     ct_parse_assert, "", false, Rule::TargetUnsupportedType, Severity::Error,
+     "fails an assert while reading config.json (an activation-format group without input_activations must have float "
+     "weights): int weight-only schemes (W8A16, W4A16) load only as pack-quantized",
+     kVlParse},
+    // linear layers
+    {VL, kAll, L::Linear, "no inputs; weights channel or group, static, 4 or 8 bits; pack-quantized", wna16,
+     "CompressedTensorsWNA16", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, kVlWna16},
+    {VL, kAll, L::Linear, "weights 4-bit group, inputs 8-bit token dynamic, both symmetric; not an activation format",
+     fp8_w4a8_outside_act_format, "", false, Rule::TargetUnsupportedType, Severity::Info,
+     "only an SM90 GPU (exact capability 90) builds CompressedTensorsW4A8Fp8 for it; any other GPU raises \"No "
+     "compressed-tensors compatible scheme was found.\" (the GPU decides, not the checkpoint)",
+     vl("L445-476, L545-552, L640")},
+    {VL, kAll, L::Linear, "activation format; fp8 weights symmetric static tensor/channel/block; fp8 inputs dynamic, or static "
+     "symmetric tensor", act_fp8_w8a8, "CompressedTensorsW8A8Fp8 (W8A16Fp8 below capability 89)", true,
+     Rule::TargetUnsupportedType, Severity::Error, kNoWhy, vl("L408-443, L589-607")},
+    {VL, kAll, L::Linear, "activation format; fp8 weights symmetric static tensor/channel/block", act_fp8_w8a16,
+     "CompressedTensorsW8A16Fp8", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, vl("L493-517, L609-614")},
+    {VL, kAll, L::Linear, "activation format; weights 8-bit tensor or channel, symmetric, static; inputs 8-bit tensor static, "
+     "symmetric or asymmetric", act_static_w8a8, "CompressedTensorsW8A8Int8 (static; input_zero_point I8 [1] when asymmetric)",
+     true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, vl("L346-363, L616-621")},
+    {VL, kAll, L::Linear, "activation format; weights 8-bit tensor or channel, symmetric, static; inputs 8-bit token dynamic",
+     act_dynamic_w8a8, "CompressedTensorsW8A8Int8 (dynamic)", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy,
+     vl("L365-381, L623-628")},
+    {VL, kAll, L::Linear, "activation format; weights 4-bit group or channel, symmetric, static; inputs 8-bit token dynamic",
+     act_dynamic_w4a8, "CompressedTensorsW4A8Int", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy,
+     vl("L383-406, L630-638")},
+    {VL, kAll, L::Linear, "anything else (asymmetric weights, token or group inputs with static weights, W4A16 outside "
+     "pack-quantized, ...)", always, "", false, Rule::TargetUnsupportedType, Severity::Error,
+     "raises \"No compressed-tensors compatible scheme was found.\"", kVlNoScheme},
+    // fused MoE experts
+    {VL, kAll, L::Moe, "no inputs; weights channel or group, static; pack-quantized, 4 or 8 bits", wna16,
+     "CompressedTensorsWNA16MarlinMoEMethod (or WNA16MoEMethod where Marlin cannot)", true, Rule::TargetUnsupportedType,
+     Severity::Error, kNoWhy, kVlMoeDispatch},
+    {VL, kAll, L::Moe, "no inputs; weights channel or group, static; another format or bit width", wna16_shape, "", false,
+     Rule::TargetUnsupportedType, Severity::Error,
+     "raises ValueError 'For Fused MoE layers, only format: pack-quantized and bits: [4, 8] is supported'",
+     vl_moe("L163-180")},
+    {VL, kAll, L::Moe, "fp8 W8A8 (as for linear layers)", fp8_w8a8, "CompressedTensorsW8A8Fp8MoEMethod", true,
+     Rule::TargetUnsupportedType, Severity::Error, kNoWhy, vl_moe("L214-222")},
+    {VL, kAll, L::Moe, "weights 8-bit tensor or channel, symmetric, static; inputs 8-bit token dynamic", dynamic_w8a8,
+     "CompressedTensorsW8A8Int8MoEMethod", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, vl_moe("L223-226")},
+    {VL, kAll, L::Moe, "weights 4-bit group or channel, symmetric, static; inputs 8-bit token dynamic", dynamic_w4a8,
+     "CompressedTensorsW4A8Int8MoEMethod", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, vl_moe("L232-235")},
+    {VL, kAll, L::Moe, "anything else (static int8 W8A8 included)", always, "", false, Rule::TargetUnsupportedType,
+     Severity::Error, "raises RuntimeError 'Unsupported FusedMoe scheme' (int8 W8A8 experts load only with dynamic token "
+     "inputs)", vl_moe("L236-239")},
 };
 
 }  // namespace
@@ -495,7 +665,7 @@ std::optional<TargetSpec> parse_target_spec(std::string_view s, std::string& err
   std::string_view name = s.substr(0, at);
   auto rt = parse_target(name);
   if (!rt) {
-    error = "unknown runtime '" + std::string(name) + "' (any, vllm-ascend, mindie, vllm-mindspore, mindformers)";
+    error = "unknown runtime '" + std::string(name) + "' (any, vllm-ascend, mindie, vllm-mindspore, mindformers, vllm)";
     return std::nullopt;
   }
   TargetSpec t = newest(*rt);
@@ -544,6 +714,17 @@ LoaderLayer loader_layer_of(const Module& m) {
 std::span<const SupportRow> support_rows() { return kSupport; }
 std::span<const ParamRow> param_rows() { return kParams; }
 std::span<const BehaviourRow> behaviour_rows() { return kBehaviours; }
+std::span<const CtSchemeRow> ct_scheme_rows() { return kCtSchemes; }
+
+const CtSchemeRow* ct_scheme_for(const TargetSpec& t, const ct::Recipe& r, const ct::SchemeGroup& g, LoaderLayer layer) {
+  if (t.runtime == Target::Any || !g.weights) return nullptr;
+  const CtGroupView view{&*g.weights, g.input_activations ? &*g.input_activations : nullptr,
+                         g.format ? std::string_view(*g.format) : std::string_view(r.format)};
+  for (const CtSchemeRow& row : kCtSchemes)
+    if (row.runtime == t.runtime && row.versions.contains(t.version) && (!row.layer || *row.layer == layer) && row.holds(view))
+      return &row;
+  return nullptr;
+}
 
 const SupportRow* support_for(const TargetSpec& t, std::string_view type, LoaderLayer layer) {
   if (t.runtime == Target::Any || type == "FLOAT") return nullptr;
@@ -602,6 +783,8 @@ std::string_view behaviour_name(Behaviour b) {
     case B::FusedGroupsAgree: return "fused shards share one type";
     case B::DescribesEveryLayer: return "every layer described";
     case B::MtpOnlyWithDrafter: return "MTP layers only with the drafter";
+    case B::ReadsCompressedTensors: return "reads compressed-tensors checkpoints";
+    case B::ChecksGpuCapability: return "GPU compute capability checked per scheme";
   }
   return "?";
 }
@@ -609,7 +792,9 @@ std::string_view behaviour_name(Behaviour b) {
 Rule rule_of(Behaviour b) {
   switch (b) {
     case B::ReadsMsModelSlim:
-    case B::ReadsGoldenStick: return Rule::TargetFamily;
+    case B::ReadsGoldenStick:
+    case B::ReadsCompressedTensors: return Rule::TargetFamily;
+    case B::ChecksGpuCapability: return Rule::TargetUnsupportedType;
     case B::DescriptionName:
     case B::DescriptionNameDeprecated: return Rule::TargetDescriptionName;
     case B::QuantConfigReplacesDescription: return Rule::TargetQuantizationConfig;
@@ -636,7 +821,7 @@ Rule rule_of(Behaviour b) {
 
 namespace {
 
-constexpr Target kRuntimes[] = {Target::VllmAscend, Target::MindIE, Target::VllmMindSpore, Target::MindFormers};
+constexpr Target kRuntimes[] = {Target::VllmAscend, Target::MindIE, Target::VllmMindSpore, Target::MindFormers, Target::Vllm};
 
 std::string versions_line(Target rt) {
   std::string s;
@@ -693,6 +878,16 @@ std::string render_explain(std::string_view rule_id) {
         if (!s.why.empty()) o << " - " << s.why;
         o << "\n      " << s.cite.to_string() << "\n";
       }
+    if (r->rule == Rule::TargetUnsupportedType)
+      for (const CtSchemeRow& c : kCtSchemes) {
+        if (c.runtime != rt) continue;
+        head();
+        o << "  " << target_name(rt) << " [" << c.versions.to_string() << "] compressed-tensors "
+          << (c.layer ? loader_layer_name(*c.layer) : std::string_view("any layer")) << ", " << c.when << ": "
+          << (c.loads ? std::string(c.scheme) : std::string(c.severity == Severity::Error ? "refused" : "depends on the GPU"));
+        if (!c.why.empty()) o << " - " << c.why;
+        o << "\n      " << c.cite.to_string() << "\n";
+      }
     if (r->rule == Rule::TargetParameter)
       for (const ParamRow& p : kParams) {
         if (p.runtime != rt) continue;
@@ -730,11 +925,29 @@ std::string render_targets_markdown() {
       o << (first ? "" : "; ") << "**" << k->version.to_string() << "** (" << k->source << ")";
       first = false;
     }
-    o << ".\n\n### Registered schemes\n\n| versions | type | layer | loads | why | source |\n|---|---|---|---|---|---|\n";
+    o << ".\n";
+    bool support = false;
     for (const SupportRow& s : kSupport)
-      if (s.runtime == rt)
+      if (s.runtime == rt) {
+        if (!support)
+          o << "\n### Registered schemes\n\n| versions | type | layer | loads | why | source |\n|---|---|---|---|---|---|\n";
+        support = true;
         o << "| " << s.versions.to_string() << " | `" << s.type << "` | " << loader_layer_name(s.layer) << " | "
           << (s.loads ? "yes" : "**no**") << " | " << md(s.why) << " | " << md(s.cite.to_string()) << " |\n";
+      }
+    bool ct_rows = false;
+    for (const CtSchemeRow& c : kCtSchemes)
+      if (c.runtime == rt) {
+        if (!ct_rows)
+          o << "\n### compressed-tensors config groups\n\nThe first row whose condition holds decides a config group "
+               "(its format: the group's own, else the global one).\n\n"
+               "| versions | layer | condition | scheme | loads | why | source |\n|---|---|---|---|---|---|---|\n";
+        ct_rows = true;
+        o << "| " << c.versions.to_string() << " | " << (c.layer ? loader_layer_name(*c.layer) : std::string_view("any")) << " | "
+          << md(c.when) << " | " << md(c.scheme) << " | "
+          << (c.loads ? "yes" : c.severity == Severity::Error ? "**no**" : "depends on the GPU") << " | " << md(c.why) << " | "
+          << md(c.cite.to_string()) << " |\n";
+      }
     bool any = false;
     for (const ParamRow& p : kParams)
       if (p.runtime == rt) {
@@ -768,8 +981,9 @@ std::string render_targets_markdown() {
        "compressed-tensors configs, so groups other than 32 fail the shape assert (w4a16.py L186,\n"
        "`target.group-size`); MoE W4A16 reads compressed-tensors' `weight_packed`/`weight_shape` and loads.\n\n"
        "Inputs count only in an activation format (naive-, int-, float-, nvfp4-pack-quantized). MindIE reads\n"
-       "msModelSlim's layout only (`target.family`). How older vllm-ascend versions, vllm-mindspore and\n"
-       "MindFormers load compressed-tensors is not verified; qvalidate says so as information.\n";
+       "msModelSlim's layout only (`target.family`). Upstream vLLM's rules are its own section's\n"
+       "compressed-tensors table. How older vllm-ascend versions, vllm-mindspore and MindFormers load\n"
+       "compressed-tensors is not verified; qvalidate says so as information.\n";
   return o.str();
 }
 

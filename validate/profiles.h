@@ -1,7 +1,7 @@
 //===- validate/profiles.h - what each runtime's loader does, as data ----===//
 //
-// One table per runtime (vllm-ascend, MindIE, vllm-mindspore, MindFormers)
-// says, version by version, what its loader registers, which parameters it
+// One table per runtime (vllm-ascend, MindIE, vllm-mindspore, MindFormers,
+// upstream vLLM) says, version by version, what its loader registers, which parameters it
 // creates and asserts, and how it reads the description and config.json.
 // Every row cites the repository, file, commit and lines it mirrors.
 //
@@ -153,6 +153,8 @@ enum class Behaviour : std::uint8_t {
   FusedGroupsAgree,             // fused shards must share one type (ValueError otherwise)
   DescribesEveryLayer,          // every decoder layer's weights are looked up in the description (KeyError)
   MtpOnlyWithDrafter,           // MTP layers are looked up only when the MTP drafter is loaded
+  ReadsCompressedTensors,       // loads compressed-tensors checkpoints (quant_method "compressed-tensors")
+  ChecksGpuCapability,          // refuses a scheme on a GPU below its minimum compute capability (not a checkpoint fact)
 };
 std::string_view behaviour_name(Behaviour b);
 
@@ -180,6 +182,42 @@ std::string render_target_list();
 std::string render_explain(std::string_view rule_id);
 // docs/targets.md.
 std::string render_targets_markdown();
+
+// --- 4. compressed-tensors: the scheme a loader builds for a config group ----
+//
+// A runtime whose compressed-tensors loader is a chain of conditions (upstream
+// vLLM's _get_scheme_from_parts for linear layers, get_moe_method for fused
+// MoE experts) has one row per branch, in the loader's order: the first row
+// whose condition holds decides the group. A runtime with rows ends each
+// layer kind with a row that holds for everything (what the loader raises).
+
+// A config group as the loader sees it once config.json is read: its weights,
+// its input activations (kept whenever the group declares them) and the
+// format that applies to it (the group's own, else the global one; "" when
+// neither is written: compressed-tensors' own inference is not used there).
+struct CtGroupView {
+  const ct::QuantArgs* weights = nullptr;
+  const ct::QuantArgs* inputs = nullptr;
+  std::string_view format;
+};
+
+struct CtSchemeRow {
+  Target runtime;
+  VersionRange versions;
+  std::optional<LoaderLayer> layer;  // nullopt: every layer kind (the config is read once, before any layer)
+  std::string_view when;             // the condition, as docs/targets.md shows it
+  bool (*holds)(const CtGroupView&);
+  std::string_view scheme;           // the scheme class it builds ("" for a refusal)
+  bool loads;
+  Rule rule;                         // for refusals
+  Severity severity;                 // for refusals: Error; Info where only the GPU decides
+  std::string_view why;              // for refusals: what the user sees and why
+  Citation cite;
+};
+std::span<const CtSchemeRow> ct_scheme_rows();
+// The row deciding group `g` of recipe `r` on `layer` modules for the target;
+// null when qkit has no rows for the target's compressed-tensors loader.
+const CtSchemeRow* ct_scheme_for(const TargetSpec& t, const ct::Recipe& r, const ct::SchemeGroup& g, LoaderLayer layer);
 
 // vllm-ascend's compressed-tensors loader (compressed_tensors_config.py
 // _detect_quant_type): the quant type it gives a config group, then looked up

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("version", "print the version")(
       "target,t", po::value<std::string>()->default_value("any"),
-      "runtime to check for, RUNTIME[@VERSION]: any, vllm-ascend, mindie, vllm-mindspore, mindformers "
+      "runtime to check for, RUNTIME[@VERSION]: any, vllm-ascend, mindie, vllm-mindspore, mindformers, vllm "
       "(the newest known version unless one is pinned; see --list-targets)")(
       "with-mtp", "the MTP drafter will be loaded: MTP layers without description entries are errors")(
       "list-targets", "print the runtimes and versions qkit has profiles for")(

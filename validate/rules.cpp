@@ -196,12 +196,13 @@ std::string_view target_name(Target t) {
     case Target::MindIE: return "mindie";
     case Target::VllmMindSpore: return "vllm-mindspore";
     case Target::MindFormers: return "mindformers";
+    case Target::Vllm: return "vllm";
   }
   return "any";
 }
 
 std::optional<Target> parse_target(std::string_view s) {
-  for (Target t : {Target::Any, Target::VllmAscend, Target::MindIE, Target::VllmMindSpore, Target::MindFormers})
+  for (Target t : {Target::Any, Target::VllmAscend, Target::MindIE, Target::VllmMindSpore, Target::MindFormers, Target::Vllm})
     if (target_name(t) == s) return t;
   return std::nullopt;
 }

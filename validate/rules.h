@@ -22,8 +22,8 @@
 
 namespace qkit::validate {
 
-enum class Target : std::uint8_t { Any, VllmAscend, MindIE, VllmMindSpore, MindFormers };
-std::string_view target_name(Target t);  // "any", "vllm-ascend", ...
+enum class Target : std::uint8_t { Any, VllmAscend, MindIE, VllmMindSpore, MindFormers, Vllm };
+std::string_view target_name(Target t);  // "any", "vllm-ascend", ..., "vllm" (upstream vLLM, GPUs)
 std::optional<Target> parse_target(std::string_view s);
 
 enum class Rule : std::uint8_t {

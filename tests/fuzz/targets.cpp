@@ -219,7 +219,7 @@ int run_validate(const std::uint8_t* data, std::size_t size) {
   static ScratchDir scratch("validate");
   auto c = open_archive(data, size, scratch.fresh());
   if (!c) return 0;
-  for (const char* name : {"any", "vllm-ascend", "mindie", "vllm-mindspore", "mindformers"}) {
+  for (const char* name : {"any", "vllm-ascend", "mindie", "vllm-mindspore", "mindformers", "vllm"}) {
     auto target = qkit::validate::parse_target(name);
     if (!target) std::abort();
     for (bool quick : {true, false}) {
