@@ -28,6 +28,8 @@
 #include <set>
 #include <sstream>
 
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "convert/quant_math.h"
@@ -213,6 +215,63 @@ Status write_int4(ByteSink& sink, const Int4Source& s, Int4Layout target) {
   return flush();
 }
 
+// Streams int8 / int4 values (any Int4Source) into compressed-tensors'
+// weight_packed bytes (formats/codecs.h, ct_packed_*), one row at a time.
+Status write_ct_packed(ByteSink& sink, const Int4Source& s, unsigned bits) {
+  const std::int8_t lo = static_cast<std::int8_t>(-(1 << (bits - 1))), hi = static_cast<std::int8_t>((1 << (bits - 1)) - 1);
+  std::vector<std::int8_t> row(s.k);
+  for (std::uint64_t r = 0; r < s.n; ++r) {
+    for (std::uint64_t c = 0; c < s.k; ++c) {
+      row[c] = s.get(r, c);
+      if (row[c] < lo || row[c] > hi)
+        return Error(Errc::value_out_of_range, "int" + std::to_string(bits) + " value " + std::to_string(row[c]) + " at [" +
+                                                   std::to_string(r) + "," + std::to_string(c) + "] does not fit");
+    }
+    auto packed = ct_pack(row, 1, s.k, bits);
+    if (!packed) return std::move(packed).error();
+    if (auto st = sink.write(*packed); !st) return st;
+  }
+  return ok_status();
+}
+
+// The other way: weight_packed to one int8 per byte, or to an int4 layout.
+Status write_from_ct_packed(ByteSink& sink, const std::byte* packed, std::uint64_t n, std::uint64_t k, unsigned bits,
+                            std::optional<Int4Layout> target) {
+  if (target) {
+    std::vector<std::int8_t> all(n * k);
+    for (std::uint64_t r = 0; r < n; ++r)
+      for (std::uint64_t c = 0; c < k; ++c) all[r * k + c] = ct_packed_get(packed, bits, k, r, c);
+    return write_int4(sink, Int4Source{all.data(), n, k, std::nullopt}, *target);
+  }
+  std::vector<std::int8_t> row(k);
+  for (std::uint64_t r = 0; r < n; ++r) {
+    for (std::uint64_t c = 0; c < k; ++c) row[c] = ct_packed_get(packed, bits, k, r, c);
+    if (auto st = sink.write(std::as_bytes(std::span(row))); !st) return st;
+  }
+  return ok_status();
+}
+
+// A compressed-tensors name template: the module name with every numeric
+// component (layer, expert) matching any number, as a regex.
+std::string name_template(const std::string& name) {
+  std::string o;
+  std::size_t i = 0;
+  while (i < name.size()) {
+    std::size_t j = name.find('.', i);
+    if (j == std::string::npos) j = name.size();
+    const std::string part = name.substr(i, j - i);
+    if (!part.empty() && std::all_of(part.begin(), part.end(), [](unsigned char ch) { return std::isdigit(ch); })) o += "\\d+";
+    else
+      for (char ch : part) {
+        if (std::string_view("\\^$.|?*+()[]{}").find(ch) != std::string_view::npos) o += '\\';
+        o += ch;
+      }
+    if (j < name.size()) o += "\\.";
+    i = j + 1;
+  }
+  return o;
+}
+
 // The output name of a module tensor: the suffix both families use for the role.
 std::string sfx(Role r) { return std::string(suffix_of(r)); }
 
@@ -329,6 +388,23 @@ class Planner {
   }
   void ms_to_gs(const ModuleParts& mp);
   void gs_to_ms(const ModuleParts& mp);
+  void ms_to_ct(const ModuleParts& mp);
+  void ct_to_ms(const ModuleParts& mp);
+  std::vector<std::int64_t> row_sums(const TensorRef& w, std::uint64_t n, std::uint64_t k) const;
+  void out_ct_packed(const std::string& name, const TensorRef& src, std::optional<Int4Layout> from_layout, unsigned bits,
+                     std::uint64_t n, std::uint64_t k);
+  void out_from_ct_packed(const std::string& name, const TensorRef& src, unsigned bits, std::optional<Int4Layout> to,
+                          std::uint64_t n, std::uint64_t k, const std::string& tag);
+  // compressed-tensors output: the config groups the converted layers form,
+  // keyed by their arguments (one group per distinct scheme).
+  struct CtGroup {
+    nlohmann::ordered_json weights, inputs;  // inputs null for weight-only
+    std::string format;
+    std::set<std::string> templates;          // name_template of each member
+  };
+  std::map<std::string, CtGroup> ct_groups_;
+  void ct_member(const std::string& prefix, nlohmann::ordered_json weights, nlohmann::ordered_json inputs, const std::string& format);
+  std::optional<std::string> ct_recipe_json(std::string& why) const;
   void requantize_columns(const ModuleParts& mp, const std::vector<double>& rho, const std::vector<double>& deq,
                           double input_offset, const std::string& tag);
   void write_description_and_config();
@@ -893,13 +969,397 @@ void Planner::plan_output_folds() {
   }
 }
 
+// --- msModelSlim <-> compressed-tensors ----------------------------------
+//
+// docs/research/compressed-tensors.md §9-10: integer tensors carry over
+// (int4/int8 re-packed), scales are copied in their dtype, and the static
+// W8A8 epilogues are matched exactly: msModelSlim computes
+// (x_q.Wq + quant_bias) * deq_scale, compressed-tensors' loaders
+// (s_x * s_w) * (x_q.Wq - z * sum_k Wq) + bias.
+
+std::vector<std::int64_t> Planner::row_sums(const TensorRef& w, std::uint64_t n, std::uint64_t k) const {
+  std::vector<std::int64_t> sums(n, 0);
+  const auto* q = reinterpret_cast<const std::int8_t*>(c_.data(w).data());
+  for (std::uint64_t r = 0; r < n; ++r)
+    for (std::uint64_t j = 0; j < k; ++j) sums[r] += q[r * k + j];
+  release(w);
+  return sums;
+}
+
+void Planner::out_ct_packed(const std::string& name, const TensorRef& src, std::optional<Int4Layout> from_layout, unsigned bits,
+                            std::uint64_t n, std::uint64_t k) {
+  Shape shape{n, ct_packed_words(k, bits)};
+  Int4Source s{reinterpret_cast<const std::int8_t*>(c_.data(src).data()), n, k, from_layout};
+  p_.tensors.push_back({name, Dtype::I32, shape, "", src.info->name,
+                        "int" + std::to_string(bits) + " " + (from_layout ? std::string(int4_layout_name(*from_layout)) : "unpacked") +
+                            " -> compressed-tensors packed (value + " + std::to_string(1u << (bits - 1)) + ", " +
+                            std::to_string(32 / bits) + " per I32 along k)",
+                        false});
+  p_.content.tensors.push_back(OutputTensor{
+      TensorSource{name, Dtype::I32, shape, {},
+                   [s, bits, path = c_.shard_of(src).file->path(), tname = src.info->name](ByteSink& sink) -> Status {
+                     Status st = guard_mapped_reads(path, [&] { return write_ct_packed(sink, s, bits); });
+                     if (!st && st.error().tensor.empty()) return std::move(st).error().for_tensor(tname).in_file(path);
+                     return st;
+                   }},
+      "", false});
+}
+
+void Planner::out_from_ct_packed(const std::string& name, const TensorRef& src, unsigned bits, std::optional<Int4Layout> to,
+                                 std::uint64_t n, std::uint64_t k, const std::string& tag) {
+  Shape shape = to ? int4_packed_shape(*to, n, k) : Shape{n, k};
+  const std::byte* packed = c_.data(src).data();
+  p_.tensors.push_back({name, Dtype::I8, shape, tag, src.info->name,
+                        "compressed-tensors packed int" + std::to_string(bits) + " -> " +
+                            (to ? "int4 " + std::string(int4_layout_name(*to)) : std::string("int8, one per byte")),
+                        false});
+  p_.content.tensors.push_back(OutputTensor{
+      TensorSource{name, Dtype::I8, shape, {},
+                   [packed, n, k, bits, to, path = c_.shard_of(src).file->path(), tname = src.info->name](ByteSink& sink) -> Status {
+                     Status st = guard_mapped_reads(path, [&] { return write_from_ct_packed(sink, packed, n, k, bits, to); });
+                     if (!st && st.error().tensor.empty()) return std::move(st).error().for_tensor(tname).in_file(path);
+                     return st;
+                   }},
+      tag, false});
+}
+
+void Planner::ct_member(const std::string& prefix, nlohmann::ordered_json weights, nlohmann::ordered_json inputs,
+                        const std::string& format) {
+  const std::string key = weights.dump() + "|" + inputs.dump() + "|" + format;
+  CtGroup& g = ct_groups_[key];
+  g.weights = std::move(weights);
+  g.inputs = std::move(inputs);
+  g.format = format;
+  g.templates.insert(name_template(prefix));
+}
+
+namespace {
+// QuantizationArgs as compressed-tensors serializes them (quant_args.py
+// @52792be L148-190), the fields qkit's layers need.
+nlohmann::ordered_json ct_args(int bits, const char* strategy, std::optional<std::uint64_t> group_size, bool symmetric,
+                               bool dynamic) {
+  nlohmann::ordered_json a;
+  a["num_bits"] = bits;
+  a["type"] = "int";
+  a["symmetric"] = symmetric;
+  a["group_size"] = group_size ? nlohmann::ordered_json(*group_size) : nlohmann::ordered_json(nullptr);
+  a["strategy"] = strategy;
+  a["block_structure"] = nullptr;
+  a["dynamic"] = dynamic;
+  a["actorder"] = nullptr;
+  a["observer"] = dynamic ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json("minmax");
+  a["observer_kwargs"] = nlohmann::ordered_json::object();
+  return a;
+}
+}  // namespace
+
+void Planner::ms_to_ct(const ModuleParts& mp) {
+  const Module& m = *mp.m;
+  const std::string P = m.prefix + ".";
+  const std::uint64_t n = mp.n, k = mp.k;
+  const QuantType t = m.type->type;
+  const TensorRef *w = mp.get(Role::Weight), *ws = mp.get(Role::WeightScale), *wo = mp.get(Role::WeightOffset),
+                  *in_s = mp.get(Role::InputScale), *in_o = mp.get(Role::InputOffset), *deq = mp.get(Role::DeqScale),
+                  *qb = mp.get(Role::QuantBias), *bias = mp.get(Role::Bias);
+  auto all_zero = [&](const TensorRef* off) {
+    if (!off) return true;
+    auto v = values(c_, *off);
+    return std::all_of(v.begin(), v.end(), [](double x) { return x == 0; });
+  };
+  auto copy_bias = [&] {
+    if (bias) out_copy(P + "bias", *bias, "");
+  };
+  switch (t) {
+    case QuantType::W8A8: {
+      if (!all_zero(wo)) return refuse(m.prefix, "asymmetric weight offsets: compressed-tensors' static W8A8 weights are symmetric");
+      auto s = values(c_, *in_s), off = values(c_, *in_o), dq = values(c_, *deq), qv = values(c_, *qb);
+      if (s.size() != 1 || off.size() != 1 || dq.size() != n || qv.size() != n) return refuse(m.prefix, "scale shapes not understood");
+      const double z = off[0];
+      if (z != std::nearbyint(z) || z < -128 || z > 127) return refuse(m.prefix, "input_offset " + sci(z) + " is not an int8 zero point");
+      if (!(s[0] > 0) || !std::isfinite(s[0])) return refuse(m.prefix, "input_scale is not finite and positive");
+      // input_scale: the value msModelSlim's runtimes quantize with, which
+      // they hold in the model dtype (vllm-ascend w8a8_static.py@182b75ea
+      // L58-141; docs/research/compressed-tensors.md §7.3); written as the
+      // float32 that compressed-tensors' loaders hold (§8).
+      // weight_scale: a float32 s_w with fp32(s_x * s_w) == deq_scale, so the
+      // loader's scale product is the deq_scale msModelSlim multiplied by;
+      // searched among the float32 neighbours of deq_scale / s_x.
+      s[0] = decode_one(s[0], md_);
+      const float sx = static_cast<float>(s[0]);
+      std::vector<double> sw(n);
+      double worst_scale = 0;
+      for (std::uint64_t r = 0; r < n; ++r) {
+        const float d = narrow_to_float(dq[r]);
+        float best = static_cast<float>(static_cast<double>(d) / sx);
+        bool found = false;
+        for (float c = std::nextafter(std::nextafter(best, 0.0f), 0.0f), i = 0; i < 5; ++i, c = std::nextafter(c, INFINITY))
+          if (sx * c == d) {
+            best = c;
+            found = true;
+            break;
+          }
+        if (!found && d != 0) worst_scale = std::max(worst_scale, std::fabs(static_cast<double>(sx * best) - d) / std::fabs(d));
+        sw[r] = best;
+      }
+      // quant_bias = -z * sum_k Wq + round(bias / deq): the residual beyond
+      // the zero-point term is the folded float bias, which compressed-
+      // tensors adds after the scales.
+      auto sums = row_sums(*w, n, k);
+      std::vector<double> residual(n);
+      bool any_bias = false;
+      for (std::uint64_t r = 0; r < n; ++r) {
+        residual[r] = qv[r] + z * static_cast<double>(sums[r]);
+        any_bias |= residual[r] != 0;
+      }
+      if (worst_scale > 0)
+        lossy(m.prefix, "deq_scale is not input_scale times any float32 weight scale",
+              "relative change of the output scale <= " + sci(worst_scale) + " (measured)");
+      out_copy(P + "weight", *w, "");
+      out_values(P + "weight_scale", Dtype::F32, {n, 1}, sw, "", deq->info->name + " / " + in_s->info->name,
+                 "deq_scale / input_scale, the float32 whose product with input_scale is deq_scale");
+      out_values(P + "input_scale", Dtype::F32, {1}, s, "", in_s->info->name,
+                 "the " + std::string(dtype_name(md_)) + " value msModelSlim's runtimes hold, as float32");
+      if (z != 0) out_values(P + "input_zero_point", Dtype::I8, {1}, {z}, "", in_o->info->name, "I8");
+      if (any_bias) {
+        std::vector<double> b(n);
+        double worst = 0;
+        for (std::uint64_t r = 0; r < n; ++r) {
+          b[r] = residual[r] * narrow_to_float(dq[r]);
+          worst = std::max(worst, std::fabs(decode_one(b[r], md_) - b[r]));
+        }
+        out_values(P + "bias", md_, {n}, b, "", qb->info->name, "(quant_bias + input_offset * sum_k weight) * deq_scale");
+        lossy(m.prefix, "the float bias msModelSlim folded into quant_bias is added after the scales in compressed-tensors",
+              "|dy| <= " + sci(worst) + " (the bias in " + std::string(dtype_name(md_)) + ") plus one float32 rounding of each output");
+      } else if (bias) {
+        p_.notes.push_back(P + "bias: dropped; quant_bias holds no float bias beyond the zero-point term, so the reference bias rounds to 0");
+      }
+      ct_member(m.prefix, ct_args(8, "channel", std::nullopt, true, false), ct_args(8, "tensor", std::nullopt, z == 0, false),
+                "int-quantized");
+      break;
+    }
+    case QuantType::W8A8_DYNAMIC: {
+      if (ws->info->shape.size() != 2 || ws->info->shape[1] != 1)
+        return refuse(m.prefix, "per-group W8A8_DYNAMIC: no compressed-tensors loader reads grouped weights with per-token inputs");
+      if (!all_zero(wo)) return refuse(m.prefix, "asymmetric weight offsets: per-token dynamic quantization needs symmetric weights");
+      out_copy(P + "weight", *w, "");
+      out_copy(P + "weight_scale", *ws, "");
+      copy_bias();
+      ct_member(m.prefix, ct_args(8, "channel", std::nullopt, true, false), ct_args(8, "token", std::nullopt, true, true),
+                "int-quantized");
+      break;
+    }
+    case QuantType::W8A16:
+    case QuantType::W4A16: {
+      if (!all_zero(wo))
+        return refuse(m.prefix, "asymmetric weights: qkit does not write compressed-tensors' packed zero points yet");
+      const unsigned bits = t == QuantType::W8A16 ? 8 : 4;
+      std::optional<Int4Layout> from_layout;
+      if (bits == 4) {
+        if (mp.match->scheme->int4_layout && w->info->shape == int4_packed_shape(*mp.match->scheme->int4_layout, n, k))
+          from_layout = mp.match->scheme->int4_layout;
+      }
+      const auto& sh = ws->info->shape;
+      const std::uint64_t G = sh.size() == 2 ? sh[1] : 1;
+      if (G == 0 || k % G != 0) return refuse(m.prefix, "weight_scale shape not understood");
+      out_ct_packed(P + "weight_packed", *w, from_layout, bits, n, k);
+      {
+        // Integers, not the float32 bit patterns encode() writes into I64.
+        Bytes b(16);
+        const std::int64_t dims[2] = {static_cast<std::int64_t>(n), static_cast<std::int64_t>(k)};
+        std::memcpy(b.data(), dims, 16);
+        out_bytes(P + "weight_shape", Dtype::I64, {2}, std::move(b), "", w->info->name, "[n, k] as int64");
+      }
+      out_values(P + "weight_scale", ws->info->dtype, {n, G}, scales(*ws, ws->info->dtype), "", ws->info->name,
+                 sh.size() == 2 ? "copy" : "[n] -> [n,1]");
+      copy_bias();
+      ct_member(m.prefix, ct_args(static_cast<int>(bits), G > 1 ? "group" : "channel", G > 1 ? std::optional<std::uint64_t>(k / G) : std::nullopt,
+                                  true, false),
+                nullptr, "pack-quantized");
+      break;
+    }
+    default:
+      return refuse(m.prefix, "compressed-tensors has no counterpart of msModelSlim's " + m.tag + " (docs/research/compressed-tensors.md §10)");
+  }
+}
+
+void Planner::ct_to_ms(const ModuleParts& mp) {
+  const Module& m = *mp.m;
+  const std::string T = std::string(quant_type_name(m.type->type));
+  const std::string P = m.prefix + ".";
+  const std::uint64_t n = mp.n;
+  std::uint64_t k = mp.k;  // weight_shape's, when packed
+  const QuantType t = m.type->type;
+  const TensorRef *w = mp.get(Role::Weight), *ws = mp.get(Role::WeightScale), *wo = mp.get(Role::WeightOffset),
+                  *in_s = mp.get(Role::InputScale), *in_o = mp.get(Role::InputOffset), *bias = mp.get(Role::Bias),
+                  *wsh = mp.get(Role::WeightShape);
+  if (mp.get(Role::GroupIndex))
+    return refuse(m.prefix, "actorder group (weight_g_idx): msModelSlim's groups are contiguous runs along k");
+  if (wo) return refuse(m.prefix, "asymmetric weights (weight_zero_point): not converted yet");
+  if (wsh) {
+    std::vector<double> v;  // integers (values() reads I64 as float32 bit patterns)
+    for (const auto& x : tensor_values(c_, *wsh, false, 16)) v.push_back(x.value_or(-1));
+    const unsigned bits = quant_type_info(t).weight_bits;
+    if (v.size() != 2 || v[0] != static_cast<double>(n) || !(v[1] >= 1) || v[1] > 9e15 || bits == 0 ||
+        ct_packed_words(static_cast<std::uint64_t>(v[1]), bits) * n * 4 != w->info->nbytes())
+      return refuse(m.prefix, "weight_shape disagrees with weight_packed");
+    k = static_cast<std::uint64_t>(v[1]);
+  }
+  const Dtype sd = layout_row(p_.flavour).scales_f32 ? Dtype::F32 : md_;
+  switch (t) {
+    case QuantType::W8A8: {
+      auto s = values(c_, *in_s), sw = values(c_, *ws);
+      std::vector<double> z = in_o ? values(c_, *in_o) : std::vector<double>{0.0};
+      if (s.size() != 1 || z.size() != 1 || (sw.size() != n && sw.size() != 1)) return refuse(m.prefix, "scale shapes not understood");
+      if (z[0] != std::nearbyint(z[0]) || z[0] < -128 || z[0] > 127)
+        return refuse(m.prefix, "input_zero_point " + sci(z[0]) + " is not an int8 zero point");
+      // msModelSlim's runtimes hold input_scale in the model dtype;
+      // compressed-tensors' in float32.
+      if (decode_one(s[0], md_) != s[0])
+        lossy(m.prefix, "input_scale " + sci(s[0]) + " is not a " + std::string(dtype_name(md_)) +
+                            " value; msModelSlim's runtimes quantize activations with it in " + std::string(dtype_name(md_)),
+              "relative change of the activation scale " + sci(std::fabs(decode_one(s[0], md_) - s[0]) / s[0]) +
+                  ": a quantized input may move by one step where that tips a rounding");
+      // deq_scale = fp32(s_x) * fp32(s_w) in float32: the scale product the
+      // compressed-tensors loader multiplies by (§9).
+      std::vector<double> dq(n);
+      for (std::uint64_t r = 0; r < n; ++r)
+        dq[r] = static_cast<double>(narrow_to_float(s[0]) * narrow_to_float(sw[sw.size() == 1 ? 0 : r]));
+      auto sums = row_sums(*w, n, k);
+      std::vector<double> qbv(n);
+      for (std::uint64_t r = 0; r < n; ++r) qbv[r] = -z[0] * static_cast<double>(sums[r]);
+      if (bias) {
+        auto b = values(c_, *bias);
+        double worst = 0;
+        for (std::uint64_t r = 0; r < n && r < b.size(); ++r) {
+          qbv[r] += round_even(b[r] / dq[r]);
+          worst = std::max(worst, std::fabs(dq[r]) / 2);
+        }
+        lossy(m.prefix, "msModelSlim folds the float bias into quant_bias (round(bias / deq_scale))",
+              "|dy| <= deq_scale/2 per output, at most " + sci(worst));
+      }
+      out_copy(P + "weight", *w, T);
+      out_values(P + "quant_bias", Dtype::I32, {n}, qbv, T, w->info->name + (bias ? " + " + bias->info->name : std::string()),
+                 "-input_zero_point * sum_k weight" + std::string(bias ? " + round(bias / deq_scale)" : ""));
+      out_values(P + "input_scale", sd, {1}, s, T, in_s->info->name, "copy");
+      out_values(P + "input_offset", sd, {1}, z, T, in_o ? in_o->info->name : "-", in_o ? "copy" : "0 (symmetric inputs)");
+      out_values(P + "deq_scale", md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64, {n}, dq, T, in_s->info->name + " * " + ws->info->name,
+                 "input_scale * weight_scale in float32");
+      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, "kept for reference");
+      break;
+    }
+    case QuantType::W8A8_DYNAMIC: {
+      if (ws->info->shape.size() != 2 || ws->info->shape[1] != 1) return refuse(m.prefix, "only per-channel weight scales are converted");
+      out_copy(P + "weight", *w, T);
+      out_copy(P + "weight_scale", *ws, T);
+      out_values(P + "weight_offset", ws->info->dtype, {n, 1}, std::vector<double>(n, 0.0), T, "-", "zeros (symmetric weights)");
+      if (bias) out_copy(P + "bias", *bias, "FLOAT");
+      break;
+    }
+    case QuantType::W8A16:
+    case QuantType::W4A16: {
+      const unsigned bits = t == QuantType::W8A16 ? 8 : 4;
+      const auto& sh = ws->info->shape;
+      if (sh.size() != 2 || sh[0] != n || sh[1] == 0 || k % sh[1] != 0) return refuse(m.prefix, "weight_scale shape not understood");
+      const std::uint64_t G = sh[1];
+      if (G > 1) group_sizes_.insert(k / G);
+      const bool packed = w->info->dtype == Dtype::I32;
+      if (bits == 8) {
+        if (packed) out_from_ct_packed(P + "weight", *w, 8, std::nullopt, n, k, T);
+        else out_copy(P + "weight", *w, T);
+      } else {
+        // msModelSlim's legacy saver packs along k exactly when there is one
+        // group per row, else along n (scheme.cpp's trans_flag rule).
+        const Int4Layout to = G == 1 ? Int4Layout::PackedK : Int4Layout::PackedN;
+        if (!packed) return refuse(m.prefix, "int4 weights stored unpacked are not converted");
+        if ((to == Int4Layout::PackedK ? k : n) % 2 != 0) return refuse(m.prefix, "odd packed dimension");
+        out_from_ct_packed(P + "weight", *w, 4, to, n, k, T);
+      }
+      out_values(P + "weight_scale", sd, {n, G}, scales(*ws, sd), T, ws->info->name, "copy");
+      out_values(P + "weight_offset", sd, {n, G}, std::vector<double>(n * G, 0.0), T, "-", "zeros (symmetric weights)");
+      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, "copy");
+      break;
+    }
+    default:
+      return refuse(m.prefix, "msModelSlim's layout has no counterpart of this compressed-tensors " + T + " group");
+  }
+}
+
+// The recipe of the converted layers: one config group per scheme, its
+// targets one "re:" pattern over the members' name templates (numbers
+// generalised), so fused members (q/k/v) share one target as vLLM requires;
+// a float Linear that a template would reach is ignored by name.
+std::optional<std::string> Planner::ct_recipe_json(std::string& why) const {
+  using ojson = nlohmann::ordered_json;
+  std::map<std::string, std::string> owner;  // template -> group key
+  for (const auto& [key, g] : ct_groups_)
+    for (const std::string& tp : g.templates)
+      if (auto [it, fresh] = owner.emplace(tp, key); !fresh) {
+        why = "modules named like " + tp + " use different schemes; a compressed-tensors recipe by name templates cannot tell them apart";
+        return std::nullopt;
+      }
+  ojson q;
+  q["quant_method"] = "compressed-tensors";
+  std::set<std::string> formats;
+  for (const auto& [key, g] : ct_groups_) formats.insert(g.format);
+  q["format"] = formats.size() == 1 ? *formats.begin() : std::string("mixed-precision");
+  q["quantization_status"] = "compressed";
+  ojson groups = ojson::object();
+  std::vector<std::regex> compiled;
+  std::size_t i = 0;
+  for (const auto& [key, g] : ct_groups_) {
+    std::string pattern = "re:^(?:";
+    bool first = true;
+    for (const std::string& tp : g.templates) {
+      pattern += (first ? "" : "|") + tp;
+      first = false;
+    }
+    pattern += ")$";
+    compiled.emplace_back(pattern.substr(3));
+    ojson grp;
+    grp["targets"] = ojson::array({pattern});
+    grp["weights"] = g.weights;
+    grp["input_activations"] = g.inputs;
+    grp["output_activations"] = nullptr;
+    grp["format"] = g.format;
+    groups["group_" + std::to_string(i++)] = grp;
+  }
+  q["config_groups"] = groups;
+  ojson ignore = ojson::array();
+  std::set<std::string_view> quantized;
+  for (const Module& m : c_.modules())
+    if (m.type && m.type->type != QuantType::FLOAT) quantized.insert(m.prefix);
+  for (const TensorRef& t : c_.tensors()) {
+    const std::string& name = t.info->name;
+    if (!std::string_view(name).ends_with(".weight") || t.info->shape.size() != 2) continue;
+    const std::string prefix = name.substr(0, name.size() - 7);
+    if (ct::module_class(prefix) != "Linear") continue;
+    if (quantized.count(prefix)) continue;
+    for (const std::regex& re : compiled)
+      if (std::regex_match(prefix, re)) {
+        ignore.push_back(prefix);
+        break;
+      }
+  }
+  q["ignore"] = ignore;
+  q["kv_cache_scheme"] = nullptr;
+  return q.dump();
+}
+
 Status Planner::run() {
   if (!c_.family()) return Error(Errc::invalid_argument, "the source is not a quantized checkpoint (layout " +
                                                              std::string(layout_name(c_.layout())) + ")");
   from_ = *c_.family();
   p_.from = from_;
   p_.to = o_.to;
-  p_.flavour = o_.flavour.value_or(o_.to == Family::GoldenStick ? Layout::GoldenStick : Layout::MsModelSlimV1);
+  p_.flavour = o_.flavour.value_or(o_.to == Family::GoldenStick        ? Layout::GoldenStick
+                                   : o_.to == Family::CompressedTensors ? Layout::CompressedTensors
+                                                                        : Layout::MsModelSlimV1);
+  // compressed-tensors converts to and from msModelSlim (the math of
+  // docs/research/compressed-tensors.md §10); Golden-Stick goes through it.
+  if ((from_ == Family::CompressedTensors && o_.to == Family::GoldenStick) ||
+      (from_ == Family::GoldenStick && o_.to == Family::CompressedTensors))
+    return Error(Errc::invalid_argument, "no direct conversion between " + std::string(family_name(from_)) + " and " +
+                                             std::string(family_name(o_.to)) + ": convert to msmodelslim first, then on");
   // Without --flavour: the newest msModelSlim layout that holds every layer.
   // The current saver (v1) writes no W4A16, the legacy ascendV1 one (v0) does.
   if (!o_.flavour && o_.to == Family::MsModelSlim &&
@@ -934,9 +1394,10 @@ Status Planner::run() {
                            " attention quantization dropped (--drop-kv-quant): the target computes this attention's "
                            "KV cache / FA in the model dtype");
       else
-        refuse(m.prefix, std::string(quant_type_name(m.type->type)) +
-                             " attention tensors: Golden-Stick's current savers store no KV-cache or FA quantization "
-                             "(--drop-kv-quant converts without it)");
+        refuse(m.prefix, std::string(quant_type_name(m.type->type)) + " attention tensors: " +
+                             (o_.to == Family::GoldenStick ? "Golden-Stick's current savers store"
+                                                           : "qkit writes compressed-tensors' kv_cache_scheme for") +
+                             " no KV-cache or FA quantization (--drop-kv-quant converts without it)");
       handle(m);
       continue;
     }
@@ -949,7 +1410,8 @@ Status Planner::run() {
     const SchemeMatch& sm = *m.match;
     ModuleParts mp{&m, &sm, *sm.vars.n, *sm.vars.k};
     handle(m);  // converted or refused, never copied
-    if (from_ == Family::MsModelSlim) ms_to_gs(mp);
+    if (from_ == Family::MsModelSlim) o_.to == Family::CompressedTensors ? ms_to_ct(mp) : ms_to_gs(mp);
+    else if (from_ == Family::CompressedTensors) ct_to_ms(mp);
     else gs_to_ms(mp);
   }
   // A norm may take a fold only when every linear reading it was smoothed
@@ -973,7 +1435,7 @@ Status Planner::run() {
     const std::string& name = t.info->name;
     if (handled_[static_cast<std::size_t>(&t - c_.tensors().data())]) continue;
     std::string tag(c_.tag_of(t));
-    if (tag.empty()) tag = "FLOAT";
+    if (tag.empty() && o_.to != Family::CompressedTensors) tag = "FLOAT";
     if (tag != "FLOAT" && parse_quant_type(tag) && parse_quant_type(tag)->type != QuantType::FLOAT) {
       refuse(name, "tagged " + tag + " but not part of a quantized module");
       continue;
@@ -983,7 +1445,7 @@ Status Planner::run() {
       for (std::size_t j = 0; j < gamma.size() && j < it->second.size(); ++j) gamma[j] *= it->second[j];
       out_values(name, t.info->dtype, t.info->shape, gamma, "FLOAT", name, "fold smoothing: gamma * multiplier");
     } else {
-      out_copy(name, t, "FLOAT");
+      out_copy(name, t, tag);
     }
   }
   // Every out_* appends to both lists with the same name, so one sort of
@@ -1037,6 +1499,22 @@ void Planner::write_description_and_config() {
   lo.layout = p_.flavour;
   // The legacy savers write one file when it fits.
   lo.single_file = p_.flavour == Layout::MsModelSlimV0 && o_.max_shard_bytes >= p_.output_bytes;
+  if (o_.to == Family::CompressedTensors) {
+    // No description: the recipe goes into config.json.
+    const fs::path cfg = c_.root() / "config.json";
+    std::string why;
+    auto recipe = ct_recipe_json(why);
+    if (!recipe) return refuse("(model)", why);
+    auto text = read_small_file(cfg, 16ull << 20);
+    auto j = text ? parse_json_strict(*text, cfg.string()) : Result<nlohmann::ordered_json>(Error(Errc::io_open, "no config.json"));
+    if (!j || !j->is_object()) return refuse("(model)", "config.json is needed to hold the compressed-tensors recipe");
+    (*j)["quantization_config"] = nlohmann::ordered_json::parse(*recipe);
+    p_.content.config_json = j->dump(2) + "\n";
+    p_.notes.push_back("config.json: quantization_config holds the compressed-tensors recipe (" + std::to_string(ct_groups_.size()) +
+                       " config group" + (ct_groups_.size() == 1 ? "" : "s") + ")");
+    for (const std::string& f : c_.side_files()) p_.content.copy_files.push_back(c_.root() / f);
+    return;
+  }
   std::vector<std::pair<std::string, std::string>> tags;
   tags.reserve(p_.content.tensors.size());
   for (const OutputTensor& t : p_.content.tensors) tags.emplace_back(t.source.name, t.tag);

@@ -49,8 +49,14 @@ std::vector<double> raw(const Checkpoint& c, const Module& m, Role r) {
 struct Weights {
   const std::int8_t* base = nullptr;
   std::optional<Int4Layout> layout;  // packed int4, else one int8 value per byte
+  unsigned ct_bits = 0;              // compressed-tensors pack-quantized (4 or 8 bits), else 0
   std::uint64_t n = 0, k = 0;
   const std::int8_t* row(std::uint64_t r, std::vector<std::int8_t>& buf) const {
+    if (ct_bits) {
+      buf.resize(k);
+      for (std::uint64_t c = 0; c < k; ++c) buf[c] = ct_packed_get(reinterpret_cast<const std::byte*>(base), ct_bits, k, r, c);
+      return buf.data();
+    }
     if (!layout) return base + r * k;
     buf.resize(k);
     for (std::uint64_t c = 0; c < k; ++c) buf[c] = int4_get(base, *layout, n, k, r, c);
@@ -60,13 +66,19 @@ struct Weights {
 
 std::optional<Weights> int_weights(const Checkpoint& c, const Module& m, std::uint64_t n, std::uint64_t k) {
   const TensorRef* w = m.tensor(Role::Weight);
-  if (w == nullptr || !c.shard_of(*w).file || w->info->dtype != Dtype::I8) return std::nullopt;
+  if (w == nullptr || !c.shard_of(*w).file) return std::nullopt;
   auto bytes = c.data(*w);
   Weights out;
   out.base = reinterpret_cast<const std::int8_t*>(bytes.data());
   out.n = n;
   out.k = k;
   const Scheme* s = m.scheme();
+  if (w->info->dtype == Dtype::I32 && s && s->family == Family::CompressedTensors) {
+    out.ct_bits = quant_type_info(s->type).weight_bits;
+    if ((out.ct_bits != 4 && out.ct_bits != 8) || bytes.size() != n * ct_packed_words(k, out.ct_bits) * 4) return std::nullopt;
+    return out;
+  }
+  if (w->info->dtype != Dtype::I8) return std::nullopt;
   if (s && s->int4_layout && w->info->shape == int4_packed_shape(*s->int4_layout, n, k)) out.layout = s->int4_layout;
   else if (w->info->element_count() != n * k) return std::nullopt;
   return out;
@@ -159,6 +171,36 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
   std::vector<std::int8_t> rowbuf;
   switch (m.type->type) {
     case QuantType::W8A8: {
+      if (m.match->scheme->family == Family::CompressedTensors) {
+        // compressed-tensors as upstream vLLM computes it (cutlass azp;
+        // docs/research/compressed-tensors.md §9): x_q = sat8(rn(x/s_x) + z),
+        // y = (s_x*s_w[n]) * (sum_k x_q*Wq - z*sum_k Wq) + b, with s_x, s_w
+        // F32 parameters (CompressedTensorsW8A8Int8.create_weights) and the
+        // scale product in F32. Activation rounding as for the other
+        // families (x / s_x).
+        auto s = param(c, m, Role::InputScale, Dtype::F32), ws = param(c, m, Role::WeightScale, Dtype::F32);
+        auto zt = raw(c, m, Role::InputOffset);
+        if (s.size() != 1 || (ws.size() != n && ws.size() != 1) || zt.size() > 1) return {};
+        const double z = zt.empty() ? 0.0 : zt[0];
+        if (z != std::nearbyint(z) || z < -128 || z > 127) return {};
+        std::vector<std::vector<std::int8_t>> qx(T, std::vector<std::int8_t>(k));
+        for (std::size_t t = 0; t < T; ++t)
+          for (std::uint64_t j = 0; j < k; ++j)
+            qx[t][j] = static_cast<std::int8_t>(std::clamp(round_even(xs[t][j] / s[0] + static_cast<float>(z)), -128.0f, 127.0f));
+        for (std::uint64_t r = 0; r < n; ++r) {
+          const std::int8_t* qr = w->row(r, rowbuf);
+          std::int64_t rowsum = 0;
+          for (std::uint64_t j = 0; j < k; ++j) rowsum += qr[j];
+          const float scale = s[0] * ws[ws.size() == 1 ? 0 : r];
+          for (std::size_t t = 0; t < T; ++t) {
+            const std::int64_t acc = dot_i8_any(qx[t].data(), qr, k) - static_cast<std::int64_t>(z) * rowsum;
+            float v = static_cast<float>(acc) * scale;
+            if (!bias.empty()) v += bias[r];
+            ys[t][r] = cast_md(v, md);
+          }
+        }
+        break;
+      }
       // msModelSlim folds the float bias into quant_bias, Golden-Stick adds
       // it after dequantization.
       auto s = param(c, m, Role::InputScale, md);
@@ -218,6 +260,12 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
     default: {  // weight-only: W = cast_md((q - offset) * scale) per (row, group)
       const TensorRef* wst = m.tensor(Role::WeightScale);
       auto ws = param(c, m, Role::WeightScale, md), wo = param(c, m, Role::WeightOffset, md);
+      // compressed-tensors stores no zero point for symmetric weights; its
+      // packed (I32) zero points of asymmetric ones are not modelled.
+      if (m.match->scheme->family == Family::CompressedTensors) {
+        if (const TensorRef* zp = m.tensor(Role::WeightOffset); zp && zp->info->dtype == Dtype::I32) return {};
+        if (!m.tensor(Role::WeightOffset)) wo.assign(ws.size(), 0.0f);
+      }
       if (ws.empty() || ws.size() % n != 0 || wo.size() != ws.size()) return {};
       const std::uint64_t G = ws.size() / n;
       if (k % G != 0) return {};

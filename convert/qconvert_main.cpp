@@ -48,6 +48,7 @@ bool is_not_a_checkpoint(Errc code) {
 std::optional<Family> parse_family(const std::string& s) {
   if (s == "msmodelslim" || s == "modelslim") return Family::MsModelSlim;
   if (s == "mindspore" || s == "golden-stick" || s == "goldenstick") return Family::GoldenStick;
+  if (s == "compressed-tensors" || s == "ct" || s == "llm-compressor") return Family::CompressedTensors;
   return std::nullopt;
 }
 
@@ -94,8 +95,8 @@ void usage(std::ostream& os, const po::options_description& opts) {
 int main(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("version", "print the version")(
-      "from", po::value<std::string>(), "source family: msmodelslim, mindspore, golden-stick, auto")(
-      "to", po::value<std::string>(), "target family: msmodelslim, mindspore, golden-stick")(
+      "from", po::value<std::string>(), "source family: msmodelslim, mindspore (golden-stick), compressed-tensors, auto")(
+      "to", po::value<std::string>(), "target family: msmodelslim, mindspore (golden-stick), compressed-tensors")(
       "flavour", po::value<std::string>(),
       "msModelSlim layout: v1 (current saver, vLLM-Ascend; default), v0 (legacy ascendV1 names; W4A16), "
       "mindie (legacy MindIE naming for MindIE <= 2.1)")(
@@ -146,8 +147,8 @@ int main(int argc, char** argv) {
   auto paths = vm.count("paths") ? vm["paths"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (paths.size() != 2 || !vm.count("from") || !vm.count("to")) {
     std::string missing;
-    if (!vm.count("from")) missing = "--from FAMILY (msmodelslim, mindspore or auto)";
-    else if (!vm.count("to")) missing = "--to FAMILY (msmodelslim or mindspore)";
+    if (!vm.count("from")) missing = "--from FAMILY (msmodelslim, mindspore, compressed-tensors or auto)";
+    else if (!vm.count("to")) missing = "--to FAMILY (msmodelslim, mindspore or compressed-tensors)";
     else if (paths.empty()) missing = "SRC and DST";
     else if (paths.size() == 1) missing = "DST (where the converted checkpoint goes)";
     std::cerr << "qconvert: " << (missing.empty() ? "takes exactly two paths, SRC and DST (got " + std::to_string(paths.size()) + ")"

@@ -171,4 +171,23 @@ std::optional<double> element_as_double(Dtype d, std::span<const std::byte> byte
   }
 }
 
+Result<std::vector<std::byte>> ct_pack(std::span<const std::int8_t> q, std::uint64_t n, std::uint64_t k, unsigned bits) {
+  if (bits != 4 && bits != 8) return Error(Errc::invalid_argument, "compressed-tensors packing of " + std::to_string(bits) + "-bit values");
+  if (q.size() != n * k)
+    return Error(Errc::invalid_argument, "packing " + std::to_string(q.size()) + " values, expected " + std::to_string(n * k));
+  const int lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
+  const std::uint64_t words = ct_packed_words(k, bits), per = 32 / bits;
+  std::vector<std::byte> out(n * words * 4, std::byte{0});
+  for (std::uint64_t r = 0; r < n; ++r)
+    for (std::uint64_t c = 0; c < k; ++c) {
+      const int v = q[r * k + c];
+      if (v < lo || v > hi)
+        return Error(Errc::invalid_argument, "value " + std::to_string(v) + " at element " + std::to_string(r * k + c) + " is outside [" +
+                                                 std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      const std::uint64_t i = c % per, byte = (r * words + c / per) * 4 + i * bits / 8;
+      out[byte] |= static_cast<std::byte>(static_cast<unsigned>(v - lo) << ((i * bits) % 8));
+    }
+  return out;
+}
+
 }  // namespace qkit

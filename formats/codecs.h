@@ -70,6 +70,29 @@ inline std::int8_t int4_get(const std::int8_t* packed, Int4Layout l, std::uint64
   return s.high ? high_int4(packed[s.byte]) : low_int4(packed[s.byte]);
 }
 
+// --- compressed-tensors pack-quantized -----------------------------------
+//
+// `bits`-bit integers (4 or 8) stored as value + 2^(bits-1), 32/bits of them
+// per little-endian I32 word along k, the first in the lowest bits; each row
+// padded to whole words: weight_packed [n, ceil(k*bits/32)]
+// (neuralmagic/compressed-tensors pack_quantized.py@52792be L186-309;
+// docs/research/compressed-tensors.md §4.3). In bytes, value c of row r sits
+// in byte (r*words + c/per)*4 + (c%per)*bits/8, at bit ((c%per)*bits) % 8.
+inline std::uint64_t ct_packed_words(std::uint64_t k, unsigned bits) {
+  const std::uint64_t per = 32 / bits;
+  return (k + per - 1) / per;
+}
+inline std::int8_t ct_packed_get(const std::byte* data, unsigned bits, std::uint64_t k, std::uint64_t r, std::uint64_t c) {
+  const std::uint64_t per = 32 / bits, i = c % per;
+  const std::uint64_t byte = (r * ct_packed_words(k, bits) + c / per) * 4 + i * bits / 8;
+  const unsigned v = (static_cast<unsigned>(data[byte]) >> ((i * bits) % 8)) & ((1u << bits) - 1);
+  return static_cast<std::int8_t>(static_cast<int>(v) - (1 << (bits - 1)));
+}
+// Packs q (row-major [n, k], each value in [-2^(bits-1), 2^(bits-1)-1]) into
+// the bytes of weight_packed. Errors: bits not 4 or 8, size mismatch, value
+// out of range (names the element index).
+Result<std::vector<std::byte>> ct_pack(std::span<const std::int8_t> q, std::uint64_t n, std::uint64_t k, unsigned bits);
+
 // Packs W (row-major [n, k], values in [-8, 7]). Errors: odd packed axis,
 // size mismatch, value out of range (names the element index).
 Result<std::vector<std::int8_t>> pack_int4(std::span<const std::int8_t> w, std::uint64_t n, std::uint64_t k,

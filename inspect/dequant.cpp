@@ -54,7 +54,13 @@ Result<WeightDequantizer> WeightDequantizer::create(const Checkpoint& c, const M
     return d;
   }
   if (wd == Dtype::F8_E4M3) d.kind_ = Kind::Fp8;
-  else if (wd != Dtype::I8) return fail("weight dtype " + std::string(dtype_name(wd)) + " not dequantizable");
+  else if (wd == Dtype::I32 && *fam == Family::CompressedTensors) {
+    d.kind_ = Kind::CtPacked;
+    d.ct_bits_ = quant_type_info(t).weight_bits;
+    if ((d.ct_bits_ != 4 && d.ct_bits_ != 8) || c.data(*w).size() != d.n_ * ct_packed_words(d.k_, d.ct_bits_) * 4)
+      return fail("weight_packed size not understood");
+    if (wo && wo->info->dtype == Dtype::I32) return fail("packed zero points are not modelled");
+  } else if (wd != Dtype::I8) return fail("weight dtype " + std::string(dtype_name(wd)) + " not dequantizable");
   else if (quant_type_info(t).weight_bits == 4) d.kind_ = Kind::Int4;
   if (d.kind_ == Kind::Int4) {
     if (sm.scheme->int4_layout &&
@@ -106,6 +112,7 @@ Status WeightDequantizer::read_rows(std::uint64_t r0, std::uint64_t r1, std::vec
       switch (kind_) {
         case Kind::Int8: v = q[r * k_ + j]; break;
         case Kind::Fp8: v = f8_e4m3_to_f32(u[r * k_ + j]); break;
+        case Kind::CtPacked: v = ct_packed_get(bytes.data(), ct_bits_, k_, r, j); break;
         case Kind::Int4:
           if (!layout_) v = q[r * k_ + j];
           else if (*layout_ == Int4Layout::TransposedPackedN) v = unpacked_[r * k_ + j];

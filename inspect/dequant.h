@@ -29,7 +29,8 @@ class WeightDequantizer {
   Status read_rows(std::uint64_t r0, std::uint64_t r1, std::vector<float>& out) const;
 
  private:
-  enum class Kind { Int8, Int4, Fp8, MxFp8, MxFp4 };
+  enum class Kind { Int8, Int4, Fp8, MxFp8, MxFp4, CtPacked };  // CtPacked: compressed-tensors weight_packed
+  unsigned ct_bits_ = 0;
   const Checkpoint* c_ = nullptr;
   const TensorRef* weight_ = nullptr;
   Kind kind_ = Kind::Int8;

@@ -178,3 +178,46 @@ TEST(TensorValues, FastPathMatchesElementByElement) {
 
 }  // namespace
 }  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// compressed-tensors pack_to_int32 (pack_quantized.py@52792be L186-246):
+// value + 8, eight per little-endian int32, the first in the lowest bits.
+// Bytes computed by hand: u = q + 8 = [0, 7, 8, 15, 9, 10, 11, 12] gives the
+// word 0xCBA9F870.
+TEST(CtPacked, Int4MatchesHandComputedBytes) {
+  const std::vector<std::int8_t> q = {-8, -1, 0, 7, 1, 2, 3, 4};
+  auto p = ct_pack(q, 1, 8, 4);
+  ASSERT_TRUE(p.ok());
+  const std::vector<std::byte> want = {std::byte{0x70}, std::byte{0xF8}, std::byte{0xA9}, std::byte{0xCB}};
+  EXPECT_EQ(*p, want);
+  for (std::uint64_t c = 0; c < 8; ++c) EXPECT_EQ(ct_packed_get(p->data(), 4, 8, 0, c), q[c]) << c;
+}
+
+// 8-bit: value + 128, four per word: [-128, -1, 0, 127] -> 00 7F 80 FF.
+TEST(CtPacked, Int8MatchesHandComputedBytes) {
+  const std::vector<std::int8_t> q = {-128, -1, 0, 127};
+  auto p = ct_pack(q, 1, 4, 8);
+  ASSERT_TRUE(p.ok());
+  const std::vector<std::byte> want = {std::byte{0x00}, std::byte{0x7F}, std::byte{0x80}, std::byte{0xFF}};
+  EXPECT_EQ(*p, want);
+}
+
+// Rows are padded to whole words: k = 3 int4 values take one word per row,
+// the unused nibbles zero; row 1 starts at byte 4.
+TEST(CtPacked, RowsArePaddedToWholeWords) {
+  const std::vector<std::int8_t> q = {1, 2, 3, -1, -2, -3};
+  auto p = ct_pack(q, 2, 3, 4);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->size(), 8u);
+  EXPECT_EQ((*p)[0], std::byte{0xA9});  // 9 | 10 << 4
+  EXPECT_EQ((*p)[1], std::byte{0x0B});  // 11, then padding
+  EXPECT_EQ((*p)[4], std::byte{0x67});  // 7 | 6 << 4
+  EXPECT_EQ(ct_packed_get(p->data(), 4, 3, 1, 2), -3);
+  EXPECT_FALSE(ct_pack(std::vector<std::int8_t>{8}, 1, 1, 4).ok());
+  EXPECT_FALSE(ct_pack(q, 1, 3, 4).ok());
+}
+
+}  // namespace
+}  // namespace qkit

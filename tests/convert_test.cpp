@@ -14,11 +14,13 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <tuple>
 
 #include "convert/converter.h"
 #include "convert/evaluate.h"
 #include "formats/codecs.h"
 #include "formats/float_codec.h"
+#include "formats/tensor_values.h"
 #include "samples/catalog.h"
 #include "tests/test_util.h"
 #include "tests/tool_runner.h"
@@ -677,7 +679,7 @@ TEST(PlanOnly, SameDecisionsAndTextAsTheFullPlan) {
     ASSERT_TRUE(samples::write_sample(d / spec.name, spec).ok()) << spec.name;
     Checkpoint c = open(d / spec.name);
     if (!c.family()) continue;
-    for (Family to : {Family::GoldenStick, Family::MsModelSlim})
+    for (Family to : {Family::GoldenStick, Family::MsModelSlim, Family::CompressedTensors})
       for (bool lossy : {false, true}) {
         ConvertOptions o;
         o.to = to;
@@ -1072,6 +1074,166 @@ TEST(Refusals, NoFoldIntoANormThatAlsoFeedsAnUnsmoothedLinear) {
   for (const auto& v : plan->refused) refused |= v.reason.find(extra.substr(0, extra.size() - 7)) != std::string::npos;
   EXPECT_TRUE(refused) << convert::render_plan(*plan);
   EXPECT_FALSE(plan->executable(true));
+}
+
+}  // namespace
+}  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// compressed-tensors <-> msModelSlim (docs/research/compressed-tensors.md
+// §10): every compressed-tensors sample of the catalog but FP8 (which
+// msModelSlim's layout cannot hold) converts to msModelSlim and back; each
+// layer of both results computes what its source computed (the evaluator,
+// both families' formulas), and the round trip reproduces every source
+// tensor's values: integers byte for byte (int8 re-packed by
+// compressed-tensors' own rule, checked here with ct_packed_get), scales
+// exactly (a BF16 scale may come back as the same value in F32), and a
+// static layer's float bias within deq_scale/2 (msModelSlim folds it into
+// quant_bias as round(bias/deq), the plan's stated bound).
+class CtRoundTrip : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CtRoundTrip, ThroughMsModelSlimComputesTheSameAndReproducesTheSource) {
+  test::TempDir d;
+  Checkpoint a = open(sample(d, GetParam()));
+  ASSERT_EQ(a.family(), Family::CompressedTensors);
+  ConvertOptions to_ms;
+  to_ms.to = Family::MsModelSlim;
+  to_ms.allow_lossy = true;
+  auto p1 = convert::plan_conversion(a, to_ms);
+  ASSERT_TRUE(p1.ok() && p1->executable(true)) << (p1.ok() ? convert::render_plan(*p1) : p1.error().to_string());
+  std::vector<std::string> lossy1;
+  for (const auto& l : p1->lossy) lossy1.push_back(l.prefix);
+  ASSERT_TRUE(convert::execute_plan(*p1, d / "ms", false).ok());
+  Checkpoint ms = open(d / "ms");
+  EXPECT_EQ(validate::validate(ms, validate::ValidateOptions{}).errors, 0u);
+  ConvertOptions to_ct;
+  to_ct.to = Family::CompressedTensors;
+  to_ct.allow_lossy = true;
+  auto p2 = convert::plan_conversion(ms, to_ct);
+  ASSERT_TRUE(p2.ok() && p2->executable(true)) << (p2.ok() ? convert::render_plan(*p2) : p2.error().to_string());
+  std::vector<std::string> lossy2;
+  for (const auto& l : p2->lossy) lossy2.push_back(l.prefix);
+  ASSERT_TRUE(convert::execute_plan(*p2, d / "ct", false).ok());
+  Checkpoint back = open(d / "ct");
+  EXPECT_EQ(back.layout(), Layout::CompressedTensors);
+  EXPECT_EQ(validate::validate(back, validate::ValidateOptions{}).errors, 0u);
+  EXPECT_EQ(back.modules().size(), a.modules().size());
+  std::size_t evaluated = 0;
+  for (const auto& [x, y, lossy] : {std::tuple{&a, &ms, lossy1}, std::tuple{&ms, &back, lossy2}}) {
+    auto rows = convert::verify_conversion(*x, *y, lossy, {});
+    EXPECT_TRUE(convert::verify_passed(rows)) << convert::render_verify(rows);
+    for (const auto& r : rows) {
+      EXPECT_TRUE(r.evaluated) << r.prefix << ": " << r.note;
+      evaluated += r.evaluated;
+      if (r.exact_expected) EXPECT_EQ(r.max_abs, 0.0) << r.prefix;
+    }
+  }
+  EXPECT_EQ(evaluated, 2 * a.modules().size());
+  for (const TensorRef& t : a.tensors()) {
+    const std::string& name = t.info->name;
+    const TensorRef* u = back.find(name);
+    if (std::string_view(name).ends_with(".weight") && !u && t.info->dtype == Dtype::I8) {
+      // naive/int-quantized int8 comes back pack-quantized.
+      const std::string packed = name + "_packed";
+      u = back.find(packed);
+      ASSERT_NE(u, nullptr) << name;
+      const auto* q = reinterpret_cast<const std::int8_t*>(a.data(t).data());
+      const std::uint64_t n = t.info->shape[0], k = t.info->shape[1];
+      for (std::uint64_t r = 0; r < n; ++r)
+        for (std::uint64_t c = 0; c < k; ++c) ASSERT_EQ(ct_packed_get(back.data(*u).data(), 8, k, r, c), q[r * k + c]) << name;
+      continue;
+    }
+    ASSERT_NE(u, nullptr) << name;
+    auto x = a.data(t), y = back.data(*u);
+    if (u->info->dtype == t.info->dtype && x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0) continue;
+    EXPECT_EQ(u->info->shape, t.info->shape) << name;
+    auto v0 = tensor_values(a, t, false), v1 = tensor_values(back, *u, false);
+    ASSERT_EQ(v0.size(), v1.size()) << name;
+    const bool bias = std::string_view(name).ends_with(".bias");
+    for (std::size_t i = 0; i < v0.size(); ++i) {
+      // A layer the plan called lossy (msModelSlim's saver writes an F32
+      // input_scale its own runtimes hold in BF16) comes back with the BF16
+      // scale and a weight scale matched to it: within BF16's rounding.
+      const std::string prefix = name.substr(0, name.rfind('.'));
+      const bool lossy_layer = std::find(lossy1.begin(), lossy1.end(), prefix) != lossy1.end();
+      if (!bias && lossy_layer) {
+        EXPECT_NEAR(*v0[i], *v1[i], std::fabs(*v0[i]) * 0.004) << name << "[" << i << "]";
+        continue;
+      }
+      if (!bias) {
+        EXPECT_EQ(v0[i], v1[i]) << name << "[" << i << "]";
+        continue;
+      }
+      const std::string P = name.substr(0, name.size() - 4);
+      auto sx = vals(a, a.find(P + "input_scale")), sw = vals(a, a.find(P + "weight_scale"));
+      const double deq = static_cast<double>(static_cast<float>(sx[0]) * static_cast<float>(sw[sw.size() == 1 ? 0 : i]));
+      EXPECT_LE(std::fabs(*v0[i] - *v1[i]), deq / 2 * 1.01 + std::fabs(*v0[i]) * 0.004) << name << "[" << i << "]";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, CtRoundTrip,
+                         ::testing::Values("tiny-llama-w8a8-compressed-tensors", "tiny-llama-w8a8-dynamic-compressed-tensors-msmodelslim",
+                                           "tiny-qwen-w8a8-compressed-tensors-msmodelslim", "tiny-llama-w4a16-pergroup-compressed-tensors",
+                                           "tiny-llama-w4a16-perchannel-compressed-tensors", "tiny-llama-w8a16-naive-compressed-tensors",
+                                           "tiny-moe-w4a16-compressed-tensors"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& ch : n)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
+
+// The other way: msModelSlim samples of every type compressed-tensors has
+// go there and back; layers planned exact compute the same, and the
+// integer weights come back byte for byte.
+TEST(CtRoundTrip, MsModelSlimSamplesGoThereAndBack) {
+  test::TempDir d;
+  for (const char* name : {"tiny-llama-w8a8-dynamic-msmodelslim", "tiny-qwen-w8a8-msmodelslim", "tiny-llama-w8a16-msmodelslim",
+                           "tiny-llama-w4a16-pergroup-msmodelslim-v0", "tiny-llama-w4a16-perchannel-msmodelslim-v0"}) {
+    Checkpoint a = open(sample(d, name));
+    ConvertOptions o;
+    o.to = Family::CompressedTensors;
+    o.allow_lossy = true;
+    auto p = convert::plan_conversion(a, o);
+    ASSERT_TRUE(p.ok() && p->executable(true)) << name << (p.ok() ? convert::render_plan(*p) : p.error().to_string());
+    std::vector<std::string> lossy;
+    for (const auto& l : p->lossy) lossy.push_back(l.prefix);
+    const fs::path out = d / (std::string(name) + "-ct");
+    ASSERT_TRUE(convert::execute_plan(*p, out, false).ok()) << name;
+    Checkpoint ct = open(out);
+    EXPECT_EQ(validate::validate(ct, validate::ValidateOptions{}).errors, 0u) << name;
+    auto rows = convert::verify_conversion(a, ct, lossy, {});
+    EXPECT_TRUE(convert::verify_passed(rows)) << name << convert::render_verify(rows);
+    for (const auto& r : rows) EXPECT_TRUE(r.evaluated) << name << " " << r.prefix << ": " << r.note;
+    ConvertOptions back;
+    back.to = Family::MsModelSlim;
+    back.allow_lossy = true;
+    back.flavour = a.layout();
+    auto p2 = convert::plan_conversion(ct, back);
+    ASSERT_TRUE(p2.ok() && p2->executable(true)) << name << (p2.ok() ? convert::render_plan(*p2) : p2.error().to_string());
+    ASSERT_TRUE(convert::execute_plan(*p2, d / (std::string(name) + "-back"), false).ok()) << name;
+    Checkpoint b = open(d / (std::string(name) + "-back"));
+    for (const Module& m : a.modules()) {
+      const TensorRef *w0 = m.tensor(Role::Weight), *w1 = b.find(w0->info->name);
+      ASSERT_NE(w1, nullptr) << name << " " << w0->info->name;
+      auto x = a.data(*w0), y = b.data(*w1);
+      EXPECT_TRUE(x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0) << name << " " << w0->info->name;
+    }
+  }
+}
+
+// Golden-Stick and compressed-tensors convert through msModelSlim.
+TEST(CtRoundTrip, GoldenStickIsRefusedWithTheWayThrough) {
+  test::TempDir d;
+  Checkpoint gs = open(sample(d, "tiny-qwen-w8a8-golden-stick"));
+  ConvertOptions o;
+  o.to = Family::CompressedTensors;
+  auto p = convert::plan_conversion(gs, o);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().to_string().find("convert to msmodelslim first"), std::string::npos) << p.error().to_string();
 }
 
 }  // namespace

@@ -55,7 +55,22 @@ TEST_P(Catalog, DetectedCleanAndEveryModuleMatchesItsScheme) {
   EXPECT_EQ(c->model_dtype(), spec.model.dtype);
   ASSERT_FALSE(c->tensors().empty());
 
-  if (auto fam = c->family()) {
+  if (c->family() == Family::CompressedTensors) {
+    // No description: every module the recipe reaches is bound to a ct.*
+    // scheme of the table without a mismatch (the exact tensors of each
+    // sample are witnessed by tests/expected/<sample>.txt).
+    ASSERT_TRUE(c->ct_recipe().has_value());
+    ASSERT_FALSE(c->modules().empty());
+    for (const Module& m : c->modules()) {
+      ASSERT_TRUE(m.type.has_value()) << spec.name << ": " << m.prefix << " tag " << m.tag;
+      ASSERT_TRUE(m.ct_group.has_value()) << m.prefix;
+      ASSERT_TRUE(m.match && m.match->scheme) << m.prefix;
+      EXPECT_EQ(m.match->scheme->family, Family::CompressedTensors);
+      for (const Mismatch& x : m.match->mismatches)
+        ADD_FAILURE() << spec.name << ": " << m.prefix << "." << x.suffix << " " << mismatch_kind_name(x.kind) << ": expected "
+                      << x.expected << ", got " << x.actual << " (" << m.match->scheme->id << ")";
+    }
+  } else if (auto fam = c->family()) {
     // Every stored tensor is described and every described tensor is stored.
     const auto& types = c->ms_description() ? c->ms_description()->tensor_types : c->gs_description()->tensor_types;
     EXPECT_EQ(types.size(), c->tensors().size());
