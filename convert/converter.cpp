@@ -1150,9 +1150,8 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
     }
     case QuantType::W8A16:
     case QuantType::W4A16: {
-      if (!all_zero(wo))
-        return refuse(m.prefix, "asymmetric weights: qkit does not write compressed-tensors' packed zero points yet");
       const unsigned bits = t == QuantType::W8A16 ? 8 : 4;
+      const bool symmetric = all_zero(wo);
       std::optional<Int4Layout> from_layout;
       if (bits == 4) {
         if (mp.match->scheme->int4_layout && w->info->shape == int4_packed_shape(*mp.match->scheme->int4_layout, n, k))
@@ -1171,9 +1170,27 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
       }
       out_values(P + "weight_scale", ws->info->dtype, {n, G}, scales(*ws, ws->info->dtype), "", ws->info->name,
                  sh.size() == 2 ? "copy" : "[n] -> [n,1]");
+      if (!symmetric) {
+        // msModelSlim and compressed-tensors both dequantize (q - zero point)
+        // * scale (docs/research/compressed-tensors.md §10): the offsets are
+        // the zero points, packed along n.
+        auto off = values(c_, *wo);
+        if (off.size() != n * G) return refuse(m.prefix, "weight_offset shape not understood");
+        std::vector<std::int8_t> zp(off.size());
+        const double lo = -std::ldexp(1.0, static_cast<int>(bits) - 1), hi = std::ldexp(1.0, static_cast<int>(bits) - 1) - 1;
+        for (std::size_t i = 0; i < off.size(); ++i) {
+          if (off[i] != std::nearbyint(off[i]) || off[i] < lo || off[i] > hi)
+            return refuse(m.prefix, "weight_offset " + sci(off[i]) + " is not an int" + std::to_string(bits) + " zero point");
+          zp[i] = static_cast<std::int8_t>(off[i]);
+        }
+        auto packed = ct_pack_n(zp, n, G, bits);
+        if (!packed) return refuse(m.prefix, packed.error().to_string());
+        out_bytes(P + "weight_zero_point", Dtype::I32, {ct_packed_words(n, bits), G}, o_.plan_only ? Bytes{} : std::move(*packed), "",
+                  wo->info->name, "integral offsets packed along n (value + " + std::to_string(1u << (bits - 1)) + ")");
+      }
       copy_bias();
       ct_member(m.prefix, ct_args(static_cast<int>(bits), G > 1 ? "group" : "channel", G > 1 ? std::optional<std::uint64_t>(k / G) : std::nullopt,
-                                  true, false),
+                                  symmetric, false),
                 nullptr, "pack-quantized");
       break;
     }
@@ -1194,7 +1211,8 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
                   *wsh = mp.get(Role::WeightShape);
   if (mp.get(Role::GroupIndex))
     return refuse(m.prefix, "actorder group (weight_g_idx): msModelSlim's groups are contiguous runs along k");
-  if (wo) return refuse(m.prefix, "asymmetric weights (weight_zero_point): not converted yet");
+  if (wo && t != QuantType::W8A16 && t != QuantType::W4A16)
+    return refuse(m.prefix, "asymmetric weights (weight_zero_point): msModelSlim's " + T + " weights are symmetric");
   if (wsh) {
     std::vector<double> v;  // integers (values() reads I64 as float32 bit patterns)
     for (const auto& x : tensor_values(c_, *wsh, false, 16)) v.push_back(x.value_or(-1));
@@ -1275,7 +1293,21 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
         out_from_ct_packed(P + "weight", *w, 4, to, n, k, T);
       }
       out_values(P + "weight_scale", sd, {n, G}, scales(*ws, sd), T, ws->info->name, "copy");
-      out_values(P + "weight_offset", sd, {n, G}, std::vector<double>(n * G, 0.0), T, "-", "zeros (symmetric weights)");
+      std::vector<double> off(n * G, 0.0);
+      if (wo) {
+        // Packed along n (I32) or one int8 per value; either way integers.
+        if (wo->info->dtype == Dtype::I32) {
+          if (wo->info->nbytes() != ct_packed_words(n, bits) * G * 4) return refuse(m.prefix, "weight_zero_point shape not understood");
+          const std::byte* zp = c_.data(*wo).data();
+          for (std::uint64_t r = 0; r < n; ++r)
+            for (std::uint64_t g = 0; g < G; ++g) off[r * G + g] = ct_packed_n_get(zp, bits, G, r, g);
+        } else {
+          off = values(c_, *wo);
+          if (off.size() != n * G) return refuse(m.prefix, "weight_zero_point shape not understood");
+        }
+      }
+      out_values(P + "weight_offset", sd, {n, G}, off, T, wo ? wo->info->name : "-",
+                 wo ? (wo->info->dtype == Dtype::I32 ? "unpacked along n" : "copy") : "zeros (symmetric weights)");
       if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, "copy");
       break;
     }

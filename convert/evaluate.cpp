@@ -263,8 +263,17 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
       // compressed-tensors stores no zero point for symmetric weights; its
       // packed (I32) zero points of asymmetric ones are not modelled.
       if (m.match->scheme->family == Family::CompressedTensors) {
-        if (const TensorRef* zp = m.tensor(Role::WeightOffset); zp && zp->info->dtype == Dtype::I32) return {};
-        if (!m.tensor(Role::WeightOffset)) wo.assign(ws.size(), 0.0f);
+        const TensorRef* zp = m.tensor(Role::WeightOffset);
+        if (!zp) wo.assign(ws.size(), 0.0f);
+        else if (zp->info->dtype == Dtype::I32) {  // packed along n (formats/codecs.h)
+          const unsigned bits = quant_type_info(m.type->type).weight_bits;
+          const std::uint64_t G = ws.size() / n;
+          if (bits == 0 || ws.size() % n != 0 || zp->info->nbytes() != ct_packed_words(n, bits) * G * 4 || !c.shard_of(*zp).file) return {};
+          const std::byte* data = c.data(*zp).data();
+          wo.assign(ws.size(), 0.0f);
+          for (std::uint64_t r = 0; r < n; ++r)
+            for (std::uint64_t g = 0; g < G; ++g) wo[r * G + g] = ct_packed_n_get(data, bits, G, r, g);
+        }
       }
       if (ws.empty() || ws.size() % n != 0 || wo.size() != ws.size()) return {};
       const std::uint64_t G = ws.size() / n;

@@ -190,4 +190,23 @@ Result<std::vector<std::byte>> ct_pack(std::span<const std::int8_t> q, std::uint
   return out;
 }
 
+Result<std::vector<std::byte>> ct_pack_n(std::span<const std::int8_t> zp, std::uint64_t n, std::uint64_t G, unsigned bits) {
+  if (bits != 4 && bits != 8) return Error(Errc::invalid_argument, "compressed-tensors packing of " + std::to_string(bits) + "-bit values");
+  if (zp.size() != n * G)
+    return Error(Errc::invalid_argument, "packing " + std::to_string(zp.size()) + " zero points, expected " + std::to_string(n * G));
+  const int lo = -(1 << (bits - 1)), hi = (1 << (bits - 1)) - 1;
+  const std::uint64_t per = 32 / bits;
+  std::vector<std::byte> out(ct_packed_words(n, bits) * G * 4, std::byte{0});
+  for (std::uint64_t r = 0; r < n; ++r)
+    for (std::uint64_t g = 0; g < G; ++g) {
+      const int v = zp[r * G + g];
+      if (v < lo || v > hi)
+        return Error(Errc::invalid_argument, "zero point " + std::to_string(v) + " at [" + std::to_string(r) + "," + std::to_string(g) +
+                                                 "] is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      const std::uint64_t i = r % per, byte = ((r / per) * G + g) * 4 + i * bits / 8;
+      out[byte] |= static_cast<std::byte>(static_cast<unsigned>(v - lo) << ((i * bits) % 8));
+    }
+  return out;
+}
+
 }  // namespace qkit

@@ -93,6 +93,19 @@ inline std::int8_t ct_packed_get(const std::byte* data, unsigned bits, std::uint
 // out of range (names the element index).
 Result<std::vector<std::byte>> ct_pack(std::span<const std::int8_t> q, std::uint64_t n, std::uint64_t k, unsigned bits);
 
+// Zero points of asymmetric pack-quantized weights are packed the same way
+// along n instead (pack_to_int32(..., packed_dim=0), pack_quantized.py
+// L186-246): weight_zero_point [ceil(n*bits/32), G], the word (w, g) holding
+// zp[w*per + i][g] + 2^(bits-1) at bit i*bits.
+inline std::int8_t ct_packed_n_get(const std::byte* data, unsigned bits, std::uint64_t G, std::uint64_t r, std::uint64_t g) {
+  const std::uint64_t per = 32 / bits, i = r % per;
+  const std::uint64_t byte = ((r / per) * G + g) * 4 + i * bits / 8;
+  const unsigned v = (static_cast<unsigned>(data[byte]) >> ((i * bits) % 8)) & ((1u << bits) - 1);
+  return static_cast<std::int8_t>(static_cast<int>(v) - (1 << (bits - 1)));
+}
+// Packs zp (row-major [n, G]) along n. Errors as ct_pack.
+Result<std::vector<std::byte>> ct_pack_n(std::span<const std::int8_t> zp, std::uint64_t n, std::uint64_t G, unsigned bits);
+
 // Packs W (row-major [n, k], values in [-8, 7]). Errors: odd packed axis,
 // size mismatch, value out of range (names the element index).
 Result<std::vector<std::int8_t>> pack_int4(std::span<const std::int8_t> w, std::uint64_t n, std::uint64_t k,

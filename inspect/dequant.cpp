@@ -59,7 +59,6 @@ Result<WeightDequantizer> WeightDequantizer::create(const Checkpoint& c, const M
     d.ct_bits_ = quant_type_info(t).weight_bits;
     if ((d.ct_bits_ != 4 && d.ct_bits_ != 8) || c.data(*w).size() != d.n_ * ct_packed_words(d.k_, d.ct_bits_) * 4)
       return fail("weight_packed size not understood");
-    if (wo && wo->info->dtype == Dtype::I32) return fail("packed zero points are not modelled");
   } else if (wd != Dtype::I8) return fail("weight dtype " + std::string(dtype_name(wd)) + " not dequantizable");
   else if (quant_type_info(t).weight_bits == 4) d.kind_ = Kind::Int4;
   if (d.kind_ == Kind::Int4) {
@@ -75,6 +74,14 @@ Result<WeightDequantizer> WeightDequantizer::create(const Checkpoint& c, const M
   }
   // Scales: weight_scale, or (msModelSlim W8A8 without it) deq_scale / input_scale.
   std::optional<std::vector<float>> scale = floats(c, ws), offset = floats(c, wo);
+  // compressed-tensors' packed zero points (I32 along n, formats/codecs.h).
+  if (d.kind_ == Kind::CtPacked && wo && wo->info->dtype == Dtype::I32 && scale && scale->size() % d.n_ == 0) {
+    const std::uint64_t G = scale->size() / d.n_;
+    if (wo->info->nbytes() != ct_packed_words(d.n_, d.ct_bits_) * G * 4 || !c.shard_of(*wo).file) return fail("weight_zero_point size not understood");
+    offset.emplace(scale->size());
+    for (std::uint64_t r = 0; r < d.n_; ++r)
+      for (std::uint64_t g = 0; g < G; ++g) (*offset)[r * G + g] = ct_packed_n_get(c.data(*wo).data(), d.ct_bits_, G, r, g);
+  }
   if (!scale && deq && in) {
     auto dq = floats(c, deq), is = floats(c, in);
     if (dq && is && is->size() == 1) {

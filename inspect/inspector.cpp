@@ -272,7 +272,10 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
     else if (!module_of[pos(t)]) {
       r.parameters += t.info->element_count();
       std::string_view tag = c.tag_of(t);
-      TypeTotals& ft = r.by_quant_type[tag.empty() ? std::string("(undescribed)") : std::string(tag)];
+      // compressed-tensors has no description: what no group quantizes is float.
+      TypeTotals& ft = r.by_quant_type[!tag.empty() ? std::string(tag)
+                                       : c.family() == Family::CompressedTensors ? std::string("FLOAT")
+                                                                                 : std::string("(undescribed)")];
       ++ft.tensors;
       ft.bytes += t.info->nbytes();
       ft.weights += t.info->element_count();

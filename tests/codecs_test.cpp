@@ -219,5 +219,23 @@ TEST(CtPacked, RowsArePaddedToWholeWords) {
   EXPECT_FALSE(ct_pack(q, 1, 3, 4).ok());
 }
 
+// Zero points pack along n (packed_dim=0): zp [n=9, G=2] int4 gives
+// [ceil(9/8)=2, 2] words; word (0, 1) holds zp[0..7][1] + 8, word (1, 0)
+// holds zp[8][0] + 8 in its low nibble. By hand: column 1 is 0..7 - 4 =
+// [-4..3], so nibbles 4..11 and the word 0xBA987654.
+TEST(CtPacked, ZeroPointsPackAlongN) {
+  std::vector<std::int8_t> zp(18, 0);
+  for (int r = 0; r < 9; ++r) zp[r * 2 + 1] = static_cast<std::int8_t>(r - 4);
+  zp[8 * 2 + 0] = -8;
+  auto p = ct_pack_n(zp, 9, 2, 4);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->size(), 16u);
+  const std::vector<std::byte> word01 = {std::byte{0x54}, std::byte{0x76}, std::byte{0x98}, std::byte{0xBA}};
+  EXPECT_TRUE(std::equal(word01.begin(), word01.end(), p->begin() + 4));
+  EXPECT_EQ((*p)[8], std::byte{0x00});  // word (1,0): -8 + 8 = 0, then padding
+  for (std::uint64_t r = 0; r < 9; ++r)
+    for (std::uint64_t g = 0; g < 2; ++g) EXPECT_EQ(ct_packed_n_get(p->data(), 4, 2, r, g), zp[r * 2 + g]) << r << "," << g;
+}
+
 }  // namespace
 }  // namespace qkit

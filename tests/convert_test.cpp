@@ -1238,3 +1238,70 @@ TEST(CtRoundTrip, GoldenStickIsRefusedWithTheWayThrough) {
 
 }  // namespace
 }  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// Asymmetric weight-only layers: msModelSlim's integral weight_offset is
+// compressed-tensors' zero point (both dequantize (q - zp) * scale), packed
+// along n in weight_zero_point. Offsets set here to (i % 7) - 3: the
+// conversion is exact both ways, every layer computes the same, and the
+// offsets come back value for value.
+TEST(CtRoundTrip, AsymmetricWeightOnlyLayersCarryTheirZeroPoints) {
+  test::TempDir d;
+  for (const char* name : {"tiny-llama-w8a16-msmodelslim", "tiny-llama-w4a16-pergroup-msmodelslim-v0"}) {
+    samples::BuiltSample b = samples::build_sample(*samples::find_sample(name));
+    std::size_t changed = 0;
+    for (OutputTensor& t : b.content.tensors) {
+      if (!std::string_view(t.source.name).ends_with(".weight_offset")) continue;
+      const std::size_t count = t.source.bytes.size() / (dtype_bits(t.source.dtype) / 8);
+      std::vector<std::byte> bytes(t.source.bytes.size());
+      for (std::size_t i = 0; i < count; ++i) {
+        const float v = static_cast<float>(static_cast<int>(i % 7) - 3);
+        std::uint32_t u;
+        std::memcpy(&u, &v, 4);
+        if (t.source.dtype == Dtype::F32) std::memcpy(bytes.data() + 4 * i, &u, 4);
+        else {
+          ASSERT_EQ(t.source.dtype, Dtype::BF16) << name;
+          const std::uint16_t h = static_cast<std::uint16_t>(u >> 16);  // small integers are exact in BF16
+          std::memcpy(bytes.data() + 2 * i, &h, 2);
+        }
+      }
+      t.source.bytes = b.own(std::move(bytes));
+      ++changed;
+    }
+    ASSERT_EQ(changed, 14u) << name;
+    const fs::path src = d / (std::string(name) + "-asym");
+    ASSERT_TRUE(write_checkpoint(src, b.content, b.options).ok());
+    Checkpoint a = open(src);
+    ConvertOptions o;
+    o.to = Family::CompressedTensors;
+    auto p = convert::plan_conversion(a, o);
+    ASSERT_TRUE(p.ok() && p->executable(false)) << name << (p.ok() ? convert::render_plan(*p) : p.error().to_string());
+    ASSERT_TRUE(convert::execute_plan(*p, src.string() + "-ct", false).ok()) << name;
+    Checkpoint ct = open(src.string() + "-ct");
+    EXPECT_EQ(validate::validate(ct, validate::ValidateOptions{}).errors, 0u) << name;
+    for (const Module& m : ct.modules()) ASSERT_NE(m.tensor(Role::WeightOffset), nullptr) << m.prefix;
+    auto rows = convert::verify_conversion(a, ct, {}, {});
+    EXPECT_TRUE(convert::verify_passed(rows)) << name << convert::render_verify(rows);
+    for (const auto& r : rows) {
+      EXPECT_TRUE(r.evaluated) << name << " " << r.prefix << ": " << r.note;
+      EXPECT_EQ(r.max_abs, 0.0) << name << " " << r.prefix;
+    }
+    ConvertOptions back;
+    back.to = Family::MsModelSlim;
+    back.flavour = a.layout();
+    auto p2 = convert::plan_conversion(ct, back);
+    ASSERT_TRUE(p2.ok() && p2->executable(false)) << name << (p2.ok() ? convert::render_plan(*p2) : p2.error().to_string());
+    ASSERT_TRUE(convert::execute_plan(*p2, src.string() + "-back", false).ok()) << name;
+    Checkpoint bk = open(src.string() + "-back");
+    for (const Module& m : a.modules()) {
+      const TensorRef *o0 = m.tensor(Role::WeightOffset), *o1 = bk.find(o0->info->name);
+      ASSERT_NE(o1, nullptr) << o0->info->name;
+      EXPECT_EQ(tensor_values(a, *o0, false), tensor_values(bk, *o1, false)) << o0->info->name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace qkit

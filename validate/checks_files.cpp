@@ -98,8 +98,8 @@ void check_container(Context& ctx) {
     ctx.out.add(Rule::SchemeLayoutNotChecked, Severity::Info,
                 "compressed-tensors recipe read (" + std::to_string(c.ct_recipe()->groups.size()) + " config groups reaching " +
                     std::to_string(quantized_modules) + " modules, " + std::to_string(cov.ignored) +
-                    " ignored); tensors are checked against it (dtypes, shapes; scales and zero points with the values), "
-                    "but no weight is evaluated against a formula yet (issue #17)",
+                    " ignored); each layer's tensors are checked against its group (dtypes, shapes; scales and zero points "
+                    "with the values)",
                 "config.json");
   } else if (c.layout() == Layout::HfForeignQuantized) {
     ctx.out.add(Rule::SchemeLayoutNotChecked,
