@@ -18,6 +18,7 @@
 #include <thread>
 #include <charconv>
 #include <set>
+#include <unordered_set>
 
 namespace qkit {
 namespace fs = std::filesystem;
@@ -567,13 +568,26 @@ Module new_module(std::string prefix, QuantScope scope, const std::string& tag, 
 void Checkpoint::build_ct_modules() {
   const ct::Recipe& rec = *ct_recipe_;
   std::map<std::string, Module, std::less<>> by_prefix;
+  std::unordered_set<std::string_view> seen;
+  ct::Coverage cov;
+  cov.modules.assign(rec.groups.size(), 0);
   for (const TensorRef& t : tensors_) {
     std::string_view name = t.info->name, prefix;
     if (name.ends_with(".weight_packed")) prefix = name.substr(0, name.size() - 14);
     else if (name.ends_with(".weight") && t.info->shape.size() == 2) prefix = name.substr(0, name.size() - 7);
     else continue;
-    if (by_prefix.find(prefix) != by_prefix.end()) continue;
+    if (!seen.insert(prefix).second) continue;
     const ct::Resolution res = ct::resolve(rec, prefix, ct::module_class(prefix));
+    CtLinear& l = ct_linears_.emplace_back();
+    l.prefix = prefix;
+    l.ignored = res.ignored;
+    l.overlapping = !res.others.empty();
+    if (res.group) l.group = static_cast<std::size_t>(res.group - rec.groups.data());
+    // Coverage as ct::coverage() counts it.
+    if (res.ignored) ++cov.ignored;
+    else if (!res.group) ++cov.unmatched;
+    else ++cov.modules[*l.group];
+    cov.overlapping += l.overlapping;
     if (!res.group || !res.group->weights) continue;
     const auto type = ct::quant_type_of(*res.group);
     Module m = new_module(std::string(prefix), QuantScope::Linear,
@@ -594,6 +608,7 @@ void Checkpoint::build_ct_modules() {
     std::sort(m.tensors.begin(), m.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     modules_.push_back(std::move(m));
   }
+  ct_coverage_ = std::move(cov);
 }
 
 void Checkpoint::build_modules() {

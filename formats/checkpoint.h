@@ -84,6 +84,16 @@ struct Module {
   const Scheme* scheme() const { return match ? match->scheme : nullptr; }
 };
 
+// compressed-tensors: every Linear of the checkpoint (a rank-2
+// "<prefix>.weight" or a "<prefix>.weight_packed") as the recipe resolves it,
+// resolved once at open (formats/ct_recipe.h, resolve()).
+struct CtLinear {
+  std::string_view prefix;           // a view into the tensor's name
+  std::optional<std::size_t> group;  // index into Recipe::groups; nullopt when ignored or no target reaches it
+  bool ignored = false;
+  bool overlapping = false;          // several groups reach it
+};
+
 struct OpenOptions {
   bool allow_unknown_dtypes = true;        // inspector-friendly; the validator reports them
 };
@@ -117,6 +127,10 @@ class Checkpoint {
   const std::optional<ModelConfig>& config() const { return config_; }
   // The compressed-tensors recipe (layout compressed-tensors, when it parses).
   const std::optional<ct::Recipe>& ct_recipe() const { return ct_recipe_; }
+  // Its Linears in tensor order, and what the recipe reaches (per group,
+  // ignored, unmatched), resolved once.
+  const std::vector<CtLinear>& ct_linears() const { return ct_linears_; }
+  const std::optional<ct::Coverage>& ct_coverage() const { return ct_coverage_; }
   // Regular files that are neither shards, index, description nor config.json.
   const std::vector<std::string>& side_files() const { return side_files_; }
   std::size_t rank_count() const { return rank_count_; }
@@ -178,6 +192,8 @@ class Checkpoint {
   std::vector<std::string_view> tensor_tags_;
   std::optional<ModelConfig> config_;
   std::optional<ct::Recipe> ct_recipe_;
+  std::vector<CtLinear> ct_linears_;
+  std::optional<ct::Coverage> ct_coverage_;
   std::vector<std::string> side_files_;
   std::size_t rank_count_ = 0;
   std::vector<TensorRef> tensors_;

@@ -287,12 +287,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   if (quantized_weights)
     r.quantized_bits_per_weight = 8.0 * static_cast<double>(quantized_bytes) / static_cast<double>(quantized_weights);
 
-  if (c.ct_recipe()) {
-    std::vector<std::pair<std::string_view, std::size_t>> names;
-    names.reserve(c.tensors().size());
-    for (const TensorRef& t : c.tensors()) names.emplace_back(t.info->name, t.info->shape.size());
-    r.ct_coverage = ct::coverage(*c.ct_recipe(), names);
-  }
+  if (c.ct_recipe()) r.ct_coverage = c.ct_coverage();  // resolved once, at open
 
   // Layer map.
   // Rows sorted decoder layers first, then MTP, then vision, each by number.

@@ -213,6 +213,10 @@ void check_compressed_tensors(Context& ctx) {
     if (fresh) order.push_back(it->first);
     it->second.push_back(&t);
   }
+  // Each Linear as the checkpoint resolved it at open.
+  std::unordered_map<std::string_view, const CtLinear*> linear_of;
+  linear_of.reserve(c.ct_linears().size());
+  for (const CtLinear& l : c.ct_linears()) linear_of.emplace(l.prefix, &l);
   // Modules per (config group, loader layer kind), for the target's verdict.
   std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, std::pair<std::size_t, std::string>> reached;
   for (std::string_view prefix : order) {
@@ -227,11 +231,13 @@ void check_compressed_tensors(Context& ctx) {
     if (!packed && !(weight && weight->info->shape.size() == 2)) continue;  // not a Linear
     const std::string module(prefix);
     const std::string file = (c.root() / c.shard_of(*ts.front()).name).string();
-    const bool embedding = prefix.ends_with("embed_tokens");
-    const ct::Resolution res = ct::resolve(rec, prefix, embedding ? "Embedding" : "Linear");
-    if (!res.group || !res.group->weights) {
+    const auto lit = linear_of.find(prefix);
+    if (lit == linear_of.end()) continue;  // not a Linear (a rank-1 weight of the same prefix)
+    const CtLinear& lin = *lit->second;
+    const ct::SchemeGroup* res_group = lin.group ? &rec.groups[*lin.group] : nullptr;
+    if (!res_group || !res_group->weights) {
       // A float module: weight and bias only.
-      const std::string why = res.ignored ? "ignore skips it" : res.group ? "its group quantizes no weights" : "no target reaches it";
+      const std::string why = lin.ignored ? "ignore skips it" : res_group ? "its group quantizes no weights" : "no target reaches it";
       for (const TensorRef* t : ts) {
         const std::string_view suffix = std::string_view(t->info->name).substr(prefix.size() + 1);
         if (suffix == "weight" || suffix == "bias") continue;
@@ -245,7 +251,7 @@ void check_compressed_tensors(Context& ctx) {
                     file, weight->info->name);
       continue;
     }
-    const ct::SchemeGroup& g = *res.group;
+    const ct::SchemeGroup& g = *res_group;
     // Only the formats whose tensors qkit has read in the compressors'
     // source are checked (nvfp4/mxfp4 pack two values per byte with global
     // scales; marlin-24 and sparse formats are not described in

@@ -86,11 +86,8 @@ void check_container(Context& ctx) {
   }
   // Quantized layouts qkit reads but does not check tensor by tensor: say
   // so, rather than pass them with "0 quantized modules".
-  if (c.layout() == Layout::CompressedTensors && c.ct_recipe()) {
-    std::vector<std::pair<std::string_view, std::size_t>> names;
-    names.reserve(c.tensors().size());
-    for (const TensorRef& t : c.tensors()) names.emplace_back(t.info->name, t.info->shape.size());
-    const ct::Coverage cov = ct::coverage(*c.ct_recipe(), names);
+  if (c.layout() == Layout::CompressedTensors && c.ct_recipe() && c.ct_coverage()) {
+    const ct::Coverage& cov = *c.ct_coverage();
     std::size_t quantized_modules = 0;
     for (std::size_t n : cov.modules) quantized_modules += n;
     // Tensors are checked against the recipe (checks_ct.cpp); what is not
