@@ -28,7 +28,6 @@
 #include <set>
 #include <sstream>
 
-#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -169,7 +168,9 @@ struct Int4Source {
   const std::int8_t* q;
   std::uint64_t n, k;
   std::optional<Int4Layout> layout;  // nullopt: unpacked one value per byte
+  unsigned ct_bits = 0;              // compressed-tensors weight_packed of this many bits (formats/codecs.h)
   std::int8_t get(std::uint64_t r, std::uint64_t c) const {
+    if (ct_bits) return ct_packed_get(reinterpret_cast<const std::byte*>(q), ct_bits, k, r, c);
     return layout ? int4_get(q, *layout, n, k, r, c) : q[r * k + c];
   }
 };
@@ -189,7 +190,7 @@ Status write_int4(ByteSink& sink, const Int4Source& s, Int4Layout target) {
   const std::uint64_t n = s.n, k = s.k;
   // An unpacked source may hold bytes outside int4: packing would wrap 9
   // into -7. Refused, naming the element (a packed source cannot).
-  if (!s.layout)
+  if (!s.layout && s.ct_bits != 4)
     for (std::uint64_t r = 0; r < n; ++r)
       for (std::uint64_t j = 0; j < k; ++j)
         if (const std::int8_t v = s.get(r, j); v < -8 || v > 7)
@@ -234,15 +235,11 @@ Status write_ct_packed(ByteSink& sink, const Int4Source& s, unsigned bits) {
   return ok_status();
 }
 
-// The other way: weight_packed to one int8 per byte, or to an int4 layout.
+// The other way: weight_packed to one int8 per byte, or to an int4 layout
+// (streamed by write_int4 from the packed words themselves).
 Status write_from_ct_packed(ByteSink& sink, const std::byte* packed, std::uint64_t n, std::uint64_t k, unsigned bits,
                             std::optional<Int4Layout> target) {
-  if (target) {
-    std::vector<std::int8_t> all(n * k);
-    for (std::uint64_t r = 0; r < n; ++r)
-      for (std::uint64_t c = 0; c < k; ++c) all[r * k + c] = ct_packed_get(packed, bits, k, r, c);
-    return write_int4(sink, Int4Source{all.data(), n, k, std::nullopt}, *target);
-  }
+  if (target) return write_int4(sink, Int4Source{reinterpret_cast<const std::int8_t*>(packed), n, k, std::nullopt, bits}, *target);
   std::vector<std::int8_t> row(k);
   for (std::uint64_t r = 0; r < n; ++r) {
     for (std::uint64_t c = 0; c < k; ++c) row[c] = ct_packed_get(packed, bits, k, r, c);
@@ -403,6 +400,14 @@ class Planner {
     std::set<std::string> templates;          // name_template of each member
   };
   std::map<std::string, CtGroup> ct_groups_;
+  // msModelSlim -> compressed-tensors: whether the static W8A8 inputs, and
+  // each weight-only type's weights, are declared asymmetric. Decided for
+  // the whole checkpoint (msModelSlim's own saver declares every static
+  // input asymmetric), so layers named alike share one config group; a
+  // layer whose zero point is 0 then stores 0.
+  bool ct_asym_inputs_ = false;
+  std::set<QuantType> ct_asym_weights_;
+  void decide_ct_symmetry();
   void ct_member(const std::string& prefix, nlohmann::ordered_json weights, nlohmann::ordered_json inputs, const std::string& format);
   std::optional<std::string> ct_recipe_json(std::string& why) const;
   void requantize_columns(const ModuleParts& mp, const std::vector<double>& rho, const std::vector<double>& deq,
@@ -1053,6 +1058,22 @@ nlohmann::ordered_json ct_args(int bits, const char* strategy, std::optional<std
 }
 }  // namespace
 
+void Planner::decide_ct_symmetry() {
+  for (const Module& m : c_.modules()) {
+    if (!m.type) continue;
+    const QuantType t = m.type->type;
+    auto nonzero = [&](Role r) {
+      const TensorRef* x = m.tensor(r);
+      if (!x || !c_.shard_of(*x).file) return false;
+      auto v = values(c_, *x);
+      return std::any_of(v.begin(), v.end(), [](double d) { return d != 0; });
+    };
+    if (t == QuantType::W8A8 && !ct_asym_inputs_ && nonzero(Role::InputOffset)) ct_asym_inputs_ = true;
+    if ((t == QuantType::W8A16 || t == QuantType::W4A16) && !ct_asym_weights_.count(t) && nonzero(Role::WeightOffset))
+      ct_asym_weights_.insert(t);
+  }
+}
+
 void Planner::ms_to_ct(const ModuleParts& mp) {
   const Module& m = *mp.m;
   const std::string P = m.prefix + ".";
@@ -1103,37 +1124,41 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
       }
       // quant_bias = -z * sum_k Wq + round(bias / deq): the residual beyond
       // the zero-point term is the folded float bias, which compressed-
-      // tensors adds after the scales.
-      auto sums = row_sums(*w, n, k);
-      std::vector<double> residual(n);
-      bool any_bias = false;
-      for (std::uint64_t r = 0; r < n; ++r) {
-        residual[r] = qv[r] + z * static_cast<double>(sums[r]);
-        any_bias |= residual[r] != 0;
+      // tensors adds after the scales. Only a z != 0 needs the weights' row
+      // sums (read here, pages released; not on a symmetric layer).
+      std::vector<double> residual(qv);
+      if (z != 0) {
+        auto sums = row_sums(*w, n, k);
+        for (std::uint64_t r = 0; r < n; ++r) residual[r] += z * static_cast<double>(sums[r]);
       }
-      if (worst_scale > 0)
-        lossy(m.prefix, "deq_scale is not input_scale times any float32 weight scale",
-              "relative change of the output scale <= " + sci(worst_scale) + " (measured)");
+      const bool any_bias = std::any_of(residual.begin(), residual.end(), [](double x) { return x != 0; });
+      if (any_bias && !bias)
+        return refuse(m.prefix, "quant_bias holds more than the zero-point term but the layer has no bias: compressed-tensors' "
+                                "loaders create no bias parameter for it");
+      // One policy (docs/conversion.md): the two runtimes round differently.
+      lossy(m.prefix,
+            "msModelSlim's runtimes multiply the integer accumulator (+ quant_bias) by deq_scale once; compressed-tensors' "
+            "(vLLM's cutlass epilogue) by the weight scale, then fused-multiply-add the input scale and the bias, and "
+            "quantize activations with x * (1/input_scale)" +
+                std::string(worst_scale > 0 ? "; and deq_scale is not input_scale times any float32 weight scale" : ""),
+            "|dy| <= 3 float32 roundings of each output (relative " + sci(std::ldexp(3.0, -24) + worst_scale) +
+                ") before the " + std::string(dtype_name(md_)) +
+                " cast; a quantized input may move by one step where the reciprocal tips its rounding; qconvert --verify measures it");
       out_copy(P + "weight", *w, "");
       out_values(P + "weight_scale", Dtype::F32, {n, 1}, sw, "", deq->info->name + " / " + in_s->info->name,
                  "deq_scale / input_scale, the float32 whose product with input_scale is deq_scale");
       out_values(P + "input_scale", Dtype::F32, {1}, s, "", in_s->info->name,
                  "the " + std::string(dtype_name(md_)) + " value msModelSlim's runtimes hold, as float32");
-      if (z != 0) out_values(P + "input_zero_point", Dtype::I8, {1}, {z}, "", in_o->info->name, "I8");
+      if (ct_asym_inputs_) out_values(P + "input_zero_point", Dtype::I8, {1}, {z}, "", in_o->info->name, "I8");
       if (any_bias) {
         std::vector<double> b(n);
-        double worst = 0;
-        for (std::uint64_t r = 0; r < n; ++r) {
-          b[r] = residual[r] * narrow_to_float(dq[r]);
-          worst = std::max(worst, std::fabs(decode_one(b[r], md_) - b[r]));
-        }
+        for (std::uint64_t r = 0; r < n; ++r) b[r] = residual[r] * narrow_to_float(dq[r]);
         out_values(P + "bias", md_, {n}, b, "", qb->info->name, "(quant_bias + input_offset * sum_k weight) * deq_scale");
-        lossy(m.prefix, "the float bias msModelSlim folded into quant_bias is added after the scales in compressed-tensors",
-              "|dy| <= " + sci(worst) + " (the bias in " + std::string(dtype_name(md_)) + ") plus one float32 rounding of each output");
       } else if (bias) {
-        p_.notes.push_back(P + "bias: dropped; quant_bias holds no float bias beyond the zero-point term, so the reference bias rounds to 0");
+        out_values(P + "bias", md_, {n}, std::vector<double>(n, 0.0), "", bias->info->name,
+                   "zeros: quant_bias holds no float bias beyond the zero-point term");
       }
-      ct_member(m.prefix, ct_args(8, "channel", std::nullopt, true, false), ct_args(8, "tensor", std::nullopt, z == 0, false),
+      ct_member(m.prefix, ct_args(8, "channel", std::nullopt, true, false), ct_args(8, "tensor", std::nullopt, !ct_asym_inputs_, false),
                 "int-quantized");
       break;
     }
@@ -1151,7 +1176,7 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
     case QuantType::W8A16:
     case QuantType::W4A16: {
       const unsigned bits = t == QuantType::W8A16 ? 8 : 4;
-      const bool symmetric = all_zero(wo);
+      const bool symmetric = !ct_asym_weights_.count(t);
       std::optional<Int4Layout> from_layout;
       if (bits == 4) {
         if (mp.match->scheme->int4_layout && w->info->shape == int4_packed_shape(*mp.match->scheme->int4_layout, n, k))
@@ -1217,8 +1242,9 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
     std::vector<double> v;  // integers (values() reads I64 as float32 bit patterns)
     for (const auto& x : tensor_values(c_, *wsh, false, 16)) v.push_back(x.value_or(-1));
     const unsigned bits = quant_type_info(t).weight_bits;
-    if (v.size() != 2 || v[0] != static_cast<double>(n) || !(v[1] >= 1) || v[1] > 9e15 || bits == 0 ||
-        ct_packed_words(static_cast<std::uint64_t>(v[1]), bits) * n * 4 != w->info->nbytes())
+    const auto& ps = w->info->shape;  // [n, ceil(k/per)]: compared without a product that could wrap
+    if (v.size() != 2 || bits == 0 || ps.size() != 2 || v[0] != static_cast<double>(n) || !(v[1] >= 1) || v[1] > 9e15 ||
+        ct_packed_words(static_cast<std::uint64_t>(v[1]), bits) != ps[1])
       return refuse(m.prefix, "weight_shape disagrees with weight_packed");
     k = static_cast<std::uint64_t>(v[1]);
   }
@@ -1230,21 +1256,33 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
       if (s.size() != 1 || z.size() != 1 || (sw.size() != n && sw.size() != 1)) return refuse(m.prefix, "scale shapes not understood");
       if (z[0] != std::nearbyint(z[0]) || z[0] < -128 || z[0] > 127)
         return refuse(m.prefix, "input_zero_point " + sci(z[0]) + " is not an int8 zero point");
-      // msModelSlim's runtimes hold input_scale in the model dtype;
-      // compressed-tensors' in float32.
-      if (decode_one(s[0], md_) != s[0])
-        lossy(m.prefix, "input_scale " + sci(s[0]) + " is not a " + std::string(dtype_name(md_)) +
-                            " value; msModelSlim's runtimes quantize activations with it in " + std::string(dtype_name(md_)),
-              "relative change of the activation scale " + sci(std::fabs(decode_one(s[0], md_) - s[0]) / s[0]) +
-                  ": a quantized input may move by one step where that tips a rounding");
+      // The loaders read int8 per-tensor static inputs and symmetric
+      // channel or tensor weights into this scheme (docs/research/
+      // vllm-compressed-tensors.md); anything else is not W8A8.
+      const ct::SchemeGroup& g = c_.ct_recipe()->groups[*m.ct_group];
+      if (!g.weights->symmetric || !g.input_activations || g.input_activations->strategy != ct::Strategy::Tensor)
+        return refuse(m.prefix, "only symmetric weights with per-tensor static inputs map to msModelSlim's W8A8");
+      // One policy (docs/conversion.md): the runtimes round differently.
+      // msModelSlim's hold input_scale in the model dtype, compressed-
+      // tensors' in float32, and their epilogues differ (ms_to_ct).
+      lossy(m.prefix,
+            "compressed-tensors' loaders (vLLM's cutlass epilogue) scale the integer accumulator by the weight scale, then "
+            "fused-multiply-add the input scale and the bias; msModelSlim's multiply it by deq_scale once and quantize "
+            "activations with input_scale in " + std::string(dtype_name(md_)),
+            "|dy| <= 3 float32 roundings of each output before the " + std::string(dtype_name(md_)) +
+                " cast; input_scale's " + std::string(dtype_name(md_)) + " rounding changes it by " +
+                sci(std::fabs(decode_one(s[0], md_) - s[0]) / s[0]) +
+                " (relative): a quantized input may move by one step where that tips a rounding; qconvert --verify measures it");
       // deq_scale = fp32(s_x) * fp32(s_w) in float32: the scale product the
       // compressed-tensors loader multiplies by (§9).
       std::vector<double> dq(n);
       for (std::uint64_t r = 0; r < n; ++r)
         dq[r] = static_cast<double>(narrow_to_float(s[0]) * narrow_to_float(sw[sw.size() == 1 ? 0 : r]));
-      auto sums = row_sums(*w, n, k);
-      std::vector<double> qbv(n);
-      for (std::uint64_t r = 0; r < n; ++r) qbv[r] = -z[0] * static_cast<double>(sums[r]);
+      std::vector<double> qbv(n, 0.0);
+      if (z[0] != 0) {  // the row sums only when they count
+        auto sums = row_sums(*w, n, k);
+        for (std::uint64_t r = 0; r < n; ++r) qbv[r] = -z[0] * static_cast<double>(sums[r]);
+      }
       if (bias) {
         auto b = values(c_, *bias);
         double worst = 0;
@@ -1267,6 +1305,12 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
     }
     case QuantType::W8A8_DYNAMIC: {
       if (ws->info->shape.size() != 2 || ws->info->shape[1] != 1) return refuse(m.prefix, "only per-channel weight scales are converted");
+      // msModelSlim's W8A8_DYNAMIC is symmetric per-token int8 inputs.
+      const ct::SchemeGroup& g = c_.ct_recipe()->groups[*m.ct_group];
+      if (!g.weights->symmetric || !g.input_activations || g.input_activations->strategy != ct::Strategy::Token ||
+          !g.input_activations->symmetric)
+        return refuse(m.prefix, "only symmetric per-token dynamic inputs with symmetric weights map to msModelSlim's W8A8_DYNAMIC (this "
+                                "group's inputs: " + (g.input_activations ? ct::describe(*g.input_activations) : std::string("none")) + ")");
       out_copy(P + "weight", *w, T);
       out_copy(P + "weight_scale", *ws, T);
       out_values(P + "weight_offset", ws->info->dtype, {n, 1}, std::vector<double>(n, 0.0), T, "-", "zeros (symmetric weights)");
@@ -1316,10 +1360,13 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
   }
 }
 
-// The recipe of the converted layers: one config group per scheme, its
-// targets one "re:" pattern over the members' name templates (numbers
-// generalised), so fused members (q/k/v) share one target as vLLM requires;
-// a float Linear that a template would reach is ignored by name.
+// The recipe of the converted layers: one config group per scheme. With one
+// group its target is the class "Linear", as producers write it; with
+// several, each group's target is one "re:" pattern over its members' name
+// templates (numbers generalised), so fused members (q/k/v) share one
+// target, as vLLM requires. Every Linear left in float is listed in
+// `ignore`: vLLM raises for a Linear that no target reaches and no ignore
+// entry skips (find_matched_target, docs/research/vllm-compressed-tensors.md).
 std::optional<std::string> Planner::ct_recipe_json(std::string& why) const {
   using ojson = nlohmann::ordered_json;
   std::map<std::string, std::string> owner;  // template -> group key
@@ -1336,19 +1383,25 @@ std::optional<std::string> Planner::ct_recipe_json(std::string& why) const {
   q["format"] = formats.size() == 1 ? *formats.begin() : std::string("mixed-precision");
   q["quantization_status"] = "compressed";
   ojson groups = ojson::object();
-  std::vector<std::regex> compiled;
   std::size_t i = 0;
   for (const auto& [key, g] : ct_groups_) {
-    std::string pattern = "re:^(?:";
-    bool first = true;
-    for (const std::string& tp : g.templates) {
-      pattern += (first ? "" : "|") + tp;
-      first = false;
+    std::string target = "Linear";
+    if (ct_groups_.size() > 1) {
+      target = "re:^(?:";
+      bool first = true;
+      for (const std::string& tp : g.templates) {
+        target += (first ? "" : "|") + tp;
+        first = false;
+      }
+      target += ")$";
+      if (target.size() - 3 > ct::kMaxPattern) {
+        why = "the name pattern of config group " + std::to_string(i) + " would be " + std::to_string(target.size() - 3) +
+              " characters, over the " + std::to_string(ct::kMaxPattern) + " qkit reads back";
+        return std::nullopt;
+      }
     }
-    pattern += ")$";
-    compiled.emplace_back(pattern.substr(3));
     ojson grp;
-    grp["targets"] = ojson::array({pattern});
+    grp["targets"] = ojson::array({target});
     grp["weights"] = g.weights;
     grp["input_activations"] = g.inputs;
     grp["output_activations"] = nullptr;
@@ -1364,13 +1417,7 @@ std::optional<std::string> Planner::ct_recipe_json(std::string& why) const {
     const std::string& name = t.info->name;
     if (!std::string_view(name).ends_with(".weight") || t.info->shape.size() != 2) continue;
     const std::string prefix = name.substr(0, name.size() - 7);
-    if (ct::module_class(prefix) != "Linear") continue;
-    if (quantized.count(prefix)) continue;
-    for (const std::regex& re : compiled)
-      if (std::regex_match(prefix, re)) {
-        ignore.push_back(prefix);
-        break;
-      }
+    if (ct::module_class(prefix) == "Linear" && !quantized.count(prefix)) ignore.push_back(prefix);
   }
   q["ignore"] = ignore;
   q["kv_cache_scheme"] = nullptr;
@@ -1413,6 +1460,7 @@ Status Planner::run() {
         return Error(Errc::invalid_argument, "the source has errors (run qvalidate): " + d.error.to_string());
 
   handled_.assign(c_.tensors().size(), 0);
+  if (from_ == Family::MsModelSlim && o_.to == Family::CompressedTensors) decide_ct_symmetry();
   if (from_ == Family::GoldenStick) plan_output_folds();
   for (const Module& m : c_.modules()) {
     if (!m.type) {

@@ -150,7 +150,10 @@ double dot_f(const float* a, const float* b, std::uint64_t k) {
 std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Module& m,
                                                 std::span<const std::vector<float>> inputs) {
   const Dtype md = *c.model_dtype();
-  const std::uint64_t n = *m.match->vars.n, k = *m.match->vars.k;
+  const std::uint64_t n = *m.match->vars.n;
+  const auto mk = module_k(c, m);  // compressed-tensors: weight_shape's k, not the padded words'
+  if (!mk) return {};
+  const std::uint64_t k = *mk;
   const bool gs = m.match->scheme->family == Family::GoldenStick;
   auto w = int_weights(c, m, n, k);
   if (!w) return {};
@@ -172,30 +175,33 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
   switch (m.type->type) {
     case QuantType::W8A8: {
       if (m.match->scheme->family == Family::CompressedTensors) {
-        // compressed-tensors as upstream vLLM computes it (cutlass azp;
-        // docs/research/compressed-tensors.md §9): x_q = sat8(rn(x/s_x) + z),
-        // y = (s_x*s_w[n]) * (sum_k x_q*Wq - z*sum_k Wq) + b, with s_x, s_w
-        // F32 parameters (CompressedTensorsW8A8Int8.create_weights) and the
-        // scale product in F32. Activation rounding as for the other
-        // families (x / s_x).
+        // compressed-tensors as upstream vLLM computes it, with s_x, s_w
+        // F32 parameters (CompressedTensorsW8A8Int8.create_weights;
+        // docs/research/compressed-tensors.md §8-9): activations
+        // x_q = sat8(rn(x * (1/s_x)) + z) in float32
+        // (static_scaled_int8_azp_quant), and the epilogue's order
+        // (ScaledEpilogueBiasAzp, vllm-project/vllm csrc/cutlass_extensions/
+        // epilogue/scaled_mm_epilogues_c2x.hpp): t = float(acc - z*sum_k Wq),
+        // t = s_w * t, y = fma(s_x, t, b), each step rounded to float32.
         auto s = param(c, m, Role::InputScale, Dtype::F32), ws = param(c, m, Role::WeightScale, Dtype::F32);
         auto zt = raw(c, m, Role::InputOffset);
         if (s.size() != 1 || (ws.size() != n && ws.size() != 1) || zt.size() > 1) return {};
         const double z = zt.empty() ? 0.0 : zt[0];
         if (z != std::nearbyint(z) || z < -128 || z > 127) return {};
         std::vector<std::vector<std::int8_t>> qx(T, std::vector<std::int8_t>(k));
+        const float inv = 1.0f / s[0];
         for (std::size_t t = 0; t < T; ++t)
           for (std::uint64_t j = 0; j < k; ++j)
-            qx[t][j] = static_cast<std::int8_t>(std::clamp(round_even(xs[t][j] / s[0] + static_cast<float>(z)), -128.0f, 127.0f));
+            qx[t][j] = static_cast<std::int8_t>(std::clamp(round_even(xs[t][j] * inv) + static_cast<float>(z), -128.0f, 127.0f));
         for (std::uint64_t r = 0; r < n; ++r) {
           const std::int8_t* qr = w->row(r, rowbuf);
           std::int64_t rowsum = 0;
           for (std::uint64_t j = 0; j < k; ++j) rowsum += qr[j];
-          const float scale = s[0] * ws[ws.size() == 1 ? 0 : r];
+          const float sw = ws[ws.size() == 1 ? 0 : r];
           for (std::size_t t = 0; t < T; ++t) {
             const std::int64_t acc = dot_i8_any(qx[t].data(), qr, k) - static_cast<std::int64_t>(z) * rowsum;
-            float v = static_cast<float>(acc) * scale;
-            if (!bias.empty()) v += bias[r];
+            const float scaled = sw * static_cast<float>(acc);
+            const float v = std::fma(s[0], scaled, bias.empty() ? 0.0f : bias[r]);
             ys[t][r] = cast_md(v, md);
           }
         }
@@ -260,8 +266,8 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
     default: {  // weight-only: W = cast_md((q - offset) * scale) per (row, group)
       const TensorRef* wst = m.tensor(Role::WeightScale);
       auto ws = param(c, m, Role::WeightScale, md), wo = param(c, m, Role::WeightOffset, md);
-      // compressed-tensors stores no zero point for symmetric weights; its
-      // packed (I32) zero points of asymmetric ones are not modelled.
+      // compressed-tensors stores no zero point for symmetric weights, and
+      // packs those of asymmetric ones along n (I32) or keeps them I8.
       if (m.match->scheme->family == Family::CompressedTensors) {
         const TensorRef* zp = m.tensor(Role::WeightOffset);
         if (!zp) wo.assign(ws.size(), 0.0f);
@@ -335,7 +341,7 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
         row.note = "the result's layer: " + why;
         continue;
       }
-      const std::uint64_t k = *m.match->vars.k;
+      const std::uint64_t k = module_k(src, m).value_or(*m.match->vars.k);
       // Inputs depend on the module and the seed only, not on thread order.
       std::seed_seq seq{o.seed, static_cast<std::uint32_t>(std::hash<std::string>{}(m.prefix))};
       std::mt19937 rng(seq);

@@ -311,7 +311,9 @@ constexpr TensorRule kGsW4A8PerExpert[] = {
 // are empty. These rows give the tensors' names and roles (binding,
 // converter, inspector, docs/schemes.md); the exact shapes of each layer
 // follow from its config group's arguments (strategy, group_size, format),
-// which validate/checks_ct.cpp checks through ct::expected_tensors.
+// which validate/checks_ct.cpp checks through ct::expected_tensors (packed
+// shapes round up: "[n,k/8]" binds k as the padded word count, and
+// module_k() in formats/tensor_values.h reads the real k off weight_shape).
 // Scales are in the model dtype (LLM-Compressor) or F32 (msModelSlim's
 // saver keeps F32); zero points are I8 unpacked, I32 packed along n.
 
@@ -338,14 +340,14 @@ constexpr TensorRule kCtW8A16Packed[] = {
     {"weight_packed", P::Required, "I32", "[n,k/4]", "", kNo, "four (value + 128) bytes per word along k, first in the lowest bits"},
     {"weight_shape", P::Required, "I64|I32", "[2]", "", kNo, "the unpacked [n, k]"},
     {"weight_scale", P::Required, "md|F32", "[n,1]|[n,G]", "", kNo, "channel or group strategy"},
-    {"weight_zero_point", P::Optional, "I32", "[n/4,1]|[n/4,G]", "", kNo, "asymmetric only: packed along n"},
+    {"weight_zero_point", P::Optional, "I32", "*", "", kNo, "asymmetric only: packed along n, [ceil(n/4), G]"},
     {"bias", P::IfBias, "md|F32", "[n]", "", kNo, ""},
 };
 constexpr TensorRule kCtW4A16Packed[] = {
     {"weight_packed", P::Required, "I32", "[n,k/8]", "", kNo, "eight (value + 8) nibbles per word along k, first in the lowest bits"},
     {"weight_shape", P::Required, "I64|I32", "[2]", "", kNo, "the unpacked [n, k]"},
     {"weight_scale", P::Required, "md|F32", "[n,1]|[n,G]", "", kNo, "channel or group strategy"},
-    {"weight_zero_point", P::Optional, "I32", "[n/8,1]|[n/8,G]", "", kNo, "asymmetric only: packed along n"},
+    {"weight_zero_point", P::Optional, "I32", "*", "", kNo, "asymmetric only: packed along n, [ceil(n/8), G]"},
     {"weight_g_idx", P::Optional, "I32", "[k]", "", kNo, "actorder group"},
     {"bias", P::IfBias, "md|F32", "[n]", "", kNo, ""},
 };

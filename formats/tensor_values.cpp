@@ -88,4 +88,19 @@ std::vector<double> tensor_values_or_nan(const Checkpoint& c, const TensorRef& t
   return out;
 }
 
+std::optional<std::uint64_t> module_k(const Checkpoint& c, const Module& m) {
+  if (!m.match || !m.match->vars.k) return std::nullopt;
+  const TensorRef* shape = m.tensor(Role::WeightShape);
+  const TensorRef* w = m.tensor(Role::Weight);
+  if (!shape || !w || w->info->dtype != Dtype::I32 || !m.type) return m.match->vars.k;
+  if (!c.shard_of(*shape).file || w->info->shape.size() != 2) return std::nullopt;
+  const auto v = tensor_values(c, *shape, false, 16);
+  const unsigned bits = quant_type_info(m.type->type).weight_bits;
+  if (v.size() != 2 || !v[1] || bits == 0 || !(*v[1] >= 1) || *v[1] > 9e15) return std::nullopt;
+  const auto k = static_cast<std::uint64_t>(*v[1]);
+  const std::uint64_t per = 32 / bits;
+  if ((k + per - 1) / per != w->info->shape[1]) return std::nullopt;
+  return k;
+}
+
 }  // namespace qkit

@@ -25,4 +25,11 @@ std::vector<std::optional<double>> tensor_values(const Checkpoint& c, const Tens
 // The same with undecodable entries as NaN.
 std::vector<double> tensor_values_or_nan(const Checkpoint& c, const TensorRef& t, bool float32_bit_patterns);
 
+// A module's in-features k. Binding solves k from the weight's stored shape,
+// which for compressed-tensors' weight_packed is the padded word count
+// times the values per word; its weight_shape tensor holds the real k
+// (read here, on demand: opening reads headers only). nullopt when the
+// module has no k or weight_shape disagrees with weight_packed.
+std::optional<std::uint64_t> module_k(const Checkpoint& c, const Module& m);
+
 }  // namespace qkit

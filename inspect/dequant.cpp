@@ -41,7 +41,9 @@ Result<WeightDequantizer> WeightDequantizer::create(const Checkpoint& c, const M
   d.c_ = &c;
   d.weight_ = w;
   d.n_ = *sm.vars.n;
-  d.k_ = *sm.vars.k;
+  const auto mk = module_k(c, m);  // compressed-tensors: weight_shape's k, not the padded words'
+  if (!mk) return fail("weight_shape disagrees with weight_packed");
+  d.k_ = *mk;
   const Dtype wd = w->info->dtype;
   const QuantType t = m.type->type;
   if (t == QuantType::W8A8_MXFP8 || t == QuantType::W4A4_MXFP4 || t == QuantType::W4A8_MXFP ||

@@ -1305,3 +1305,103 @@ TEST(CtRoundTrip, AsymmetricWeightOnlyLayersCarryTheirZeroPoints) {
 
 }  // namespace
 }  // namespace qkit
+
+namespace qkit {
+namespace {
+
+std::string read_text(const fs::path& p) { return test::read_file(p); }
+
+// A static W8A8 layer whose input_offset is 0 beside others whose is not
+// (msModelSlim's offset is 0 whenever |min| ~ max): one config group,
+// declared asymmetric, the zero point stored as 0; every float Linear
+// (lm_head) is listed in ignore, and the result resolves every Linear.
+TEST(CtConvert, MixedZeroPointsShareOneGroupAndFloatLinearsAreIgnored) {
+  test::TempDir d;
+  samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-qwen-w8a8-msmodelslim"));
+  const std::string P = "model.layers.0.self_attn.o_proj.";
+  OutputTensor* off = b.find(P + "input_offset");
+  ASSERT_NE(off, nullptr);
+  ASSERT_EQ(off->source.dtype, Dtype::F32);
+  float zero = 0;
+  std::vector<std::byte> zb(4);
+  std::memcpy(zb.data(), &zero, 4);
+  // quant_bias = round(bias/deq) - z * rowsum: with z = 0 and no bias (o_proj has none) it is 0.
+  OutputTensor* qb = b.find(P + "quant_bias");
+  ASSERT_NE(qb, nullptr);
+  off->source.bytes = b.own(zb);
+  qb->source.bytes = b.own(std::vector<std::byte>(qb->source.bytes.size(), std::byte{0}));
+  ASSERT_TRUE(write_checkpoint(d / "src", b.content, b.options).ok());
+  Checkpoint a = open(d / "src");
+  ConvertOptions o;
+  o.to = Family::CompressedTensors;
+  o.allow_lossy = true;
+  auto p = convert::plan_conversion(a, o);
+  ASSERT_TRUE(p.ok() && p->executable(true)) << (p.ok() ? convert::render_plan(*p) : p.error().to_string());
+  ASSERT_TRUE(convert::execute_plan(*p, d / "ct", false).ok());
+  Checkpoint ct = open(d / "ct");
+  ASSERT_TRUE(ct.ct_recipe().has_value());
+  ASSERT_EQ(ct.ct_recipe()->groups.size(), 1u);
+  EXPECT_FALSE(ct.ct_recipe()->groups[0].input_activations->symmetric);
+  const TensorRef* z = ct.find(P + "input_zero_point");
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ(vals(ct, z), std::vector<double>{0.0});
+  const auto cfg = nlohmann::json::parse(read_text(d / "ct" / "config.json"));
+  const auto& ignore = cfg["quantization_config"]["ignore"];
+  EXPECT_NE(std::find(ignore.begin(), ignore.end(), "lm_head"), ignore.end()) << ignore.dump();
+  ASSERT_TRUE(ct.ct_coverage().has_value());
+  // Only the embedding stays unreached: an Embedding, which a "Linear"
+  // target does not name and vLLM's linear-method lookup never asks about.
+  EXPECT_EQ(ct.ct_coverage()->unmatched, 1u);
+  EXPECT_EQ(ct.ct_coverage()->ignored, 1u);
+  EXPECT_EQ(validate::validate(ct, validate::ValidateOptions{}).errors, 0u);
+}
+
+// Bad compressed-tensors input is refused with the layer named, never
+// trusted: a weight_shape whose k does not fit weight_packed (here 2^52 +
+// the real k, which a product of sizes would wrap), and inputs the
+// msModelSlim scheme cannot express (asymmetric per-token).
+TEST(CtConvert, MalformedWeightShapeAndForeignInputsAreRefused) {
+  test::TempDir d;
+  {
+    samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-w4a16-pergroup-compressed-tensors"));
+    const std::string name = "model.layers.0.mlp.up_proj.weight_shape";
+    OutputTensor* t = b.find(name);
+    ASSERT_NE(t, nullptr);
+    ASSERT_EQ(t->source.dtype, Dtype::I64);
+    std::vector<std::byte> bytes(t->source.bytes.begin(), t->source.bytes.end());
+    std::int64_t dims[2];
+    std::memcpy(dims, bytes.data(), 16);
+    dims[1] += std::int64_t{1} << 52;
+    std::memcpy(bytes.data(), dims, 16);
+    t->source.bytes = b.own(std::move(bytes));
+    ASSERT_TRUE(write_checkpoint(d / "shape", b.content, b.options).ok());
+    Checkpoint c = open(d / "shape");
+    ConvertOptions o;
+    o.to = Family::MsModelSlim;
+    o.allow_lossy = true;
+    auto p = convert::plan_conversion(c, o);
+    ASSERT_TRUE(p.ok());
+    const std::string text = convert::render_plan(*p);
+    EXPECT_NE(text.find("model.layers.0.mlp.up_proj: weight_shape disagrees with weight_packed"), std::string::npos) << text;
+    EXPECT_FALSE(p->executable(true));
+  }
+  {
+    samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-w8a8-dynamic-compressed-tensors-msmodelslim"));
+    ASSERT_TRUE(b.content.config_json.has_value());
+    auto cfg = nlohmann::ordered_json::parse(*b.content.config_json);
+    for (auto& [name, g] : cfg["quantization_config"]["config_groups"].items()) g["input_activations"]["symmetric"] = false;
+    b.content.config_json = cfg.dump(2);
+    ASSERT_TRUE(write_checkpoint(d / "asym", b.content, b.options).ok());
+    Checkpoint c = open(d / "asym");
+    ConvertOptions o;
+    o.to = Family::MsModelSlim;
+    o.allow_lossy = true;
+    auto p = convert::plan_conversion(c, o);
+    ASSERT_TRUE(p.ok());
+    EXPECT_FALSE(p->executable(true));
+    EXPECT_NE(convert::render_plan(*p).find("only symmetric per-token dynamic inputs"), std::string::npos) << convert::render_plan(*p);
+  }
+}
+
+}  // namespace
+}  // namespace qkit
