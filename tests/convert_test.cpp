@@ -86,6 +86,27 @@ std::vector<int> weights(const Checkpoint& c, const Module& m, std::uint64_t& n,
   SchemeMatch sm = match_scheme(*c.family(), m.type->type, m.tag, facts, c.scheme_context());
   n = *sm.vars.n;
   k = *sm.vars.k;
+  if (const TensorRef* wp = part(m, "weight_packed")) {
+    // compressed-tensors pack_to_int32 (pack_quantized.py@52792be
+    // L186-246), undone here apart from formats/codecs.h: value + 2^(b-1),
+    // 32/b per little-endian uint32 along k, rows padded to whole words;
+    // weight_shape holds the real k.
+    const TensorRef* shape = part(m, "weight_shape");  // int64 (vals() reads I64 as deq_scale bit patterns)
+    std::int64_t dims[2];
+    std::memcpy(dims, c.data(*shape).data(), 16);
+    k = static_cast<std::uint64_t>(dims[1]);
+    const unsigned bits = quant_type_info(m.type->type).weight_bits, per = 32 / bits;
+    const std::uint64_t words = (k + per - 1) / per;
+    auto bytes = c.data(*wp);
+    std::vector<int> out(n * k);
+    for (std::uint64_t r = 0; r < n; ++r)
+      for (std::uint64_t j = 0; j < k; ++j) {
+        std::uint32_t word;
+        std::memcpy(&word, bytes.data() + 4 * (r * words + j / per), 4);
+        out[r * k + j] = static_cast<int>((word >> (bits * (j % per))) & ((1u << bits) - 1)) - (1 << (bits - 1));
+      }
+    return out;
+  }
   const TensorRef* w = part(m, "weight");
   auto bytes = c.data(*w);
   std::span<const std::int8_t> q(reinterpret_cast<const std::int8_t*>(bytes.data()), bytes.size());
@@ -116,8 +137,31 @@ std::vector<double> run_linear(const Checkpoint& c, const std::string& prefix, c
   }
   auto bias = as_param(vals(c, part(*m, "bias")), md);
   std::vector<double> y(n, 0.0);
+  const bool ct = c.family() == Family::CompressedTensors;
   switch (m->type->type) {
     case QuantType::W8A8: {
+      if (ct) {
+        // upstream vLLM (docs/research/compressed-tensors.md §8-9): F32
+        // scales, x_q = sat8(rn(x / s_x) + z), y = s_x * s_w * (sum x_q q
+        // - z * sum q) + bias; in doubles, the rounding order aside.
+        auto s = vals(c, part(*m, "input_scale")), sw = vals(c, part(*m, "weight_scale"));
+        auto zt = vals(c, part(*m, "input_zero_point"));
+        const double z = zt.empty() ? 0.0 : zt[0];
+        std::vector<std::int64_t> qx(k);
+        for (std::uint64_t j = 0; j < k; ++j)
+          qx[j] = static_cast<std::int64_t>(std::clamp(std::nearbyint(x[j] / static_cast<float>(s[0])) + z, -128.0, 127.0));
+        for (std::uint64_t r = 0; r < n; ++r) {
+          std::int64_t acc = 0, rowsum = 0;
+          for (std::uint64_t j = 0; j < k; ++j) {
+            acc += qx[j] * q[r * k + j];
+            rowsum += q[r * k + j];
+          }
+          y[r] = static_cast<float>(s[0]) * static_cast<float>(sw[sw.size() == 1 ? 0 : r]) *
+                     (static_cast<double>(acc) - z * static_cast<double>(rowsum)) +
+                 (bias.empty() ? 0.0 : bias[r]);
+        }
+        break;
+      }
       auto s = as_param(vals(c, part(*m, "input_scale")), md), o = vals(c, part(*m, "input_offset"));
       auto deq = vals(c, part(*m, "deq_scale")), qb = vals(c, part(*m, "quant_bias"));
       std::vector<std::int64_t> qx(k);
@@ -150,6 +194,24 @@ std::vector<double> run_linear(const Checkpoint& c, const std::string& prefix, c
     default: {  // weight-only: y = x . ((q - offset) * scale) + bias, scales per (row, group)
       const TensorRef* wst = part(*m, "weight_scale");
       auto ws = as_param(vals(c, wst), md), wo = as_param(vals(c, part(*m, "weight_offset")), md);
+      if (ct) {  // compressed-tensors: no zero point when symmetric, else weight_zero_point (I8, or packed along n)
+        wo.assign(ws.size(), 0.0);
+        if (const TensorRef* zp = part(*m, "weight_zero_point")) {
+          const std::uint64_t G = ws.size() / n;
+          if (zp->info->dtype == Dtype::I32) {
+            const unsigned bits = quant_type_info(m->type->type).weight_bits, per = 32 / bits;
+            auto bytes = c.data(*zp);
+            for (std::uint64_t r = 0; r < n; ++r)
+              for (std::uint64_t g = 0; g < G; ++g) {
+                std::uint32_t word;
+                std::memcpy(&word, bytes.data() + 4 * ((r / per) * G + g), 4);
+                wo[r * G + g] = static_cast<int>((word >> (bits * (r % per))) & ((1u << bits) - 1)) - (1 << (bits - 1));
+              }
+          } else {
+            wo = vals(c, zp);
+          }
+        }
+      }
       const std::uint64_t G = ws.size() / n;
       const bool transposed = gs && wst->info->shape.size() == 2;
       for (std::uint64_t r = 0; r < n; ++r) {
@@ -383,9 +445,21 @@ INSTANTIATE_TEST_SUITE_P(
                       Pair{"tiny-llama-w8a16-golden-stick", Family::MsModelSlim, std::nullopt, false},
                       Pair{"tiny-llama-w8a16-pergroup-golden-stick", Family::MsModelSlim, std::nullopt, false},
                       Pair{"tiny-llama-w4a16-golden-stick", Family::MsModelSlim, Layout::MsModelSlimV0, false},
-                      Pair{"tiny-qwen-w8a8-smooth-norm-fed-golden-stick", Family::MsModelSlim, std::nullopt, true}),
+                      Pair{"tiny-qwen-w8a8-smooth-norm-fed-golden-stick", Family::MsModelSlim, std::nullopt, true},
+                      // compressed-tensors <-> msModelSlim (docs/research/compressed-tensors.md §10): static
+                      // W8A8 is lossy (the runtimes' epilogues round differently), the rest exact.
+                      Pair{"tiny-llama-w8a8-dynamic-msmodelslim", Family::CompressedTensors, std::nullopt, false},
+                      Pair{"tiny-llama-w8a16-msmodelslim", Family::CompressedTensors, std::nullopt, false},
+                      Pair{"tiny-llama-w4a16-pergroup-msmodelslim-v0", Family::CompressedTensors, std::nullopt, false},
+                      Pair{"tiny-llama-w4a16-perchannel-msmodelslim-v0", Family::CompressedTensors, std::nullopt, false},
+                      Pair{"tiny-qwen-w8a8-msmodelslim", Family::CompressedTensors, std::nullopt, true},
+                      Pair{"tiny-llama-w8a8-dynamic-compressed-tensors-msmodelslim", Family::MsModelSlim, std::nullopt, false},
+                      Pair{"tiny-llama-w4a16-pergroup-compressed-tensors", Family::MsModelSlim, std::nullopt, false},
+                      Pair{"tiny-llama-w8a16-naive-compressed-tensors", Family::MsModelSlim, std::nullopt, false},
+                      Pair{"tiny-moe-w4a16-compressed-tensors", Family::MsModelSlim, std::nullopt, false},
+                      Pair{"tiny-llama-w8a8-compressed-tensors", Family::MsModelSlim, std::nullopt, true}),
     [](const auto& info) {
-      std::string n = info.param.sample;
+      std::string n = std::string(info.param.sample) + "_to_" + std::string(family_name(info.param.to));
       for (char& ch : n)
         if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
       return n;
