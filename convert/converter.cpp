@@ -15,6 +15,12 @@
 //                   into the preceding norm when the linear reads a norm's output;
 //                   quant_bias unchanged (no float bias) or bias folded (lossy: deq/2)
 //     the rest      the inverse transforms
+//   msModelSlim <-> compressed-tensors (docs/research/compressed-tensors.md §10;
+//   docs/conversion.md): integers carried over (re-packed), scales copied,
+//   W8A8 static's deq_scale/quant_bias <-> weight_scale/zero point/bias
+//   (lossy: the runtimes' epilogues round differently), the recipe written
+//   into config.json. Golden-Stick <-> compressed-tensors goes through
+//   msModelSlim.
 //
 //===----------------------------------------------------------------------===//
 #include "convert/converter.h"

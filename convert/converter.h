@@ -1,4 +1,4 @@
-//===- convert/converter.h - msModelSlim <-> Golden-Stick conversion -----===//
+//===- convert/converter.h - conversion between the quantization families -===//
 //
 // A conversion is planned first: every output tensor, where its bytes come
 // from and which transform makes it, plus every layer that cannot be
