@@ -385,7 +385,7 @@ ojson tensor_json(const Checkpoint& c, const TensorRow& t) {
   e["file"] = c.shard_of(*t.ref).name;
   e["data_offsets"] = {i.begin, i.end};
   e["nbytes"] = i.nbytes();
-  e["quant_type"] = t.quant_type.empty() ? ojson(nullptr) : ojson(t.quant_type);
+  e["quant_type"] = t.quant_type.empty() ? ojson(nullptr) : ojson(std::string(t.quant_type));
   if (t.crc32) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%08x", *t.crc32);
