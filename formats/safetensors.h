@@ -80,6 +80,8 @@ struct SafetensorsHeader {
   // the parser does it.
   const TensorInfo* find(std::string_view name) const;
   void build_index();
+  // Positions in `tensors`, in name order (byte order), for merge walks.
+  std::span<const std::size_t> name_order() const { return by_name_; }
 
  private:
   std::vector<std::size_t> by_name_;  // indices into tensors, sorted by name
