@@ -56,7 +56,9 @@ Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& f
   StringMembers wm_strings;
   wm_strings.member = "weight_map";
   wm_strings.wants = [](std::string_view) { return true; };
-  wm_strings.take = [&](std::string&& k, std::string&& v) { idx.weight_map.emplace(std::move(k), std::move(v)); };
+  wm_strings.take = [&](std::string&& k, std::string&& v) {
+    idx.weight_map.emplace_hint(idx.weight_map.end(), std::move(k), std::move(v));
+  };
   wm_strings.holds = [&](std::string_view k) { return idx.weight_map.count(std::string(k)) > 0; };
   auto doc = parse_json_strict(text, file, JsonLimits{kMaxIndexBytes, 64}, &wm_strings);
   if (!doc) return std::move(doc).error();
