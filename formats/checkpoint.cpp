@@ -624,16 +624,32 @@ void Checkpoint::build_modules() {
     }
     return std::make_pair(name.substr(0, pos), name.substr(pos + 1));
   };
-  // The first module of a key wins (as map::emplace kept it).
-  auto add = [&](Key key, QuantScope scope, const std::string& tag, const std::optional<ParsedQuantType>& type) {
-    if (by_key.emplace(key, modules_.size()).second)
-      modules_.push_back(new_module(std::string(key.prefix), scope, tag, type));
+  // The first module of a key wins (as map::emplace kept it). Modules are
+  // listed first and built once their number is known: a growing vector
+  // of Modules moved every one of them at each doubling (and held both
+  // copies at once).
+  struct Pending {
+    Key key;
+    QuantScope scope;
+    const std::string* tag;
+    const std::optional<ParsedQuantType>* type;
   };
-  // Descriptions repeat a handful of type strings: each is parsed once.
+  std::vector<Pending> pending;
+  const std::optional<ParsedQuantType> no_type;
+  auto add = [&](Key key, QuantScope scope, const std::string& tag, const std::optional<ParsedQuantType>& type) {
+    if (by_key.emplace(key, pending.size()).second) pending.push_back(Pending{key, scope, &tag, &type});
+  };
+  // Descriptions repeat a handful of type strings, mostly in runs: each is
+  // parsed once, and the last one is remembered.
   std::map<std::string_view, std::optional<ParsedQuantType>> parsed_types;
+  std::string_view last_tag;
+  const std::optional<ParsedQuantType>* last_parsed = nullptr;
   auto parse_type = [&](std::string_view tag) -> const std::optional<ParsedQuantType>& {
+    if (last_parsed != nullptr && tag == last_tag) return *last_parsed;
     auto it = parsed_types.find(tag);
     if (it == parsed_types.end()) it = parsed_types.emplace(tag, parse_quant_type(tag)).first;
+    last_tag = tag;
+    last_parsed = &it->second;
     return it->second;
   };
   // Linear modules: a ".weight" whose tag is a linear-scope quant type.
@@ -643,7 +659,7 @@ void Checkpoint::build_modules() {
       if (tag != "FLOAT" && std::string_view(name).ends_with(".weight")) {
         // Unknown type on a weight: still a module, so it is shown and checked.
         auto p = strip(name, 1);
-        if (p) add(Key{p->first, {}}, QuantScope::Linear, tag, std::nullopt);
+        if (p) add(Key{p->first, {}}, QuantScope::Linear, tag, no_type);
       }
       continue;
     }
@@ -656,8 +672,13 @@ void Checkpoint::build_modules() {
       if (p) add(Key{p->first, tag}, QuantScope::Attention, tag, parsed);
     }
   }
+  modules_.reserve(pending.size());
+  for (const Pending& m : pending) modules_.push_back(new_module(std::string(m.key.prefix), m.scope, *m.tag, *m.type));
   // Attach tensors: attention-scope tags by their own prefix, everything else
   // to the linear module of its prefix.
+  bool looked_up = false;
+  std::string_view last_prefix;
+  Module* last_module = nullptr;
   for (const TensorRef& t : tensors_) {
     const std::string& name = t.info->name;
     std::string_view tag = tag_of(t);
@@ -668,9 +689,17 @@ void Checkpoint::build_modules() {
           modules_[it->second].tensors.emplace_back(std::string(p->second), &t);
       continue;
     }
-    if (auto p = strip(name, 1))
-      if (auto it = by_key.find(Key{p->first, {}}); it != by_key.end())
-        modules_[it->second].tensors.emplace_back(std::string(p->second), &t);
+    // A module's tensors are mostly neighbours in name order: the last
+    // prefix looked up is asked first.
+    if (auto p = strip(name, 1)) {
+      if (!looked_up || p->first != last_prefix) {
+        auto it = by_key.find(Key{p->first, {}});
+        looked_up = true;
+        last_prefix = p->first;
+        last_module = it != by_key.end() ? &modules_[it->second] : nullptr;
+      }
+      if (last_module != nullptr) last_module->tensors.emplace_back(std::string(p->second), &t);
+    }
   }
   for (Module& m : modules_)
     std::sort(m.tensors.begin(), m.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
