@@ -675,32 +675,43 @@ void Checkpoint::build_modules() {
   modules_.reserve(pending.size());
   for (const Pending& m : pending) modules_.push_back(new_module(std::string(m.key.prefix), m.scope, *m.tag, *m.type));
   // Attach tensors: attention-scope tags by their own prefix, everything else
-  // to the linear module of its prefix.
+  // to the linear module of its prefix. Each tensor's module is found
+  // first and counted, so each module's list is allocated once.
+  constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  struct Owner {
+    std::uint32_t module = kNone;
+    std::uint32_t suffix_at = 0;  // where the suffix starts in the name
+  };
+  std::vector<Owner> owner(tensors_.size());
+  std::vector<std::uint32_t> count(modules_.size(), 0);
   bool looked_up = false;
   std::string_view last_prefix;
-  Module* last_module = nullptr;
-  for (const TensorRef& t : tensors_) {
-    const std::string& name = t.info->name;
-    std::string_view tag = tag_of(t);
+  std::uint32_t last_module = kNone;
+  for (std::size_t i = 0; i < tensors_.size(); ++i) {
+    const std::string& name = tensors_[i].info->name;
+    std::string_view tag = tensor_tags_[i];
     const auto& parsed = parse_type(tag);
     if (parsed && quant_type_info(parsed->type).scope == QuantScope::Attention) {
       if (auto p = strip(name, 2))
         if (auto it = by_key.find(Key{p->first, tag}); it != by_key.end())
-          modules_[it->second].tensors.emplace_back(std::string(p->second), &t);
-      continue;
-    }
-    // A module's tensors are mostly neighbours in name order: the last
-    // prefix looked up is asked first.
-    if (auto p = strip(name, 1)) {
+          owner[i] = Owner{static_cast<std::uint32_t>(it->second), static_cast<std::uint32_t>(p->second.data() - name.data())};
+    } else if (auto p = strip(name, 1)) {
+      // A module's tensors are mostly neighbours in name order: the last
+      // prefix looked up is asked first.
       if (!looked_up || p->first != last_prefix) {
         auto it = by_key.find(Key{p->first, {}});
         looked_up = true;
         last_prefix = p->first;
-        last_module = it != by_key.end() ? &modules_[it->second] : nullptr;
+        last_module = it != by_key.end() ? static_cast<std::uint32_t>(it->second) : kNone;
       }
-      if (last_module != nullptr) last_module->tensors.emplace_back(std::string(p->second), &t);
+      if (last_module != kNone) owner[i] = Owner{last_module, static_cast<std::uint32_t>(p->second.data() - name.data())};
     }
+    if (owner[i].module != kNone) ++count[owner[i].module];
   }
+  for (std::size_t m = 0; m < modules_.size(); ++m) modules_[m].tensors.reserve(count[m]);
+  for (std::size_t i = 0; i < tensors_.size(); ++i)
+    if (owner[i].module != kNone)
+      modules_[owner[i].module].tensors.emplace_back(tensors_[i].info->name.substr(owner[i].suffix_at), &tensors_[i]);
   for (Module& m : modules_)
     std::sort(m.tensors.begin(), m.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   // No two modules have the same (prefix, tag), so this order is unique.
@@ -717,14 +728,28 @@ void Checkpoint::build_modules() {
 void Checkpoint::bind_modules() {
   const SchemeContext ctx = scheme_context();
   const auto fam = family();
+  // Whether the table has schemes for a type, asked once per type; and one
+  // facts buffer whose strings and shapes are reused from module to module
+  // (tens of thousands of modules, each with a handful of tensors).
+  std::map<QuantType, bool> has_schemes;
+  std::vector<TensorFacts> facts;
   for (Module& m : modules_) {
     for (const auto& [suffix, ref] : m.tensors)
       if (Role r = role_of_suffix(suffix); r != Role::Unknown && !m.tensor(r)) m.by_role[static_cast<std::size_t>(r)] = ref;
-    if (!fam || !m.type || schemes_for(*fam, m.type->type).empty()) continue;
-    std::vector<TensorFacts> facts;
-    facts.reserve(m.tensors.size());
-    for (const auto& [suffix, ref] : m.tensors)
-      facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(tag_of(*ref)), int4_marked(*ref)});
+    if (!fam || !m.type) continue;
+    auto known = has_schemes.find(m.type->type);
+    if (known == has_schemes.end()) known = has_schemes.emplace(m.type->type, !schemes_for(*fam, m.type->type).empty()).first;
+    if (!known->second) continue;
+    facts.resize(m.tensors.size());
+    for (std::size_t i = 0; i < m.tensors.size(); ++i) {
+      const TensorRef& ref = *m.tensors[i].second;
+      TensorFacts& f = facts[i];
+      f.suffix.assign(m.tensors[i].first);
+      f.dtype = ref.info->dtype;
+      f.shape.assign(ref.info->shape.begin(), ref.info->shape.end());
+      f.tag.assign(tag_of(ref));
+      f.int4_marker = int4_marked(ref);
+    }
     m.match = match_scheme(*fam, m.type->type, m.tag, facts, ctx);
   }
 }
