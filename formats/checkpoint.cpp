@@ -672,8 +672,24 @@ void Checkpoint::build_modules() {
       if (p) add(Key{p->first, tag}, QuantScope::Attention, tag, parsed);
     }
   }
+  // Modules in (prefix, tag) order, unique since no two share both. The
+  // description's name order mostly gives it already; sorting positions
+  // rather than Modules moves no Module.
+  std::vector<std::uint32_t> order(pending.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+  auto by_prefix_tag = [&](std::uint32_t a, std::uint32_t b) {
+    const Pending& x = pending[a];
+    const Pending& y = pending[b];
+    return x.key.prefix != y.key.prefix ? x.key.prefix < y.key.prefix : *x.tag < *y.tag;
+  };
+  if (!std::is_sorted(order.begin(), order.end(), by_prefix_tag)) std::sort(order.begin(), order.end(), by_prefix_tag);
+  std::vector<std::uint32_t> at(pending.size());  // pending position -> module position
   modules_.reserve(pending.size());
-  for (const Pending& m : pending) modules_.push_back(new_module(std::string(m.key.prefix), m.scope, *m.tag, *m.type));
+  for (std::uint32_t k : order) {
+    at[k] = static_cast<std::uint32_t>(modules_.size());
+    const Pending& m = pending[k];
+    modules_.push_back(new_module(std::string(m.key.prefix), m.scope, *m.tag, *m.type));
+  }
   // Attach tensors: attention-scope tags by their own prefix, everything else
   // to the linear module of its prefix. Each tensor's module is found
   // first and counted, so each module's list is allocated once.
@@ -694,7 +710,7 @@ void Checkpoint::build_modules() {
     if (parsed && quant_type_info(parsed->type).scope == QuantScope::Attention) {
       if (auto p = strip(name, 2))
         if (auto it = by_key.find(Key{p->first, tag}); it != by_key.end())
-          owner[i] = Owner{static_cast<std::uint32_t>(it->second), static_cast<std::uint32_t>(p->second.data() - name.data())};
+          owner[i] = Owner{at[it->second], static_cast<std::uint32_t>(p->second.data() - name.data())};
     } else if (auto p = strip(name, 1)) {
       // A module's tensors are mostly neighbours in name order: the last
       // prefix looked up is asked first.
@@ -702,7 +718,7 @@ void Checkpoint::build_modules() {
         auto it = by_key.find(Key{p->first, {}});
         looked_up = true;
         last_prefix = p->first;
-        last_module = it != by_key.end() ? static_cast<std::uint32_t>(it->second) : kNone;
+        last_module = it != by_key.end() ? at[it->second] : kNone;
       }
       if (last_module != kNone) owner[i] = Owner{last_module, static_cast<std::uint32_t>(p->second.data() - name.data())};
     }
@@ -714,11 +730,6 @@ void Checkpoint::build_modules() {
       modules_[owner[i].module].tensors.emplace_back(tensors_[i].info->name.substr(owner[i].suffix_at), &tensors_[i]);
   for (Module& m : modules_)
     std::sort(m.tensors.begin(), m.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  // No two modules have the same (prefix, tag), so this order is unique.
-  // The description's name order mostly gives it already.
-  auto by_prefix_tag = [](const Module& a, const Module& b) { return a.prefix != b.prefix ? a.prefix < b.prefix : a.tag < b.tag; };
-  if (!std::is_sorted(modules_.begin(), modules_.end(), by_prefix_tag))
-    std::sort(modules_.begin(), modules_.end(), by_prefix_tag);
   bind_modules();
 }
 

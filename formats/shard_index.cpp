@@ -34,8 +34,15 @@ bool is_within(const std::filesystem::path& dir, const std::filesystem::path& p)
 }  // namespace
 
 std::vector<std::string> ShardIndex::shards() const {
-  std::set<std::string> s;
-  for (const auto& [t, shard] : weight_map) s.insert(shard);
+  // Tensors of one shard mostly come in runs in name order: a run costs one
+  // comparison, not a set insertion (180 shards, 140,000 entries).
+  std::set<std::string_view> s;
+  const std::string* last = nullptr;
+  for (const auto& [t, shard] : weight_map) {
+    if (last != nullptr && *last == shard) continue;
+    s.insert(shard);
+    last = &shard;
+  }
   return {s.begin(), s.end()};
 }
 
