@@ -3,8 +3,10 @@
 // For the small JSON side files of a checkpoint (shard index, quantization
 // descriptions, config.json). nlohmann-json's defaults are lenient where a
 // gate must not be: it keeps the last of duplicate keys, skips a UTF-8 BOM
-// and has no size or depth bound. This loader rejects duplicates and BOMs,
-// bounds file size and nesting, and reports the byte offset of syntax errors.
+// and has no size or depth bound. This loader reads the text with
+// formats/json_events.h into an nlohmann document, rejects duplicates and
+// BOMs, bounds file size and nesting, and reports the byte offset of syntax
+// errors.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
