@@ -29,42 +29,49 @@ std::string quote(std::string_view s) { return "'" + escape_for_display(s) + "'"
 
 // The tensor names seen so far, as positions in the table, hashed with open
 // addressing: a duplicate is found when its key arrives (as before), with no
-// second copy of any name.
+// second copy of any name. Each name is hashed once: the slot keeps the
+// hash, for probing and for growing.
 class SeenNames {
  public:
   explicit SeenNames(const std::vector<TensorInfo>& table) : table_(table) {}
-  // False when `name` is already in the table.
-  bool fresh(std::string_view name) const {
+  // False when `name` is already in the table; remembers its hash for add().
+  bool fresh(std::string_view name) {
+    last_hash_ = std::hash<std::string_view>{}(name);
     if (slots_.empty()) return true;
     const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = std::hash<std::string_view>{}(name) & mask;; i = (i + 1) & mask) {
-      if (slots_[i] == 0) return true;
-      if (table_[slots_[i] - 1].name == name) return false;
+    for (std::size_t i = last_hash_ & mask;; i = (i + 1) & mask) {
+      if (slots_[i].pos == 0) return true;
+      if (slots_[i].hash == last_hash_ && table_[slots_[i].pos - 1].name == name) return false;
     }
   }
-  // Records table_[index] (whose name fresh() accepted).
+  // Records table_[index], whose name fresh() accepted last.
   void add(std::size_t index) {
     if (2 * (used_ + 1) > slots_.size()) grow();
-    place(index);
+    place(Slot{last_hash_, static_cast<std::uint32_t>(index + 1)});
     ++used_;
   }
 
  private:
-  void place(std::size_t index) {
+  struct Slot {
+    std::size_t hash = 0;
+    std::uint32_t pos = 0;  // position + 1; 0 is empty
+  };
+  void place(Slot s) {
     const std::size_t mask = slots_.size() - 1;
-    std::size_t i = std::hash<std::string_view>{}(table_[index].name) & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = static_cast<std::uint32_t>(index + 1);
+    std::size_t i = s.hash & mask;
+    while (slots_[i].pos != 0) i = (i + 1) & mask;
+    slots_[i] = s;
   }
   void grow() {
-    std::vector<std::uint32_t> old = std::move(slots_);
-    slots_.assign(old.empty() ? 16 : 2 * old.size(), 0);
-    for (std::uint32_t v : old)
-      if (v != 0) place(v - 1);
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 16 : 2 * old.size(), Slot{});
+    for (const Slot& s : old)
+      if (s.pos != 0) place(s);
   }
   const std::vector<TensorInfo>& table_;
-  std::vector<std::uint32_t> slots_;  // position + 1; 0 is empty
+  std::vector<Slot> slots_;
   std::size_t used_ = 0;
+  std::size_t last_hash_ = 0;
 };
 
 // Builds the tensor table from JSON events; the first schema violation stops
@@ -451,9 +458,12 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
   }
 
   // R7: sort by (begin, end); stable so equal ranges keep JSON order.
-  std::stable_sort(hdr.tensors.begin(), hdr.tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
+  // Writers list entries in offset order, so the sort is mostly skipped.
+  auto by_range = [](const TensorInfo& a, const TensorInfo& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
+  };
+  if (!std::is_sorted(hdr.tensors.begin(), hdr.tensors.end(), by_range))
+    std::stable_sort(hdr.tensors.begin(), hdr.tensors.end(), by_range);
 
   // R8-R11, per tensor in offset order, as Metadata::validate does.
   std::uint64_t expect = 0;
