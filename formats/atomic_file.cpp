@@ -85,6 +85,7 @@ Status AtomicFileWriter::flush() {
 
 Status AtomicFileWriter::write(std::span<const std::byte> bytes) {
   if (fd_ < 0) return Error(Errc::io_write, "write after commit or abort").in_file(final_.string());
+  if (bytes.empty()) return ok_status();  // an empty tensor's span may be null: no memcpy from it
   written_ += bytes.size();
   if (buf_used_ + bytes.size() <= buf_.size()) {
     std::memcpy(buf_.data() + buf_used_, bytes.data(), bytes.size());

@@ -18,6 +18,7 @@
 #include <thread>
 #include <charconv>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace qkit {
@@ -453,24 +454,56 @@ void Checkpoint::detect(const fs::path& dir) {
 }
 
 void Checkpoint::build_tensor_view() {
-  std::map<std::string_view, TensorRef> seen;
+  // Each shard's tensors in name order (the reader sorted them, on all
+  // cores), merged pairwise: about n log(shards) name comparisons and no
+  // node per tensor, where a std::map of every name cost n log(n) and an
+  // allocation each. Merging is stable, so of two equal names the one in
+  // the earlier shard comes first.
+  std::vector<TensorRef> all, merged;
+  std::vector<std::size_t> runs{0};  // run boundaries in `all`
   for (std::size_t s = 0; s < shards_.size(); ++s) {
     if (!shards_[s].file) continue;
-    for (const TensorInfo& t : shards_[s].file->tensors()) {
-      auto [it, fresh] = seen.emplace(t.name, TensorRef{&t, s});
-      if (!fresh && rank_count_ == 0 && !index_)
-        note(Severity::Error, Error(Errc::index_tensor_in_two_shards, "stored in both " +
-                                                                          shards_[it->second.shard].name + " and " +
-                                                                          shards_[s].name)
-                                  .for_tensor(t.name)
-                                  .in_file((root_ / shards_[s].name).string()));
+    const std::vector<TensorInfo>& ts = shards_[s].file->tensors();
+    for (std::size_t i : shards_[s].file->header().name_order()) all.push_back(TensorRef{&ts[i], s});
+    if (all.size() != runs.back()) runs.push_back(all.size());
+  }
+  auto by_name = [](const TensorRef& a, const TensorRef& b) { return a.info->name < b.info->name; };
+  while (runs.size() > 2) {
+    merged.resize(all.size());
+    std::vector<std::size_t> next{0};
+    for (std::size_t r = 0; r + 1 < runs.size(); r += 2) {
+      const std::size_t lo = runs[r], mid = runs[r + 1], hi = r + 2 < runs.size() ? runs[r + 2] : runs[r + 1];
+      std::merge(all.begin() + lo, all.begin() + mid, all.begin() + mid, all.begin() + hi, merged.begin() + lo, by_name);
+      next.push_back(hi);
     }
+    all.swap(merged);
+    runs = std::move(next);
   }
   tensors_.clear();
-  tensors_.reserve(seen.size());
-  for (auto& [n, ref] : seen) tensors_.push_back(ref);
-  // Both lists are sorted by name in byte order (std::map<std::string_view>
-  // and std::map<std::string, ..., std::less<>>).
+  tensors_.reserve(all.size());
+  // A name stored twice keeps its first shard's tensor; the second is an
+  // error unless an index or per-rank layout explains it (their own checks
+  // report it), noted in shard order, then the order of the shard's table.
+  std::vector<std::pair<const TensorRef*, const TensorRef*>> twice;  // (kept, dropped)
+  for (const TensorRef& r : all) {
+    if (!tensors_.empty() && tensors_.back().info->name == r.info->name) {
+      twice.emplace_back(&tensors_.back(), &r);
+      continue;
+    }
+    tensors_.push_back(r);
+  }
+  if (rank_count_ == 0 && !index_) {
+    std::sort(twice.begin(), twice.end(), [](const auto& a, const auto& b) {
+      return a.second->shard != b.second->shard ? a.second->shard < b.second->shard : a.second->info < b.second->info;
+    });
+    for (const auto& [kept, dropped] : twice)
+      note(Severity::Error, Error(Errc::index_tensor_in_two_shards, "stored in both " + shards_[kept->shard].name +
+                                                                        " and " + shards_[dropped->shard].name)
+                                .for_tensor(dropped->info->name)
+                                .in_file((root_ / shards_[dropped->shard].name).string()));
+  }
+  // Both lists are sorted by name in byte order (tensors_ by the merge
+  // above, the description as a std::map<std::string, ..., std::less<>>).
   tensor_tags_.assign(tensors_.size(), std::string_view());
   if (const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
                                  : gs_description_ ? &gs_description_->tensor_types
@@ -622,9 +655,23 @@ void Checkpoint::build_modules() {
                                                     : gs_description_ ? &gs_description_->tensor_types
                                                                       : nullptr;
   if (types == nullptr) return;
-  // Keyed by prefix (attention modules: prefix#tag); looked up by views, so
-  // that no name is copied per tensor.
-  std::map<std::string, Module, std::less<>> by_prefix;
+  // Modules in a vector, found by hash of (prefix, tag) views into the
+  // description's own keys and values (its map nodes stay put), so that no
+  // name is copied per tensor and no lookup compares long shared prefixes
+  // in a tree (a name-keyed std::map here was a quarter of a quick
+  // validation at 138k tensors). Linear modules are keyed with an empty tag.
+  struct Key {
+    std::string_view prefix, tag;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      const std::size_t h = std::hash<std::string_view>{}(k.prefix);
+      return k.tag.empty() ? h : h ^ (std::hash<std::string_view>{}(k.tag) * 0x9E3779B97F4A7C15ull);
+    }
+  };
+  std::unordered_map<Key, std::size_t, KeyHash> by_key;
+  by_key.reserve(types->size() / 2);
   auto strip = [](std::string_view name, int components) -> std::optional<std::pair<std::string_view, std::string_view>> {
     std::size_t pos = name.size();
     for (int i = 0; i < components; ++i) {
@@ -634,16 +681,32 @@ void Checkpoint::build_modules() {
     }
     return std::make_pair(name.substr(0, pos), name.substr(pos + 1));
   };
-  // The first module of a prefix wins (as map::emplace would keep it).
-  auto add_linear = [&](std::string_view prefix, const std::string& tag, std::optional<ParsedQuantType> type) {
-    if (by_prefix.find(prefix) == by_prefix.end())
-      by_prefix.emplace(std::string(prefix), new_module(std::string(prefix), QuantScope::Linear, tag, type));
+  // The first module of a key wins (as map::emplace kept it). Modules are
+  // listed first and built once their number is known: a growing vector
+  // of Modules moved every one of them at each doubling (and held both
+  // copies at once).
+  struct Pending {
+    Key key;
+    QuantScope scope;
+    const std::string* tag;
+    const std::optional<ParsedQuantType>* type;
   };
-  // Descriptions repeat a handful of type strings: each is parsed once.
+  std::vector<Pending> pending;
+  const std::optional<ParsedQuantType> no_type;
+  auto add = [&](Key key, QuantScope scope, const std::string& tag, const std::optional<ParsedQuantType>& type) {
+    if (by_key.emplace(key, pending.size()).second) pending.push_back(Pending{key, scope, &tag, &type});
+  };
+  // Descriptions repeat a handful of type strings, mostly in runs: each is
+  // parsed once, and the last one is remembered.
   std::map<std::string_view, std::optional<ParsedQuantType>> parsed_types;
+  std::string_view last_tag;
+  const std::optional<ParsedQuantType>* last_parsed = nullptr;
   auto parse_type = [&](std::string_view tag) -> const std::optional<ParsedQuantType>& {
+    if (last_parsed != nullptr && tag == last_tag) return *last_parsed;
     auto it = parsed_types.find(tag);
     if (it == parsed_types.end()) it = parsed_types.emplace(tag, parse_quant_type(tag)).first;
+    last_tag = tag;
+    last_parsed = &it->second;
     return it->second;
   };
   // Linear modules: a ".weight" whose tag is a linear-scope quant type.
@@ -653,47 +716,77 @@ void Checkpoint::build_modules() {
       if (tag != "FLOAT" && std::string_view(name).ends_with(".weight")) {
         // Unknown type on a weight: still a module, so it is shown and checked.
         auto p = strip(name, 1);
-        if (p) add_linear(p->first, tag, std::nullopt);
+        if (p) add(Key{p->first, {}}, QuantScope::Linear, tag, no_type);
       }
       continue;
     }
     QuantScope scope = quant_type_info(parsed->type).scope;
     if (scope == QuantScope::Linear && std::string_view(name).ends_with(".weight")) {
       auto p = strip(name, 1);
-      if (p) add_linear(p->first, tag, parsed);
+      if (p) add(Key{p->first, {}}, QuantScope::Linear, tag, parsed);
     } else if (scope == QuantScope::Attention) {
       auto p = strip(name, 2);
-      if (!p) continue;
-      std::string key = std::string(p->first) + "#" + tag;
-      by_prefix.emplace(key, new_module(std::string(p->first), QuantScope::Attention, tag, parsed));
+      if (p) add(Key{p->first, tag}, QuantScope::Attention, tag, parsed);
     }
   }
+  // Modules in (prefix, tag) order, unique since no two share both. The
+  // description's name order mostly gives it already; sorting positions
+  // rather than Modules moves no Module.
+  std::vector<std::uint32_t> order(pending.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+  auto by_prefix_tag = [&](std::uint32_t a, std::uint32_t b) {
+    const Pending& x = pending[a];
+    const Pending& y = pending[b];
+    return x.key.prefix != y.key.prefix ? x.key.prefix < y.key.prefix : *x.tag < *y.tag;
+  };
+  if (!std::is_sorted(order.begin(), order.end(), by_prefix_tag)) std::sort(order.begin(), order.end(), by_prefix_tag);
+  std::vector<std::uint32_t> at(pending.size());  // pending position -> module position
+  modules_.reserve(pending.size());
+  for (std::uint32_t k : order) {
+    at[k] = static_cast<std::uint32_t>(modules_.size());
+    const Pending& m = pending[k];
+    modules_.push_back(new_module(std::string(m.key.prefix), m.scope, *m.tag, *m.type));
+  }
   // Attach tensors: attention-scope tags by their own prefix, everything else
-  // to the linear module of its prefix.
-  for (const TensorRef& t : tensors_) {
-    const std::string& name = t.info->name;
-    std::string_view tag = tag_of(t);
+  // to the linear module of its prefix. Each tensor's module is found
+  // first and counted, so each module's list is allocated once.
+  constexpr std::uint32_t kNone = ~std::uint32_t{0};
+  struct Owner {
+    std::uint32_t module = kNone;
+    std::uint32_t suffix_at = 0;  // where the suffix starts in the name
+  };
+  std::vector<Owner> owner(tensors_.size());
+  std::vector<std::uint32_t> count(modules_.size(), 0);
+  bool looked_up = false;
+  std::string_view last_prefix;
+  std::uint32_t last_module = kNone;
+  for (std::size_t i = 0; i < tensors_.size(); ++i) {
+    const std::string& name = tensors_[i].info->name;
+    std::string_view tag = tensor_tags_[i];
     const auto& parsed = parse_type(tag);
     if (parsed && quant_type_info(parsed->type).scope == QuantScope::Attention) {
       if (auto p = strip(name, 2))
-        if (auto it = by_prefix.find(std::string(p->first) + "#" + std::string(tag)); it != by_prefix.end())
-          it->second.tensors.emplace_back(std::string(p->second), &t);
-      continue;
+        if (auto it = by_key.find(Key{p->first, tag}); it != by_key.end())
+          owner[i] = Owner{at[it->second], static_cast<std::uint32_t>(p->second.data() - name.data())};
+    } else if (auto p = strip(name, 1)) {
+      // A module's tensors are mostly neighbours in name order: the last
+      // prefix looked up is asked first.
+      if (!looked_up || p->first != last_prefix) {
+        auto it = by_key.find(Key{p->first, {}});
+        looked_up = true;
+        last_prefix = p->first;
+        last_module = it != by_key.end() ? at[it->second] : kNone;
+      }
+      if (last_module != kNone) owner[i] = Owner{last_module, static_cast<std::uint32_t>(p->second.data() - name.data())};
     }
-    if (auto p = strip(name, 1))
-      if (auto it = by_prefix.find(p->first); it != by_prefix.end()) it->second.tensors.emplace_back(std::string(p->second), &t);
+    if (owner[i].module != kNone) ++count[owner[i].module];
   }
-  modules_.reserve(by_prefix.size());
-  for (auto& [k, m] : by_prefix) {
+  for (std::size_t m = 0; m < modules_.size(); ++m) modules_[m].tensors.reserve(count[m]);
+  for (std::size_t i = 0; i < tensors_.size(); ++i)
+    if (owner[i].module != kNone)
+      modules_[owner[i].module].tensors.emplace_back(tensors_[i].info->name.substr(owner[i].suffix_at), &tensors_[i]);
+  for (Module& m : modules_)
     std::sort(m.tensors.begin(), m.tensors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    modules_.push_back(std::move(m));
-  }
-  // Map order is already (prefix, tag) order unless an attention module
-  // shares a linear one's prefix; no two modules have the same (prefix,
-  // tag), so skipping the sort of a sorted list changes nothing.
-  auto by_prefix_tag = [](const Module& a, const Module& b) { return a.prefix != b.prefix ? a.prefix < b.prefix : a.tag < b.tag; };
-  if (!std::is_sorted(modules_.begin(), modules_.end(), by_prefix_tag))
-    std::sort(modules_.begin(), modules_.end(), by_prefix_tag);
   bind_modules();
 }
 
@@ -703,6 +796,11 @@ void Checkpoint::build_modules() {
 void Checkpoint::bind_modules() {
   SchemeContext ctx = scheme_context();
   const auto fam = family();
+  // Whether the table has schemes for a type, asked once per type; and one
+  // facts buffer whose strings and shapes are reused from module to module
+  // (tens of thousands of modules, each with a handful of tensors).
+  std::map<QuantType, bool> has_schemes;
+  std::vector<TensorFacts> facts;
   for (Module& m : modules_) {
     // compressed-tensors: each config group has its own group size.
     if (m.ct_group) {
@@ -711,11 +809,20 @@ void Checkpoint::bind_modules() {
     }
     for (const auto& [suffix, ref] : m.tensors)
       if (Role r = role_of_suffix(suffix); r != Role::Unknown && !m.tensor(r)) m.by_role[static_cast<std::size_t>(r)] = ref;
-    if (!fam || !m.type || schemes_for(*fam, m.type->type).empty()) continue;
-    std::vector<TensorFacts> facts;
-    facts.reserve(m.tensors.size());
-    for (const auto& [suffix, ref] : m.tensors)
-      facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(tag_of(*ref)), int4_marked(*ref)});
+    if (!fam || !m.type) continue;
+    auto known = has_schemes.find(m.type->type);
+    if (known == has_schemes.end()) known = has_schemes.emplace(m.type->type, !schemes_for(*fam, m.type->type).empty()).first;
+    if (!known->second) continue;
+    facts.resize(m.tensors.size());
+    for (std::size_t i = 0; i < m.tensors.size(); ++i) {
+      const TensorRef& ref = *m.tensors[i].second;
+      TensorFacts& f = facts[i];
+      f.suffix.assign(m.tensors[i].first);
+      f.dtype = ref.info->dtype;
+      f.shape.assign(ref.info->shape.begin(), ref.info->shape.end());
+      f.tag.assign(tag_of(ref));
+      f.int4_marker = int4_marked(ref);
+    }
     m.match = match_scheme(*fam, m.type->type, m.tag, facts, ctx);
   }
 }

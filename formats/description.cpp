@@ -154,7 +154,7 @@ Result<MsDescription> parse_ms_description_typed(std::string_view text, const st
   TensorTypes tags;
   StringMembers tensors;
   tensors.wants = [](std::string_view k) { return k.find('.') != std::string_view::npos && !k.ends_with(".quant_type"); };
-  tensors.take = [&](std::string&& k, std::string&& v) { tags.emplace(std::move(k), std::move(v)); };
+  tensors.take = [&](std::string&& k, std::string&& v) { tags.emplace_hint(tags.end(), std::move(k), std::move(v)); };
   tensors.holds = [&](std::string_view k) { return tags.find(k) != tags.end(); };
   auto j = parse_json_strict(text, file, JsonLimits{kMaxDescriptionBytes, 64}, &tensors);
   if (!j) return std::move(j).error();
@@ -169,7 +169,7 @@ Result<GsDescription> parse_gs_description_typed(std::string_view text, const st
   TensorTypes tags;  // gs_description_from_json: every string member is a tensor's tag
   StringMembers tensors;
   tensors.wants = [](std::string_view) { return true; };
-  tensors.take = [&](std::string&& k, std::string&& v) { tags.emplace(std::move(k), std::move(v)); };
+  tensors.take = [&](std::string&& k, std::string&& v) { tags.emplace_hint(tags.end(), std::move(k), std::move(v)); };
   tensors.holds = [&](std::string_view k) { return tags.find(k) != tags.end(); };
   auto j = parse_json_strict(text, file, JsonLimits{kMaxDescriptionBytes, 64}, &tensors);
   if (!j) return std::move(j).error();

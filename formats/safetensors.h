@@ -25,8 +25,10 @@
 //   R11 end - begin == elements x bits / 8      st-tensor-invalid-info
 //   R12 8 + N + data length == file size        st-incomplete-buffer
 //
+// The JSON is read by formats/json_events.cpp (strict RFC 8259, nlohmann-
+// json's event order and error offsets, which qkit used before).
 // Deliberate deviations, all stricter than the reference (it relies on
-// serde_json, qkit on nlohmann-json, whose defaults are more lenient):
+// serde_json's defaults):
 //   - a UTF-8 BOM (st-header-bom) and any NUL byte (st-header-nul) in the
 //     header are rejected up front; the reference rejects both as JSON errors;
 //   - a repeated key anywhere in the header is rejected (st-duplicate-key).
@@ -80,6 +82,8 @@ struct SafetensorsHeader {
   // the parser does it.
   const TensorInfo* find(std::string_view name) const;
   void build_index();
+  // Positions in `tensors`, in name order (byte order), for merge walks.
+  std::span<const std::size_t> name_order() const { return by_name_; }
 
  private:
   std::vector<std::size_t> by_name_;  // indices into tensors, sorted by name

@@ -1,45 +1,93 @@
 //===- formats/safetensors_parse.cpp - header parsing and validation -----===//
 //
-// The header is parsed with nlohmann-json's SAX interface straight into
-// TensorInfo records: no DOM is built, so a 100 MB header costs about the
-// size of its tensor table, and the schema is checked as the JSON streams by.
-// The SAX parser is iterative, so deep nesting cannot exhaust the stack.
+// The header is read in one pass by formats/json_events.cpp straight into
+// TensorInfo records: no document is built and names written without
+// escapes are copied once, from the text into their TensorInfo. The schema
+// is checked as the events stream by, in the order nlohmann-json's SAX
+// reader produced them before, so every error keeps its code and offset
+// (tests/header_parser_diff_test.cpp holds the old reader as a witness).
+// The event reader is iterative, so deep nesting cannot exhaust the stack.
 //
 //===----------------------------------------------------------------------===//
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <new>
-#include <unordered_set>
-
-#include <nlohmann/json.hpp>
+#include <utility>
 
 #include "formats/checked_math.h"
+#include "formats/json_events.h"
 #include "formats/safetensors.h"
 #include "formats/utf8.h"
 
 namespace qkit {
 namespace {
 
-using json = nlohmann::json;
-
 constexpr std::string_view kMetadataKey = "__metadata__";
 
 std::string quote(std::string_view s) { return "'" + escape_for_display(s) + "'"; }
 
-// Builds the tensor table from SAX events; the first schema violation stops
-// the parse and is kept in `error`.
-class HeaderSax : public nlohmann::json_sax<json> {
+// The tensor names seen so far, as positions in the table, hashed with open
+// addressing: a duplicate is found when its key arrives (as before), with no
+// second copy of any name. Each name is hashed once: the slot keeps the
+// hash, for probing and for growing.
+class SeenNames {
  public:
-  HeaderSax(SafetensorsHeader& out, const ParseOptions& opts) : out_(out), opts_(opts) {}
+  explicit SeenNames(const std::vector<TensorInfo>& table) : table_(table) {}
+  // False when `name` is already in the table; remembers its hash for add().
+  bool fresh(std::string_view name) {
+    last_hash_ = std::hash<std::string_view>{}(name);
+    if (slots_.empty()) return true;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = last_hash_ & mask;; i = (i + 1) & mask) {
+      if (slots_[i].pos == 0) return true;
+      if (slots_[i].hash == last_hash_ && table_[slots_[i].pos - 1].name == name) return false;
+    }
+  }
+  // Records table_[index], whose name fresh() accepted last.
+  void add(std::size_t index) {
+    if (2 * (used_ + 1) > slots_.size()) grow();
+    place(Slot{last_hash_, static_cast<std::uint32_t>(index + 1)});
+    ++used_;
+  }
+
+ private:
+  struct Slot {
+    std::size_t hash = 0;
+    std::uint32_t pos = 0;  // position + 1; 0 is empty
+  };
+  void place(Slot s) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = s.hash & mask;
+    while (slots_[i].pos != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 16 : 2 * old.size(), Slot{});
+    for (const Slot& s : old)
+      if (s.pos != 0) place(s);
+  }
+  const std::vector<TensorInfo>& table_;
+  std::vector<Slot> slots_;
+  std::size_t used_ = 0;
+  std::size_t last_hash_ = 0;
+};
+
+// Builds the tensor table from JSON events; the first schema violation stops
+// the parse and is kept in `error`.
+class HeaderSax final : public JsonEvents {
+ public:
+  HeaderSax(SafetensorsHeader& out, const ParseOptions& opts) : out_(out), opts_(opts), seen_(out.tensors) {}
 
   std::optional<Error> error;
 
   bool null() override { return scalar(Kind::Null); }
   bool boolean(bool) override { return scalar(Kind::Other); }
-  bool number_integer(number_integer_t) override { return scalar(Kind::Other); }
-  bool number_unsigned(number_unsigned_t v) override {
+  bool number_integer(std::int64_t) override { return scalar(Kind::Other); }
+  bool number_unsigned(std::uint64_t v) override {
     if (state_ == State::Shape) {
-      cur_.shape.push_back(v);
+      shape_.push_back(v);
       return true;
     }
     if (state_ == State::Offsets) {
@@ -49,11 +97,10 @@ class HeaderSax : public nlohmann::json_sax<json> {
     }
     return scalar(Kind::Other);
   }
-  bool number_float(number_float_t, const string_t&) override { return scalar(Kind::Other); }
-  bool binary(binary_t&) override { return scalar(Kind::Other); }
-  bool string(string_t& s) override {
+  bool number_float(double) override { return scalar(Kind::Other); }
+  bool string(std::string_view s) override {
     if (state_ == State::MetaObject) {
-      out_.metadata.emplace(std::move(meta_key_), std::move(s));
+      out_.metadata.emplace(std::move(meta_key_), std::string(s));
       return true;
     }
     if (state_ == State::EntryObject && field_ == Field::Dtype) {
@@ -70,8 +117,7 @@ class HeaderSax : public nlohmann::json_sax<json> {
     }
     return scalar(Kind::String);
   }
-
-  bool start_object(std::size_t) override {
+  bool start_object() override {
     if (!enter()) return false;
     switch (state_) {
       case State::Start:
@@ -84,7 +130,8 @@ class HeaderSax : public nlohmann::json_sax<json> {
           return true;
         }
         state_ = State::EntryObject;
-        fields_seen_.clear();
+        known_seen_ = 0;
+        other_fields_.clear();
         have_dtype_ = have_shape_ = have_offsets_ = false;
         return true;
       case State::EntryObject:
@@ -98,13 +145,13 @@ class HeaderSax : public nlohmann::json_sax<json> {
     }
   }
 
-  bool start_array(std::size_t) override {
+  bool start_array() override {
     if (!enter()) return false;
     switch (state_) {
       case State::EntryObject:
         if (field_ == Field::Shape) {
           state_ = State::Shape;
-          cur_.shape.clear();
+          shape_.clear();
           return true;
         }
         if (field_ == Field::Offsets) {
@@ -126,6 +173,7 @@ class HeaderSax : public nlohmann::json_sax<json> {
     --depth_;
     switch (state_) {
       case State::Shape:
+        cur_.shape.assign(shape_.begin(), shape_.end());  // one exact allocation
         have_shape_ = true;
         state_ = State::EntryObject;
         return true;
@@ -145,34 +193,40 @@ class HeaderSax : public nlohmann::json_sax<json> {
     }
   }
 
-  bool key(string_t& k) override {
+  bool key(std::string_view k, std::size_t at, bool) override {
     switch (state_) {
       case State::Top: {
-        if (!top_keys_.insert(k).second)
+        const bool meta = (k == kMetadataKey);
+        if (meta ? std::exchange(seen_metadata_, true) : !seen_.fresh(k))
           return fail(Errc::duplicate_key, "key " + quote(k) +
                                                " appears more than once in the header (qkit rejects "
                                                "duplicates; the reference keeps the last)");
-        in_metadata_ = (k == kMetadataKey);
+        in_metadata_ = meta;
         if (!in_metadata_) {
           cur_ = TensorInfo{};
           cur_.name = k;
+          key_at_ = at;
         }
         state_ = State::TopValue;
         return true;
       }
       case State::MetaObject:
-        if (out_.metadata.count(k) != 0)
+        meta_key_.assign(k);
+        if (out_.metadata.count(meta_key_) != 0)
           return fail(Errc::duplicate_key, "__metadata__ key " + quote(k) + " appears more than once");
-        meta_key_ = k;
         return true;
       case State::EntryObject: {
-        if (std::find(fields_seen_.begin(), fields_seen_.end(), k) != fields_seen_.end())
-          return fail_tensor(Errc::duplicate_key, "field " + quote(k) + " appears more than once");
-        fields_seen_.push_back(k);
-        if (k == "dtype") field_ = Field::Dtype;
-        else if (k == "shape") field_ = Field::Shape;
-        else if (k == "data_offsets") field_ = Field::Offsets;
-        else field_ = Field::Other;  // unknown fields are ignored, as upstream does
+        field_ = k == "dtype" ? Field::Dtype : k == "shape" ? Field::Shape : k == "data_offsets" ? Field::Offsets : Field::Other;
+        bool repeated;
+        if (field_ != Field::Other) {
+          const unsigned bit = 1u << static_cast<unsigned>(field_);
+          repeated = (known_seen_ & bit) != 0;
+          known_seen_ |= bit;
+        } else {  // unknown fields are ignored, as upstream does, but not repeated
+          repeated = std::find(other_fields_.begin(), other_fields_.end(), k) != other_fields_.end();
+          if (!repeated) other_fields_.emplace_back(k);
+        }
+        if (repeated) return fail_tensor(Errc::duplicate_key, "field " + quote(k) + " appears more than once");
         return true;
       }
       case State::Skip:
@@ -202,6 +256,7 @@ class HeaderSax : public nlohmann::json_sax<json> {
           out_.warnings.push_back(std::move(w));
         }
         out_.tensors.push_back(std::move(cur_));
+        seen_.add(out_.tensors.size() - 1);
         cur_ = TensorInfo{};
         state_ = State::Top;
         return true;
@@ -211,13 +266,6 @@ class HeaderSax : public nlohmann::json_sax<json> {
       default:
         return fail(Errc::internal, "unbalanced object in header");
     }
-  }
-
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
-    Error e(Errc::header_json, "JSON syntax error: " + json_error_text(ex.what()));
-    e.offset = 8 + static_cast<std::uint64_t>(position > 0 ? position - 1 : 0);
-    error = std::move(e);
-    return false;
   }
 
  private:
@@ -247,7 +295,7 @@ class HeaderSax : public nlohmann::json_sax<json> {
         if (field_ == Field::Other) return true;  // ignored unknown field
         return wrong_field_type();
       case State::Shape:
-        return fail_tensor(Errc::field_type, "shape element " + std::to_string(cur_.shape.size()) +
+        return fail_tensor(Errc::field_type, "shape element " + std::to_string(shape_.size()) +
                                                  " is not an unsigned integer");
       case State::Offsets:
         return fail_tensor(Errc::field_type, "data_offsets element " + std::to_string(n_offsets_) +
@@ -306,8 +354,9 @@ class HeaderSax : public nlohmann::json_sax<json> {
     error = Error(code, std::move(detail)).at(8);
     return false;
   }
+  // Errors of an entry point at its key.
   bool fail_tensor(Errc code, std::string detail) {
-    error = Error(code, std::move(detail)).at(8).for_tensor(cur_.name);
+    error = Error(code, std::move(detail)).at(8 + key_at_).for_tensor(cur_.name);
     return false;
   }
 
@@ -321,34 +370,21 @@ class HeaderSax : public nlohmann::json_sax<json> {
   bool in_metadata_ = false;
   std::string meta_key_;
   TensorInfo cur_;
-  std::vector<std::string> fields_seen_;
+  unsigned known_seen_ = 0;                 // bit per Field of the open entry
+  std::vector<std::string> other_fields_;  // its unknown fields' names
+  std::vector<std::uint64_t> shape_;       // the shape being read (reused)
+  std::size_t key_at_ = 0;                 // offset of the open entry's key
   bool have_dtype_ = false, have_shape_ = false, have_offsets_ = false;
   std::uint64_t offsets_[2] = {0, 0};
   std::size_t n_offsets_ = 0;
-  std::unordered_set<std::string> top_keys_;
+  bool seen_metadata_ = false;
+  SeenNames seen_;
 };
 
 std::uint64_t read_le64(const std::byte* p) {
   std::uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
   return v;
-}
-
-// Byte index of `"name":` as a top-level key, written without escapes.
-// Best effort: an escaped spelling of the name is not found.
-std::optional<std::size_t> locate_key(std::string_view text, const std::string& name) {
-  std::string needle;
-  try {
-    needle = json(name).dump();  // quoted and escaped
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  for (std::size_t pos = text.find(needle); pos != std::string_view::npos; pos = text.find(needle, pos + 1)) {
-    std::size_t k = pos + needle.size();
-    while (k < text.size() && (text[k] == ' ' || text[k] == '\t' || text[k] == '\n' || text[k] == '\r')) ++k;
-    if (k < text.size() && text[k] == ':') return pos;
-  }
-  return std::nullopt;
 }
 
 std::string range_text(const TensorInfo& t) {
@@ -396,7 +432,8 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
   // R4
   if (std::size_t bad = first_invalid_utf8(text); bad != text.size())
     return Error(Errc::header_not_utf8, "invalid UTF-8 sequence in the header").at(8 + bad);
-  // nlohmann guards: it silently skips a BOM and would stop at NUL given a C string.
+  // Stricter than the reference, which rejects both as JSON errors: named
+  // errors, checked before the JSON.
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF")
     return Error(Errc::header_bom, "the header starts with a UTF-8 byte-order mark").at(8);
   if (std::size_t nul = text.find('\0'); nul != std::string_view::npos)
@@ -407,31 +444,26 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
   hdr.header_size = n;
   {
     HeaderSax sax(hdr, options);
-    bool ok = false;
+    JsonSyntaxError syntax;
+    JsonParseEnd end = JsonParseEnd::Complete;
     try {
-      ok = json::sax_parse(text.begin(), text.end(), &sax, nlohmann::detail::input_format_t::json,
-                           /*strict=*/true);
+      end = parse_json_events(text, sax, syntax);
     } catch (const std::bad_alloc&) {
       return Error(Errc::header_too_large, "out of memory while parsing the header").at(8);
-    } catch (const std::exception& ex) {
-      return Error(Errc::header_json, "JSON error: " + json_error_text(ex.what())).at(8);
     }
-    if (!ok || sax.error) {
-      if (!sax.error) return Error(Errc::header_json, "JSON parse failed").at(8);
-      Error e = std::move(*sax.error);
-      // SAX events carry no position; point at the entry's key instead of
-      // the header start when the name is written without escapes.
-      if (!e.tensor.empty() && e.offset == 8) {
-        if (auto at = locate_key(text, e.tensor)) e.offset = 8 + *at;
-      }
-      return e;
-    }
+    if (end == JsonParseEnd::SyntaxError)
+      return Error(Errc::header_json, "JSON syntax error: " + syntax.message).at(8 + syntax.offset);
+    if (sax.error) return std::move(*sax.error);
+    if (end != JsonParseEnd::Complete) return Error(Errc::header_json, "JSON parse failed").at(8);
   }
 
   // R7: sort by (begin, end); stable so equal ranges keep JSON order.
-  std::stable_sort(hdr.tensors.begin(), hdr.tensors.end(), [](const TensorInfo& a, const TensorInfo& b) {
+  // Writers list entries in offset order, so the sort is mostly skipped.
+  auto by_range = [](const TensorInfo& a, const TensorInfo& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
+  };
+  if (!std::is_sorted(hdr.tensors.begin(), hdr.tensors.end(), by_range))
+    std::stable_sort(hdr.tensors.begin(), hdr.tensors.end(), by_range);
 
   // R8-R11, per tensor in offset order, as Metadata::validate does.
   std::uint64_t expect = 0;

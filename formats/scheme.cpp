@@ -2,6 +2,7 @@
 #include "formats/scheme.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "formats/checked_math.h"
@@ -9,17 +10,40 @@
 namespace qkit {
 namespace {
 
-// Splits "a|b|c" (no escaping: '|' never occurs inside an alternative).
-std::vector<std::string_view> alternatives(std::string_view expr) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= expr.size(); ++i)
-    if (i == expr.size() || expr[i] == '|') {
-      out.push_back(expr.substr(start, i - start));
-      start = i + 1;
+// The alternatives of "a|b|c" as views (no escaping: '|' never occurs
+// inside an alternative), without allocating: rules are evaluated for every
+// tensor of every module (45,000 modules at DeepSeek scale).
+class Alternatives {
+ public:
+  explicit Alternatives(std::string_view expr) : expr_(expr) {}
+  class iterator {
+   public:
+    iterator(std::string_view e, std::size_t pos) : e_(e), pos_(pos) { find_end(); }
+    std::string_view operator*() const { return e_.substr(pos_, end_ - pos_); }
+    iterator& operator++() {
+      pos_ = end_ + 1;
+      find_end();
+      return *this;
     }
-  return out;
-}
+    bool operator!=(const iterator& o) const { return pos_ != o.pos_; }
+
+   private:
+    void find_end() {
+      if (pos_ > e_.size()) return;  // past the last alternative: end()
+      end_ = e_.find('|', pos_);
+      if (end_ == std::string_view::npos) end_ = e_.size();
+    }
+    std::string_view e_;
+    std::size_t pos_, end_ = 0;
+  };
+  iterator begin() const { return iterator(expr_, 0); }
+  iterator end() const { return iterator(expr_, expr_.size() + 1); }
+  std::string_view front() const { return *begin(); }
+
+ private:
+  std::string_view expr_;
+};
+Alternatives alternatives(std::string_view expr) { return Alternatives(expr); }
 
 // "[n,k/2]" -> {"n", "k/2"}; "*" -> nullopt (any shape).
 std::optional<std::vector<std::string_view>> dims_of(std::string_view alt) {
@@ -123,7 +147,19 @@ bool one_shape_matches(std::string_view alt, std::span<const std::uint64_t> shap
 
 bool is_float(Dtype d) { return d == Dtype::F16 || d == Dtype::BF16 || d == Dtype::F32; }
 
-std::vector<Dtype> resolve_dtype(std::string_view alt, std::optional<Dtype> md, bool& any_float) {
+// At most three dtypes, held in place (evaluated per tensor and rule).
+struct DtypeList {
+  std::array<Dtype, 3> v{};
+  std::size_t n = 0;
+  DtypeList() = default;
+  DtypeList(std::initializer_list<Dtype> l) {
+    for (Dtype d : l) v[n++] = d;
+  }
+  const Dtype* begin() const { return v.data(); }
+  const Dtype* end() const { return v.data() + n; }
+};
+
+DtypeList resolve_dtype(std::string_view alt, std::optional<Dtype> md, bool& any_float) {
   any_float = false;
   if (alt == "md") {
     if (md) return {*md};

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/json_events.h"
 #include "formats/utf8.h"
 
 namespace qkit {
@@ -19,13 +20,9 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-class StrictBuilder {
+class StrictBuilder final : public JsonEvents {
  public:
   using string_t = ojson::string_t;
-  using binary_t = ojson::binary_t;
-  using number_integer_t = ojson::number_integer_t;
-  using number_unsigned_t = ojson::number_unsigned_t;
-  using number_float_t = ojson::number_float_t;
 
   StrictBuilder(const std::string& file, const JsonLimits& limits, const StringMembers* divert)
       : file_(file), limits_(limits), divert_(divert) {}
@@ -33,54 +30,47 @@ class StrictBuilder {
   ojson root;
   std::optional<Error> error;
 
-  bool null() { return value(ojson(nullptr)); }
-  bool boolean(bool v) { return value(ojson(v)); }
-  bool number_integer(number_integer_t v) { return value(ojson(v)); }
-  bool number_unsigned(number_unsigned_t v) { return value(ojson(v)); }
-  bool number_float(number_float_t v, const string_t&) { return value(ojson(v)); }
-  // Keys and strings are copied, never moved out: `v` and the key are the
-  // lexer's token buffer, which a move would take, making it grow again from
-  // nothing for the next token, and the moved string would keep that
-  // buffer's spare capacity (megabytes over 180,000 names). A copy is one
-  // exact allocation.
-  bool string(string_t& v) {
+  bool null() override { return value(ojson(nullptr)); }
+  bool boolean(bool v) override { return value(ojson(v)); }
+  bool number_integer(std::int64_t v) override { return value(ojson(v)); }
+  bool number_unsigned(std::uint64_t v) override { return value(ojson(v)); }
+  bool number_float(double v) override { return value(ojson(v)); }
+  // Keys and strings are views into the text (or the reader's buffer for
+  // escaped ones): each is copied once, in one exact allocation.
+  bool string(std::string_view v) override {
     if (diverted_ != 0 && stack_.size() == diverted_ && divert_->wants(key_)) {
       divert_->take(std::string(key_), std::string(v));
       return true;
     }
-    return value(ojson(static_cast<const string_t&>(v)));
+    return value(ojson(string_t(v)));
   }
-  bool binary(binary_t& v) { return value(ojson::binary(std::move(v))); }
-  bool start_object(std::size_t) { return open(ojson::object()); }
-  bool start_array(std::size_t) { return open(ojson::array()); }
-  bool end_object() {
+  bool start_object() override { return open(ojson::object()); }
+  bool start_array() override { return open(ojson::array()); }
+  bool end_object() override {
     if (stack_.size() == diverted_) diverted_ = 0;
     stack_.pop_back();
     keys_.pop_back();
     return true;
   }
-  bool end_array() {
+  bool end_array() override {
     stack_.pop_back();
     return true;
   }
-  bool key(string_t& k) {
+  bool key(std::string_view k, std::size_t, bool) override {
     // Only the key's hash is kept (a copy of every key was half the cost of
     // a 140,000-entry weight_map); a hash seen before is confirmed against
     // the keys the open object already holds, so a collision never
     // reports a duplicate that is not one.
     if (!keys_.back().insert(std::hash<std::string_view>{}(k)) && holds_key(k))
       return fail(Error(Errc::duplicate_key, "key '" + escape_for_display(k) + "' appears twice in one object").in_file(file_));
-    key_.assign(k);  // into key_'s own buffer (see string())
+    key_.assign(k);  // into key_'s own buffer: `k` lives only during the call
     return true;
-  }
-  bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& ex) {
-    return fail(Error(Errc::json_syntax, json_error_text(ex.what())).in_file(file_).at(byte > 0 ? byte - 1 : 0));
   }
 
  private:
   // Every earlier member of the open object is in place by the time the
   // next key arrives (place() appends it with its value or container).
-  bool holds_key(const string_t& k) const {
+  bool holds_key(std::string_view k) const {
     if (stack_.size() == diverted_ && divert_->holds(k)) return true;
     for (const auto& member : stack_.back()->get_ref<const ojson::object_t&>())
       if (member.first == k) return true;
@@ -179,13 +169,18 @@ Result<ojson> parse_json_strict(std::string_view text, const std::string& file, 
   if (std::size_t nul = text.find('\0'); nul != std::string_view::npos)
     return Error(Errc::json_syntax, "NUL byte in JSON text").in_file(file).at(nul);
 
-  // A SAX handler that builds the ordered DOM in O(n): members are appended
-  // (ordered_json's own insert searches linearly for the key, O(n^2) for a
-  // 180,000-entry weight_map), duplicates are caught with a hash set per
-  // open object, and depth is bounded.
+  // An event handler that builds the ordered DOM in O(n): members are
+  // appended (ordered_json's own insert searches linearly for the key,
+  // O(n^2) for a 180,000-entry weight_map), duplicates are caught with a
+  // hash set per open object, and depth is bounded. The events come from
+  // formats/json_events.cpp, whose syntax errors sit where nlohmann-json's
+  // did (the byte that breaks the text).
   StrictBuilder b(file, limits, divert);
-  const bool ok = ojson::sax_parse(text.begin(), text.end(), &b, nlohmann::json::input_format_t::json, true, false);
-  if (!ok || b.error) return b.error ? std::move(*b.error) : Error(Errc::json_syntax, "invalid JSON").in_file(file);
+  JsonSyntaxError syntax;
+  const JsonParseEnd end = parse_json_events(text, b, syntax);
+  if (end == JsonParseEnd::SyntaxError) return Error(Errc::json_syntax, syntax.message).in_file(file).at(syntax.offset);
+  if (end != JsonParseEnd::Complete || b.error)
+    return b.error ? std::move(*b.error) : Error(Errc::json_syntax, "invalid JSON").in_file(file);
   return std::move(b.root);
 }
 

@@ -3,8 +3,10 @@
 // For the small JSON side files of a checkpoint (shard index, quantization
 // descriptions, config.json). nlohmann-json's defaults are lenient where a
 // gate must not be: it keeps the last of duplicate keys, skips a UTF-8 BOM
-// and has no size or depth bound. This loader rejects duplicates and BOMs,
-// bounds file size and nesting, and reports the byte offset of syntax errors.
+// and has no size or depth bound. This loader reads the text with
+// formats/json_events.h into an nlohmann document, rejects duplicates and
+// BOMs, bounds file size and nesting, and reports the byte offset of syntax
+// errors.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -36,7 +38,9 @@ struct StringMembers {
   std::string member;
   // Which members are handed over (those whose value is a string).
   std::function<bool(std::string_view key)> wants;
-  // Takes a member; called at most once per key.
+  // Takes a member; called at most once per key, in document order.
+  // Producers write these maps sorted by name, so an insert hinted at the
+  // end of a sorted container costs O(1) (other orders still work).
   std::function<void(std::string&& key, std::string&& value)> take;
   // Whether take() got this key (duplicate keys are still reported).
   std::function<bool(std::string_view key)> holds;

@@ -281,7 +281,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
       ft.weights += t.info->element_count();
     }
     bool keep = o.rows && (o.filter.empty() || (re ? std::regex_search(name, *re) : glob_match(o.filter, name)));
-    if (keep) r.tensors.push_back(TensorRow{&t, std::string(c.tag_of(t)), std::nullopt, std::nullopt});
+    if (keep) r.tensors.push_back(TensorRow{&t, c.tag_of(t), std::nullopt, nullptr});
   }
   if (r.parameters) r.bits_per_weight = 8.0 * static_cast<double>(r.total_bytes) / static_cast<double>(r.parameters);
   if (quantized_weights)
@@ -343,7 +343,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
                   st = stats_of(c, *row.ref, m, integer_weight);
                   return ok_status();
                 }))
-              row.stats = std::move(st);
+              row.stats = std::make_unique<TensorStats>(std::move(st));
           }
         }
       }

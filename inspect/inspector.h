@@ -11,8 +11,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "formats/checkpoint.h"
@@ -27,11 +29,13 @@ struct TensorStats {
   std::optional<std::pair<double, double>> dequantized;  // quantized weights: dequantized min, max
 };
 
+// One per tensor shown: 200,000 of them for `qinspect --json` on a big
+// file, so a row holds views and pointers (40 bytes), not copies.
 struct TensorRow {
   const TensorRef* ref = nullptr;
-  std::string quant_type;   // the description's tag ("" when not described)
+  std::string_view quant_type;  // the description's tag ("" when not described); lives as the checkpoint does
   std::optional<std::uint32_t> crc32;
-  std::optional<TensorStats> stats;
+  std::unique_ptr<TensorStats> stats;  // with --stats only
 };
 
 struct Totals {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/scheme_doc.h"
+#include "formats/utf8.h"
 #include "validate/findings_text.h"
 
 namespace qkit::inspect {
@@ -376,6 +377,92 @@ void write_nested(std::ostream& os, const std::string& text, int level) {
 
 std::string dump2(const ojson& v) { return v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
 
+// nlohmann's dump() of a string (ensure_ascii off): the same escapes, and
+// false for text that is not UTF-8 (which dump() would repair instead).
+bool append_json_string(std::string& out, std::string_view s) {
+  if (!is_valid_utf8(s)) return false;
+  out += '"';
+  for (char c : s) {
+    const auto ch = static_cast<unsigned char>(c);
+    switch (ch) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (ch < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return true;
+}
+
+// A tensor row without statistics, written straight into `out` exactly as
+// write_nested(dump2(tensor_json(...)), 2) writes it: --json prints 200,000
+// of them, and building a document per row, dumping it and re-indenting
+// the dump was half of `qinspect --json`. False (and `out` unspecified)
+// when a string is not UTF-8; the caller then takes the document path.
+bool append_plain_row(std::string& out, const Checkpoint& c, const TensorRow& t) {
+  const TensorInfo& i = *t.ref->info;
+  auto key = [&](const char* k) {
+    out += ",\n      \"";
+    out += k;
+    out += "\": ";
+  };
+  auto number_array = [&](std::initializer_list<std::uint64_t> head, const std::vector<std::uint64_t>* v) {
+    const std::size_t n = v ? v->size() : head.size();
+    if (n == 0) {
+      out += "[]";
+      return;
+    }
+    out += "[";
+    std::size_t k = 0;
+    auto one = [&](std::uint64_t x) {
+      out += k++ ? ",\n        " : "\n        ";
+      out += std::to_string(x);
+    };
+    if (v)
+      for (std::uint64_t x : *v) one(x);
+    else
+      for (std::uint64_t x : head) one(x);
+    out += "\n      ]";
+  };
+  out += "{\n      \"name\": ";
+  if (!append_json_string(out, i.name)) return false;
+  key("dtype");
+  if (!append_json_string(out, i.dtype_name)) return false;
+  key("shape");
+  number_array({}, &i.shape);
+  key("file");
+  if (!append_json_string(out, c.shard_of(*t.ref).name)) return false;
+  key("data_offsets");
+  number_array({i.begin, i.end}, nullptr);
+  key("nbytes");
+  out += std::to_string(i.nbytes());
+  key("quant_type");
+  if (t.quant_type.empty()) out += "null";
+  else if (!append_json_string(out, t.quant_type)) return false;
+  if (t.crc32) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", *t.crc32);
+    key("crc32");
+    out += '"';
+    out += buf;
+    out += '"';
+  }
+  out += "\n    }";
+  return true;
+}
+
 ojson tensor_json(const Checkpoint& c, const TensorRow& t) {
   const TensorInfo& i = *t.ref->info;
   ojson e;
@@ -385,7 +472,7 @@ ojson tensor_json(const Checkpoint& c, const TensorRow& t) {
   e["file"] = c.shard_of(*t.ref).name;
   e["data_offsets"] = {i.begin, i.end};
   e["nbytes"] = i.nbytes();
-  e["quant_type"] = t.quant_type.empty() ? ojson(nullptr) : ojson(t.quant_type);
+  e["quant_type"] = t.quant_type.empty() ? ojson(nullptr) : ojson(std::string(t.quant_type));
   if (t.crc32) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%08x", *t.crc32);
@@ -459,9 +546,12 @@ void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
     os << "[]";
   } else {
     os << "[";
+    std::string row;
     for (std::size_t i = 0; i < r.tensors.size(); ++i) {
       os << (i ? ",\n    " : "\n    ");
-      write_nested(os, dump2(tensor_json(c, r.tensors[i])), 2);
+      row.clear();
+      if (!r.tensors[i].stats && append_plain_row(row, c, r.tensors[i])) os.write(row.data(), static_cast<std::streamsize>(row.size()));
+      else write_nested(os, dump2(tensor_json(c, r.tensors[i])), 2);
     }
     os << "\n  ]";
   }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "formats/checkpoint.h"
+#include "formats/safetensors_writer.h"
 #include "samples/catalog.h"
 #include "tests/test_util.h"
 
@@ -178,6 +179,38 @@ TEST(UnifiedView, EveryTensorResolvesAcrossShards) {
   for (const auto& [s, r] : q->tensors) suffixes.push_back(s);
   EXPECT_EQ(suffixes, (std::vector<std::string>{"bias", "deq_scale", "input_offset", "input_scale", "quant_bias", "weight"}));
   EXPECT_EQ(c->tag_of("model.layers.0.self_attn.q_proj.bias"), "FLOAT");
+}
+
+// Shards without an index: the unified view merges the shards' name orders;
+// a name stored twice keeps the first shard's tensor, and each further copy
+// is an error naming both shards, in shard order.
+TEST(UnifiedView, ShardsMergeByNameAndDuplicatesNameBothShards) {
+  test::TempDir d;
+  const std::string bytes(4, 'q');
+  auto shard = [&](const std::string& file, std::vector<std::string> names) {
+    std::vector<TensorSource> ts;
+    for (const std::string& n : names) ts.push_back(TensorSource{n, Dtype::U8, {4}, test::as_bytes(bytes), {}});
+    ASSERT_TRUE(write_safetensors(d / file, ts).ok());
+  };
+  shard("a.safetensors", {"m", "x", "y"});
+  shard("b.safetensors", {"a", "y", "z"});
+  shard("c.safetensors", {"y", "b"});
+  auto c = Checkpoint::open(d.path());
+  ASSERT_TRUE(c.ok());
+  std::vector<std::string> names, from;
+  for (const TensorRef& t : c->tensors()) {
+    names.push_back(t.info->name);
+    from.push_back(c->shard_of(t).name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "m", "x", "y", "z"}));
+  EXPECT_EQ(from, (std::vector<std::string>{"b.safetensors", "c.safetensors", "a.safetensors", "a.safetensors",
+                                            "a.safetensors", "b.safetensors"}));
+  std::vector<std::string> twice;
+  for (const Diagnostic& g : c->diagnostics())
+    if (g.error.code == Errc::index_tensor_in_two_shards) twice.push_back(g.error.tensor + ": " + g.error.detail);
+  EXPECT_EQ(twice, (std::vector<std::string>{"y: stored in both a.safetensors and b.safetensors",
+                                             "y: stored in both a.safetensors and c.safetensors"}))
+      << all_diags(*c);
 }
 
 }  // namespace

@@ -261,6 +261,34 @@ TEST(StrictJson, DuplicatesFoundAmongManyKeys) {
   EXPECT_TRUE(parse_json_strict("{\"a\":{\"x\":1},\"b\":{\"x\":1},\"x\":{}}", "x.json").ok());
 }
 
+// Side files are read by formats/json_events.cpp: a syntax error is at the
+// byte that breaks the text (offsets counted by hand), values keep their
+// JSON types.
+TEST(StrictJson, SyntaxErrorsAtTheBreakingByte) {
+  const std::pair<const char*, std::uint64_t> cases[] = {
+      {"{\"a\": 1,}", 8},      // '}' where a key belongs
+      {"[1 2]", 3},             // a number where ',' belongs: its last digit
+      {"{\"a\":tru}", 8},      // 'tru' then '}'
+      {"{\"a\":\"x\ty\"}", 7},  // raw tab in a string
+      {"{\"a\":1", 6},          // the end of the text
+  };
+  for (const auto& [text, offset] : cases) {
+    auto r = parse_json_strict(text, "x.json");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().code, Errc::json_syntax) << text;
+    EXPECT_EQ(r.error().offset, offset) << text << ": " << r.error().to_string();
+  }
+  auto ok = parse_json_strict("{\"u\":18446744073709551615,\"i\":-3,\"f\":0.5,\"s\":\"\\u00e9\",\"n\":null}", "x.json");
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_TRUE((*ok)["u"].is_number_unsigned());
+  EXPECT_EQ((*ok)["u"].get<std::uint64_t>(), 18446744073709551615ull);
+  EXPECT_TRUE((*ok)["i"].is_number_integer());
+  EXPECT_EQ((*ok)["i"].get<std::int64_t>(), -3);
+  EXPECT_TRUE((*ok)["f"].is_number_float());
+  EXPECT_EQ((*ok)["s"].get<std::string>(), "\xc3\xa9");
+  EXPECT_TRUE((*ok)["n"].is_null());
+}
+
 // Checkpoint::open reads descriptions with parse_*_description_typed (tensor
 // tags straight into tensor_types, no DOM): every field, warning and error
 // must be what the DOM parse gives.

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <zlib.h>
@@ -429,6 +430,35 @@ TEST(InspectText, ControlCharactersInNamesAreEscaped) {
   std::string out = inspect::render_tensors(c, *r) + inspect::render_summary(c, *r, {});
   EXPECT_EQ(out.find('\x1b'), std::string::npos);
   EXPECT_NE(out.find("evil\\x0a\\x1b[31mname"), std::string::npos) << out;
+}
+
+// Plain tensor rows are written without a document per row: the text must
+// stay exactly what nlohmann's dump(2) writes, escapes and empty shapes
+// included, with and without checksums.
+TEST(InspectJson, StreamedRowsWithOddNamesAreTheDocumentsDump) {
+  test::TempDir d;
+  const std::string four(4, 'q');
+  std::vector<TensorSource> ts;
+  for (const char* n : {"a\"b", "c\\d", "e\nf\tg", "h\x01i\x1f", "\xe6\x9d\x83\xe9\x87\x8d.weight", "/x\x7f"})
+    ts.push_back(TensorSource{n, Dtype::U8, {2, 2}, test::as_bytes(four), {}});
+  ts.push_back(TensorSource{"scalar", Dtype::F32, {}, test::as_bytes(four), {}});
+  ts.push_back(TensorSource{"empty", Dtype::BF16, {0, 3}, {}, {}});
+  ASSERT_TRUE(write_safetensors(d / "m.safetensors", ts).ok());
+  Checkpoint c = open(d / "m.safetensors");
+  for (bool crc : {false, true}) {
+    InspectOptions o;
+    o.rows = true;
+    o.checksum = crc;
+    auto r = inspect::inspect(c, o);
+    ASSERT_TRUE(r.ok());
+    const std::string text = inspect::render_json(c, *r, {});
+    auto j = nlohmann::ordered_json::parse(text);
+    EXPECT_EQ(j.dump(2) + "\n", text);
+    ASSERT_EQ(j["tensors"].size(), ts.size());
+    std::set<std::string> names;
+    for (const auto& t : j["tensors"]) names.insert(t["name"].get<std::string>());
+    for (const TensorSource& t : ts) EXPECT_EQ(names.count(t.name), 1u) << t.name;
+  }
 }
 
 }  // namespace

@@ -207,6 +207,37 @@ TEST_F(IndexConsistency, TensorInTwoShards) {
   EXPECT_NE(std::find(got.begin(), got.end(), Errc::index_tensor_elsewhere), got.end());
 }
 
+// The findings, in order, and which shard counts as "first": shards are
+// read in name order, and a tensor stored twice names the first shard read
+// that stores it, whether weight_map puts it there or not.
+TEST_F(IndexConsistency, TensorInTwoShardsNamesTheFirstShardRead) {
+  std::vector<std::string> got;
+  auto run = [&] {
+    got.clear();
+    for (const auto& e : check_shard_index(dir_.path(), "index.json", idx_))
+      got.push_back(std::string(error_id(e.code)) + " " + e.tensor + " " + e.detail);
+  };
+  // A stray copy read before the shard weight_map names.
+  write("s0.safetensors", {{"c", 4}});
+  idx_.weight_map["x"] = "s0.safetensors";
+  idx_.total_size = 20;
+  run();
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "index-tensor-missing x weight_map puts this tensor in 's0.safetensors' but that shard does not contain it",
+                     "index-tensor-elsewhere c stored in this shard but weight_map names 's2.safetensors'",
+                     "index-duplicate-tensor c stored in both 's0.safetensors' and 's2.safetensors'"}));
+  // A stray copy read after it.
+  std::filesystem::remove(dir_ / "s0.safetensors");
+  idx_.weight_map.erase("x");
+  write("s3.safetensors", {{"c", 4}});
+  idx_.weight_map["y"] = "s3.safetensors";
+  run();
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "index-tensor-missing y weight_map puts this tensor in 's3.safetensors' but that shard does not contain it",
+                     "index-duplicate-tensor c stored in both 's2.safetensors' and 's3.safetensors'",
+                     "index-tensor-elsewhere c stored in this shard but weight_map names 's2.safetensors'"}));
+}
+
 TEST_F(IndexConsistency, WrongTotalSize) {
   idx_.total_size = 17;
   EXPECT_EQ(codes(), std::vector<Errc>{Errc::index_total_size});

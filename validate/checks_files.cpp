@@ -170,15 +170,21 @@ void check_description(Context& ctx) {
                   entry->first);
   // Type strings.
   std::set<std::string> linear_types;
+  // Tags come in runs in name order: the last one's parse is reused.
+  const std::string* last_tag = nullptr;
+  std::optional<ParsedQuantType> parsed;
   for (const auto& [name, tag] : *types) {
-    auto p = parse_quant_type(tag);
-    if (!p) {
+    if (last_tag == nullptr || *last_tag != tag) {
+      parsed = parse_quant_type(tag);
+      last_tag = &tag;
+    }
+    if (!parsed) {
       ctx.out.add(Rule::DescriptionUnknownType, "'" + tag + "' is not a quant type either family writes",
                   desc, name);
       continue;
     }
-    if (quant_type_info(p->type).scope == QuantScope::Linear && std::string_view(name).ends_with(".weight"))
-      linear_types.insert(std::string(quant_type_name(p->type)));
+    if (quant_type_info(parsed->type).scope == QuantScope::Linear && std::string_view(name).ends_with(".weight"))
+      linear_types.insert(std::string(quant_type_name(parsed->type)));
   }
   if (fam == Family::MsModelSlim && c.ms_description()) {
     const MsDescription& d = *c.ms_description();
