@@ -162,6 +162,8 @@ void check_compressed_tensors(Context& ctx) {
   for (const CtLinear& l : c.ct_linears()) linear_of.emplace(l.prefix, &l);
   // Modules per (config group, loader layer kind), for the target's verdict.
   std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, std::pair<std::size_t, std::string>> reached;
+  const TargetSpec spec = ctx.o.spec();
+  std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, CtDecision> decisions;
   for (std::string_view prefix : order) {
     const auto& ts = by_prefix[prefix];
     auto get = [&](std::string_view suffix) -> const TensorRef* {
@@ -280,6 +282,51 @@ void check_compressed_tensors(Context& ctx) {
         ctx.out.add(Rule::SchemeUnexpectedTensor, scheme + " stores no '" + std::string(suffix) +
                                                       "': compressed-tensors loaders read nothing under that name",
                     file, t->info->name);
+    }
+    if (spec.runtime != Target::Any) {
+      // What the target's loader builds for this module, and what that needs.
+      const LoaderLayer layer = prefix.find(".experts.") != std::string_view::npos ? LoaderLayer::Moe : LoaderLayer::Linear;
+      auto dit = decisions.find({&g, layer});
+      if (dit == decisions.end()) dit = decisions.emplace(std::pair{&g, layer}, ct_scheme_for(spec, rec, g, layer)).first;
+      const CtDecision& d = dit->second;
+      if (d && d.loads() && !d.quant_type().empty()) {
+        // A parameter it creates and needs loaded, which the recipe says this
+        // module stores but the checkpoint lacks.
+        for (const ParamRow* p : params_for(spec, Family::CompressedTensors, d.quant_type(), layer, Parallel::None, false)) {
+          if (p->family != FamilyCond::CompressedTensors || !p->required) continue;
+          for (const ct::ExpectedTensor& x : expected)
+            if (role_of_suffix(x.suffix) == p->role && !get(x.suffix))
+              ctx.out.add(Rule::TargetParameter,
+                          spec.to_string() + " loads " + module + " as " + std::string(d.quant_type()) + ", which needs " +
+                              x.suffix + " (" + x.why + ") and the checkpoint has none: " + std::string(p->why) + " [" +
+                              p->cite.to_string() + "]",
+                          file, module + "." + x.suffix);
+        }
+        // A group size its scheme needs to divide k.
+        const ct::QuantArgs& w = *g.weights;
+        const std::uint64_t gs = w.strategy == ct::Strategy::Group && w.group_size && *w.group_size > 0
+                                     ? static_cast<std::uint64_t>(*w.group_size)
+                                     : 0;
+        // Whether k is a multiple of gs: from k when known; else from the
+        // headers, where k = ceil(k/gs) * gs is the only multiple with
+        // weight_scale's column count, and must also fill weight_packed's words.
+        std::optional<bool> divides;
+        if (gs && k_known)
+          divides = k % gs == 0;
+        else if (const TensorRef* sc = get("weight_scale"); gs && packed && sc && sc->info->shape.size() == 2 &&
+                                                            packed->info->shape.size() == 2) {
+          const std::uint64_t per = ct::values_per_word(w), groups = sc->info->shape[1];
+          divides = (groups * gs + per - 1) / per == packed->info->shape[1];
+        }
+        if (divides && !*divides && w.actorder.value_or("") != "group")
+          for (const BehaviourRow* b : behaviours(spec, Behaviour::GroupSizeDividesK))
+            if (b->detail == d.quant_type())
+              ctx.out.add(Rule::TargetGroupSize,
+                          "group size " + std::to_string(gs) + " does not divide " + module + "'s k" +
+                              (k_known ? " = " + std::to_string(k) : std::string(" (read from the headers)")) + ": " + spec.to_string() + " loads it as " + std::string(d.quant_type()) + ", whose " +
+                              std::string(b->why) + " [" + b->cite.to_string() + "]",
+                          file, module + (packed ? ".weight_packed" : ".weight"));
+      }
     }
   }
   check_ct_target(ctx, rec, reached);

@@ -351,6 +351,18 @@ constexpr ParamRow kParams[] = {
      "created F32 whatever the model dtype; MindSpore casts an I64 bit pattern numerically (garbage)", kMf8},
     {MF, kAll, F::MsModelSlim, "W8A8", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "F32", true,
      "created F32 whatever the model dtype", kMf8},
+    // upstream vLLM, compressed-tensors (the type is the CtSchemeRow's quant_type).
+    // Static asymmetric inputs: the zero point is created with torch.empty and
+    // loaded only if the checkpoint has it; the default loader checks that
+    // every parameter was loaded only for unquantized models (docs/research/
+    // vllm-compressed-tensors.md §6), and the kernel reads it after loading.
+    {VL, kAll, F::CompressedTensors, "CompressedTensorsW8A8Int8", L::Linear, R::InputOffset, P::None, M::Any, "[1]", "",
+     true,
+     "input_zero_point is created with torch.empty when the inputs are static and asymmetric; when the checkpoint has "
+     "none (msModelSlim's saver omits an all-zero one), nothing loads it and the layer computes with an uninitialised "
+     "zero point",
+     {kVl, "vllm/model_executor/layers/quantization/compressed_tensors/schemes/compressed_tensors_w8a8_int8.py",
+      "c45614b5d83b", "L81-94"}},
 };
 
 // --- 3. behaviours ------------------------------------------------------------------
@@ -464,6 +476,14 @@ constexpr BehaviourRow kBehaviours[] = {
      "raises \"Invalid quantization method\", and without it the checkpoint is read as an unquantized model whose "
      "parameters have none of these tensors' names",
      kVlQuantMethods},
+    // TP = 1: input_size_per_partition is k. With actorder "group" the scales
+    // are not partitioned (marlin_repeat_scales_on_all_ranks, marlin_utils.py
+    // index id 20149404) and the assert is not reached.
+    {VL, kAll, B::GroupSizeDividesK, "CompressedTensorsWNA16",
+     "create_weights asserts input_size_per_partition % group_size == 0 whenever the scales are partitioned (group "
+     "strategy without actorder \"group\"), so a group size that does not divide k fails at load",
+     {kVl, "vllm/model_executor/layers/quantization/compressed_tensors/schemes/compressed_tensors_wNa16.py", "",
+      "L122-133 (index id 126992685)"}},
     {VL, kAll, B::ChecksGpuCapability, "",
      "get_scheme raises RuntimeError ('Quantization scheme is not supported for the current GPU') when the GPU's compute "
      "capability is below the scheme's minimum (75 for int8 W8A8 and wNA16); fp8 W8A8 falls back to weight-only below 89; "
