@@ -249,14 +249,14 @@ void gs_linear(Ckpt& c, const std::string& p, const std::string& type, std::uint
 // as msModelSlim's saver stores it (float [1]); "CT_W8A8_ASYM_WEIGHTS" adds a
 // weight_zero_point I8 [n,1]; "CT_W8A8_DYNAMIC" and "CT_W8A16" weight and
 // weight_scale only; "CT_W4A16_G<gs>" weight_packed I32 [n,k/8],
-// weight_shape I64 [2], weight_scale [n,k/gs]. The recipe is set by ct().
+// weight_shape I64 [2], weight_scale [n,ceil(k/gs)]. The recipe is set by ct().
 void ct_linear(Ckpt& c, const std::string& p, const std::string& type, std::uint64_t n, std::uint64_t k, bool bias) {
   const std::string md = c.md();
   if (type.starts_with("CT_W4A16_G")) {
     const std::uint64_t gs = std::stoull(type.substr(10));
     c.add(p + ".weight_packed", "I32", {n, k / 8}, "");
     c.add(p + ".weight_shape", "I64", {2}, "");
-    c.add(p + ".weight_scale", md, {n, k / gs}, "");
+    c.add(p + ".weight_scale", md, {n, (k + gs - 1) / gs}, "");  // ceil: the last group may be short
   } else {
     c.add(p + ".weight", "I8", {n, k}, "");
     c.add(p + ".weight_scale", md, {n, 1}, "");
@@ -741,6 +741,30 @@ std::vector<Row> rows() {
         "compressed_tensors_moe.py@13436117c52e get_moe_method L163-235: int8 experts match only "
         "_is_dynamic_token_w8a8 (L223) or W4A8; static tensor inputs reach L236-239 RuntimeError('Unsupported FusedMoe "
         "scheme')");
+  // msModelSlim's saver omits an all-zero input_zero_point (compressed-tensors.md §6.2).
+  fails("vl_ct_llama_w8a8_static_asymmetric_inputs_without_zero_point",
+        [] {
+          Ckpt c = ct(llama(all("CT_W8A8_ASYM")), "{" + kW8Channel + R"(, "input_activations": {"num_bits": 8, "type": "int",
+              "symmetric": false, "strategy": "tensor", "dynamic": false}})", "int-quantized");
+          std::erase_if(c.tensors, [](const Tensor& t) { return t.name == "model.layers.0.self_attn.q_proj.input_zero_point"; });
+          return c;
+        },
+        VL, kNewest, {"target.parameter"},
+        "CT L346-363 -> L616-621 W8A8Int8(is_static_input_scheme=True, input_symmetric=False); "
+        "schemes/compressed_tensors_w8a8_int8.py@c45614b5d83b L87-94 registers input_zero_point = torch.empty(1, int8) "
+        "for static asymmetric inputs. Nothing loads it when the checkpoint has no such tensor, and the default "
+        "loader checks that every parameter was loaded only when model_config.quantization is None "
+        "(vllm-compressed-tensors.md §6), so the kernel's azp path computes q_proj with an uninitialised zero point");
+  // Group 128 on k = 64 (the attention projections and gate/up of this llama):
+  // one short group, as compressed-tensors writes it (weight_scale [n, ceil(k/gs)]).
+  fails("vl_ct_llama_w4a16_group_size_not_dividing_k",
+        [] { return ct(llama(all("CT_W4A16_G128")), R"({"weights": {"num_bits": 4, "type": "int", "symmetric": true,
+              "strategy": "group", "group_size": 128}})", "pack-quantized"); }, VL, kNewest, {"target.group-size"},
+        "CT L520-530, L565-575 -> CompressedTensorsWNA16 (group 128, no actorder); wNa16.py index id 126992685 "
+        "L122-133: partition_scales = not marlin_repeat_scales_on_all_ranks(has_g_idx=False, 128, row_parallel) = True "
+        "(marlin_utils.py index id 20149404: act_order or (channelwise and row parallel)), so create_weights asserts "
+        "input_size_per_partition % group_size == 0: 64 % 128 != 0 (TP = 1). (choose_mp_linear_kernel at L111 runs "
+        "first and may already refuse the shape; either way create_weights fails)");
   fails("vl_ms_llama_w8a8_dynamic", [] { return llama("W8A8_DYNAMIC"); }, VL, kNewest, {"target.family"},
         "msModelSlim's layout is read by the 'ascend' quantization method, which vLLM does not register "
         "(quantization/__init__.py@0034007debee L8-39; get_quantization_config L81-83 ValueError 'Invalid quantization "

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "formats/tensor_values.h"
@@ -89,111 +90,53 @@ void check_ct_values(Context& ctx, const ct::SchemeGroup& g, const std::string& 
 
 using Reached = std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, std::pair<std::size_t, std::string>>;
 
-// What the chosen runtime's loader makes of each config group. Upstream vLLM
-// builds a scheme per group by a chain of conditions (the profile's
-// compressed-tensors rows, ct_scheme_for); vllm-ascend detects a quant type
-// per group (profiles.cpp, vllm_ascend_ct_quant_type) and looks it up in its
-// method registry per layer kind (support_for); MindIE reads msModelSlim's
-// description only. Other runtimes' handling of compressed-tensors is not
-// verified: said as information.
+// What the chosen runtime's loader makes of each config group: the profile's
+// compressed-tensors rows (profiles.cpp, ct_scheme_for) decide, each group
+// per layer kind; a runtime without rows is not verified (information).
 void check_ct_target(Context& ctx, const ct::Recipe& rec, const Reached& reached) {
   const TargetSpec spec = ctx.o.spec();
   if (spec.runtime == Target::Any) return;
-  if (spec.runtime == Target::MindIE) {
-    // Its loader starts from msModelSlim's description (the profile's
-    // description-name row), which this layout does not have.
-    const BehaviourRow* b = behaviour(spec, Behaviour::DescriptionName);
-    ctx.out.add(Rule::TargetFamily,
-                spec.to_string() + " reads msModelSlim's layout: it looks for " +
-                    (b ? std::string(b->detail) : std::string("quant_model_description*.json")) +
-                    ", which a compressed-tensors checkpoint does not have" + (b ? " [" + b->cite.to_string() + "]" : ""),
-                "config.json");
-    return;
-  }
-  // A loader described as a chain of conditions (profiles.cpp, CtSchemeRow):
-  // the first row that holds decides each group.
-  if (!reached.empty() && ct_scheme_for(spec, rec, *reached.begin()->first.first, reached.begin()->first.second)) {
-    bool loads = false;
-    for (const auto& [key, count] : reached) {
-      const ct::SchemeGroup* g = key.first;
-      const LoaderLayer layer = key.second;
-      const CtSchemeRow* row = ct_scheme_for(spec, rec, *g, layer);
-      if (!row) continue;
-      loads |= row->loads;
-      if (row->loads) continue;
-      ctx.out.add(row->rule, row->severity,
-                  "config group " + g->name + " (weights " + ct::describe(*g->weights) +
-                      (g->input_activations ? "; inputs " + ct::describe(*g->input_activations) : "") + "; " +
-                      (g->format ? *g->format : rec.format.empty() ? std::string("no format") : rec.format) + "), " +
-                      std::to_string(count.first) + " " + std::string(loader_layer_name(layer)) + " module" +
-                      (count.first == 1 ? "" : "s") + " (e.g. " + count.second + "): " + spec.to_string() + " " +
-                      std::string(row->why) + " [" + row->cite.to_string() + "]",
-                  "config.json", g->name);
-    }
-    if (const BehaviourRow* gpu = behaviour(spec, Behaviour::ChecksGpuCapability); gpu && loads)
-      ctx.out.add(rule_of(gpu->behaviour), Severity::Info,
-                  spec.to_string() + ": " + std::string(gpu->why) + "; not checked [" + gpu->cite.to_string() + "]", "config.json");
-    return;
-  }
-  if (spec.runtime != Target::VllmAscend || !vllm_ascend_ct_versions().contains(spec.version)) {
+  if (!has_ct_rows(spec)) {
     ctx.out.add(Rule::TargetFamily, Severity::Info,
                 spec.to_string() + ": how this runtime loads compressed-tensors checkpoints is not verified (qkit has read "
-                                   "vllm-ascend " + vllm_ascend_ct_versions().to_string() + "'s loader)",
+                                   "the loaders of " + ct_rows_coverage() + ")",
                 "config.json");
     return;
   }
-  const std::string cite = " [" + vllm_ascend_ct_citation().to_string() + "]";
+  bool loads = false;
+  // A row read with the config, before any layer, refuses a group once.
+  std::set<std::pair<const ct::SchemeGroup*, const CtSchemeRow*>> reported;
   for (const auto& [key, count] : reached) {
-    const auto& [g, layer] = key;
-    const std::string fmt = ct::format_of(rec, *g);
+    const ct::SchemeGroup* g = key.first;
+    const LoaderLayer layer = key.second;
+    const CtDecision d = ct_scheme_for(spec, rec, *g, layer);
+    if (!d) continue;
+    loads |= d.loads();
+    if (d.loads()) continue;
+    if (!d.row->layer && !d.registry && !reported.insert({g, d.row}).second) continue;
     const std::string what = "config group " + g->name + " (weights " + ct::describe(*g->weights) +
-                             (g->input_activations ? "; inputs " + ct::describe(*g->input_activations) : "") + "; " + fmt +
-                             "), " + std::to_string(count.first) + " " + std::string(loader_layer_name(layer)) + " module" +
-                             (count.first == 1 ? "" : "s") + " (e.g. " + count.second + ")";
-    const auto type = vllm_ascend_ct_quant_type(*g, fmt);
-    if (!type) {
-      const bool asym_in = g->input_activations && !g->input_activations->symmetric;
-      ctx.out.add(Rule::TargetUnsupportedType,
-                  what + ": " + spec.to_string() + " raises \"No compressed-tensors compatible quantization type was found.\"" +
-                      (asym_in ? " Its inputs are declared asymmetric (symmetric: false), which it never accepts; "
-                                 "msModelSlim's static W8A8 saver declares them so even when every offset is 0."
-                               : "") +
-                      " It accepts symmetric int8 channel weights with int8 tensor static inputs (W8A8) or token dynamic "
-                      "inputs (W8A8_DYNAMIC, fp8: W8A8FP8_DYNAMIC), int4 channel/group weights with int8 token dynamic "
-                      "inputs (W4A8_DYNAMIC), and int4 group weight-only (W4A16)" + cite,
-                  "config.json", g->name);
-      continue;
-    }
-    // Registered, but refused or mis-shaped later (docs/research/
-    // compressed-tensors.md §7.2, read at 182b75ea).
-    if (*type == "W4A8_DYNAMIC" && g->weights->strategy == ct::Strategy::Group) {
-      ctx.out.add(Rule::TargetUnsupportedType,
-                  what + ": detected as W4A8_DYNAMIC with per-group weights, which " + spec.to_string() +
-                      " refuses at load (\"The current weights use Per-Group quantization, which is no longer supported.\") "
-                      "[vllm-project/vllm-ascend vllm_ascend/quantization/methods/w4a8.py@182b75ea84ff L113-120]",
-                  "config.json", g->name);
-      continue;
-    }
-    if (*type == "W4A16" && layer == LoaderLayer::Moe && g->weights->group_size != 32) {
-      ctx.out.add(Rule::TargetGroupSize,
-                  what + ": " + spec.to_string() + "'s MoE W4A16 method takes group_size from the top level of "
-                      "quantization_config, which compressed-tensors configs do not have, so it creates scales for groups "
-                      "of 32 while these weights use " + std::to_string(g->weights->group_size.value_or(0)) +
-                      " (shape assert at load) [vllm-project/vllm-ascend vllm_ascend/quantization/methods/w4a16.py@182b75ea84ff L186]",
-                  "config.json", g->name);
-      continue;
-    }
-    // The registry row refusing W4A16 for MoE is about msModelSlim's layout:
-    // that method reads compressed-tensors' weight_packed/weight_shape
-    // (profiles.cpp; w4a16.py L206-239), so for this layout it loads.
-    if (*type == "W4A16" && layer == LoaderLayer::Moe) continue;
-    if (const SupportRow* row = support_for(spec, *type, layer); row && !row->loads)
-      ctx.out.add(Rule::TargetUnsupportedType,
-                  what + ": detected as " + *type + ", which " + spec.to_string() + " does not register for " +
-                      std::string(loader_layer_name(layer)) + " layers (" + std::string(row->why) + ")" + cite + " [" +
-                      row->cite.to_string() + "]",
-                  "config.json", g->name);
+                             (g->input_activations ? "; inputs " + ct::describe(*g->input_activations) : "") + "; " +
+                             ct::format_of(rec, *g) + "), " + std::to_string(count.first) + " " +
+                             std::string(loader_layer_name(layer)) + " module" + (count.first == 1 ? "" : "s") + " (e.g. " +
+                             count.second + ")";
+    std::string msg;
+    if (d.registry)  // a quant type its registry does not take for this layer kind
+      msg = what + ": detected as " + std::string(d.detected->quant_type) + ", which " + spec.to_string() +
+            " does not register for " + std::string(loader_layer_name(layer)) + " layers (" + std::string(d.registry->why) +
+            ") [" + d.detected->cite.to_string() + "] [" + d.registry->cite.to_string() + "]";
+    else if (d.detected)  // what the registered method does with the group
+      msg = what + ": detected as " + std::string(d.detected->quant_type) + " " + std::string(d.row->when) + ": " +
+            spec.to_string() + "'s " + std::string(d.detected->quant_type) + " " + std::string(loader_layer_name(layer)) +
+            " method " + std::string(d.row->why) + " [" + d.row->cite.to_string() + "] [" + d.detected->cite.to_string() + "]";
+    else
+      msg = what + ": " + spec.to_string() + " " + std::string(d.row->why) + " [" + d.row->cite.to_string() + "]";
+    const Rule rule = d.registry ? Rule::TargetUnsupportedType : d.row->rule;
+    const Severity sev = d.registry ? Severity::Error : d.row->severity;
+    ctx.out.add(rule, sev, msg, "config.json", g->name);
   }
+  if (const BehaviourRow* gpu = behaviour(spec, Behaviour::ChecksGpuCapability); gpu && loads)
+    ctx.out.add(rule_of(gpu->behaviour), Severity::Info,
+                spec.to_string() + ": " + std::string(gpu->why) + "; not checked [" + gpu->cite.to_string() + "]", "config.json");
 }
 
 }  // namespace
@@ -219,6 +162,8 @@ void check_compressed_tensors(Context& ctx) {
   for (const CtLinear& l : c.ct_linears()) linear_of.emplace(l.prefix, &l);
   // Modules per (config group, loader layer kind), for the target's verdict.
   std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, std::pair<std::size_t, std::string>> reached;
+  const TargetSpec spec = ctx.o.spec();
+  std::map<std::pair<const ct::SchemeGroup*, LoaderLayer>, CtDecision> decisions;
   for (std::string_view prefix : order) {
     const auto& ts = by_prefix[prefix];
     auto get = [&](std::string_view suffix) -> const TensorRef* {
@@ -337,6 +282,51 @@ void check_compressed_tensors(Context& ctx) {
         ctx.out.add(Rule::SchemeUnexpectedTensor, scheme + " stores no '" + std::string(suffix) +
                                                       "': compressed-tensors loaders read nothing under that name",
                     file, t->info->name);
+    }
+    if (spec.runtime != Target::Any) {
+      // What the target's loader builds for this module, and what that needs.
+      const LoaderLayer layer = prefix.find(".experts.") != std::string_view::npos ? LoaderLayer::Moe : LoaderLayer::Linear;
+      auto dit = decisions.find({&g, layer});
+      if (dit == decisions.end()) dit = decisions.emplace(std::pair{&g, layer}, ct_scheme_for(spec, rec, g, layer)).first;
+      const CtDecision& d = dit->second;
+      if (d && d.loads() && !d.quant_type().empty()) {
+        // A parameter it creates and needs loaded, which the recipe says this
+        // module stores but the checkpoint lacks.
+        for (const ParamRow* p : params_for(spec, Family::CompressedTensors, d.quant_type(), layer, Parallel::None, false)) {
+          if (p->family != FamilyCond::CompressedTensors || !p->required) continue;
+          for (const ct::ExpectedTensor& x : expected)
+            if (role_of_suffix(x.suffix) == p->role && !get(x.suffix))
+              ctx.out.add(Rule::TargetParameter,
+                          spec.to_string() + " loads " + module + " as " + std::string(d.quant_type()) + ", which needs " +
+                              x.suffix + " (" + x.why + ") and the checkpoint has none: " + std::string(p->why) + " [" +
+                              p->cite.to_string() + "]",
+                          file, module + "." + x.suffix);
+        }
+        // A group size its scheme needs to divide k.
+        const ct::QuantArgs& w = *g.weights;
+        const std::uint64_t gs = w.strategy == ct::Strategy::Group && w.group_size && *w.group_size > 0
+                                     ? static_cast<std::uint64_t>(*w.group_size)
+                                     : 0;
+        // Whether k is a multiple of gs: from k when known; else from the
+        // headers, where k = ceil(k/gs) * gs is the only multiple with
+        // weight_scale's column count, and must also fill weight_packed's words.
+        std::optional<bool> divides;
+        if (gs && k_known)
+          divides = k % gs == 0;
+        else if (const TensorRef* sc = get("weight_scale"); gs && packed && sc && sc->info->shape.size() == 2 &&
+                                                            packed->info->shape.size() == 2) {
+          const std::uint64_t per = ct::values_per_word(w), groups = sc->info->shape[1];
+          divides = (groups * gs + per - 1) / per == packed->info->shape[1];
+        }
+        if (divides && !*divides && w.actorder.value_or("") != "group")
+          for (const BehaviourRow* b : behaviours(spec, Behaviour::GroupSizeDividesK))
+            if (b->detail == d.quant_type())
+              ctx.out.add(Rule::TargetGroupSize,
+                          "group size " + std::to_string(gs) + " does not divide " + module + "'s k" +
+                              (k_known ? " = " + std::to_string(k) : std::string(" (read from the headers)")) + ": " + spec.to_string() + " loads it as " + std::string(d.quant_type()) + ", whose " +
+                              std::string(b->why) + " [" + b->cite.to_string() + "]",
+                          file, module + (packed ? ".weight_packed" : ".weight"));
+      }
     }
   }
   check_ct_target(ctx, rec, reached);

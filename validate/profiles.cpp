@@ -351,6 +351,18 @@ constexpr ParamRow kParams[] = {
      "created F32 whatever the model dtype; MindSpore casts an I64 bit pattern numerically (garbage)", kMf8},
     {MF, kAll, F::MsModelSlim, "W8A8", L::Linear, R::DeqScale, P::None, M::Any, "[n]", "F32", true,
      "created F32 whatever the model dtype", kMf8},
+    // upstream vLLM, compressed-tensors (the type is the CtSchemeRow's quant_type).
+    // Static asymmetric inputs: the zero point is created with torch.empty and
+    // loaded only if the checkpoint has it; the default loader checks that
+    // every parameter was loaded only for unquantized models (docs/research/
+    // vllm-compressed-tensors.md §6), and the kernel reads it after loading.
+    {VL, kAll, F::CompressedTensors, "CompressedTensorsW8A8Int8", L::Linear, R::InputOffset, P::None, M::Any, "[1]", "",
+     true,
+     "input_zero_point is created with torch.empty when the inputs are static and asymmetric; when the checkpoint has "
+     "none (msModelSlim's saver omits an all-zero one), nothing loads it and the layer computes with an uninitialised "
+     "zero point",
+     {kVl, "vllm/model_executor/layers/quantization/compressed_tensors/schemes/compressed_tensors_w8a8_int8.py",
+      "c45614b5d83b", "L81-94"}},
 };
 
 // --- 3. behaviours ------------------------------------------------------------------
@@ -464,6 +476,14 @@ constexpr BehaviourRow kBehaviours[] = {
      "raises \"Invalid quantization method\", and without it the checkpoint is read as an unquantized model whose "
      "parameters have none of these tensors' names",
      kVlQuantMethods},
+    // TP = 1: input_size_per_partition is k. With actorder "group" the scales
+    // are not partitioned (marlin_repeat_scales_on_all_ranks, marlin_utils.py
+    // index id 20149404) and the assert is not reached.
+    {VL, kAll, B::GroupSizeDividesK, "CompressedTensorsWNA16",
+     "create_weights asserts input_size_per_partition % group_size == 0 whenever the scales are partitioned (group "
+     "strategy without actorder \"group\"), so a group size that does not divide k fails at load",
+     {kVl, "vllm/model_executor/layers/quantization/compressed_tensors/schemes/compressed_tensors_wNa16.py", "",
+      "L122-133 (index id 126992685)"}},
     {VL, kAll, B::ChecksGpuCapability, "",
      "get_scheme raises RuntimeError ('Quantization scheme is not supported for the current GPU') when the GPU's compute "
      "capability is below the scheme's minimum (75 for int8 W8A8 and wNA16); fp8 W8A8 falls back to weight-only below 89; "
@@ -545,7 +565,39 @@ bool act_dynamic_w8a8(const CV& g) { return in_act_format(dynamic_w8a8, g); }
 bool act_dynamic_w4a8(const CV& g) { return in_act_format(dynamic_w4a8, g); }
 bool always(const CV&) { return true; }
 
+// vllm-ascend @182b75ea, compressed_tensors_config.py. Its "dynamic" tests
+// are Python truthiness: dynamic "local" counts as dynamic (dyn()).
+bool va_inputs(const CV& g) { return act_format(g) && g.inputs; }  // L137-150, L360
+bool va_sym(const CV& g) { return g.weights->symmetric && g.inputs->symmetric; }
+bool va_w8a8(const CV& g) {  // L378-387 _is_static_tensor_w8a8 (no type check)
+  return va_inputs(g) && g.weights->num_bits == 8 && g.inputs->num_bits == 8 && g.weights->strategy == St::Channel &&
+         g.inputs->strategy == St::Tensor && !dyn(*g.weights) && !dyn(*g.inputs) && va_sym(g);
+}
+bool va_dynamic_w8a8(const CV& g) {  // L389-398 _is_dynamic_token_w8a8
+  return va_inputs(g) && g.weights->num_bits == 8 && g.inputs->num_bits == 8 && g.weights->strategy == St::Channel &&
+         g.inputs->strategy == St::Token && !dyn(*g.weights) && dyn(*g.inputs) && va_sym(g);
+}
+bool va_fp8_dynamic(const CV& g) {  // L364-366
+  return va_dynamic_w8a8(g) && is_float(*g.weights) && is_float(*g.inputs);
+}
+bool va_dynamic_w4a8(const CV& g) {  // L400-421 _is_dynamic_token_w4a8
+  return va_inputs(g) && g.weights->num_bits == 4 && g.inputs->num_bits == 8 &&
+         (g.weights->strategy == St::Channel || g.weights->strategy == St::Group) && g.inputs->strategy == St::Token &&
+         !dyn(*g.weights) && dyn(*g.inputs) && va_sym(g);
+}
+bool va_w4a16(const CV& g) {  // L423-437 _is_w4a16: input_quant is None when dropped (L137-150)
+  return g.weights->type == ct::ArgType::Int && !va_inputs(g) && g.weights->num_bits == 4 &&
+         g.weights->strategy == St::Group && !dyn(*g.weights);
+}
+bool va_asymmetric_inputs(const CV& g) { return va_inputs(g) && !g.inputs->symmetric; }
+// W4A8_DYNAMIC's method reads quant_description["group_size"], which L412-413
+// sets to the weights' group_size (0 when unset).
+bool weights_grouped(const CV& g) { return g.weights->group_size.value_or(0) > 0; }
+// W4A16's MoE method reads quant_description.get("group_size", 32) (w4a16.py L186).
+bool group_size_not_32(const CV& g) { return g.weights->group_size.value_or(0) != 32; }
+
 constexpr Citation kVlParse = vl("L206-263");
+constexpr Citation kVaCt(std::string_view lines) { return va("vllm_ascend/quantization/compressed_tensors_config.py", lines); }
 constexpr Citation kVlNoScheme = vl("L532-640");
 constexpr Citation kVlMoeDispatch = vl_moe("L126-239");
 constexpr std::string_view kNoWhy = "";
@@ -558,7 +610,8 @@ constexpr CtSchemeRow kCtSchemes[] = {
      kVlParse},
     // linear layers
     {VL, kAll, L::Linear, "no inputs; weights channel or group, static, 4 or 8 bits; pack-quantized", wna16,
-     "CompressedTensorsWNA16", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, kVlWna16},
+     "CompressedTensorsWNA16", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, kVlWna16, CtRowKind::Scheme,
+     "CompressedTensorsWNA16"},
     {VL, kAll, L::Linear, "weights 4-bit group, inputs 8-bit token dynamic, both symmetric; not an activation format",
      fp8_w4a8_outside_act_format, "", false, Rule::TargetUnsupportedType, Severity::Info,
      "only an SM90 GPU (exact capability 90) builds CompressedTensorsW4A8Fp8 for it; any other GPU raises \"No "
@@ -571,10 +624,11 @@ constexpr CtSchemeRow kCtSchemes[] = {
      "CompressedTensorsW8A16Fp8", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, vl("L493-517, L609-614")},
     {VL, kAll, L::Linear, "activation format; weights 8-bit tensor or channel, symmetric, static; inputs 8-bit tensor static, "
      "symmetric or asymmetric", act_static_w8a8, "CompressedTensorsW8A8Int8 (static; input_zero_point I8 [1] when asymmetric)",
-     true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, vl("L346-363, L616-621")},
+     true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy, vl("L346-363, L616-621"), CtRowKind::Scheme,
+     "CompressedTensorsW8A8Int8"},
     {VL, kAll, L::Linear, "activation format; weights 8-bit tensor or channel, symmetric, static; inputs 8-bit token dynamic",
      act_dynamic_w8a8, "CompressedTensorsW8A8Int8 (dynamic)", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy,
-     vl("L365-381, L623-628")},
+     vl("L365-381, L623-628"), CtRowKind::Scheme, "CompressedTensorsW8A8Int8"},
     {VL, kAll, L::Linear, "activation format; weights 4-bit group or channel, symmetric, static; inputs 8-bit token dynamic",
      act_dynamic_w4a8, "CompressedTensorsW4A8Int", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy,
      vl("L383-406, L630-638")},
@@ -598,6 +652,65 @@ constexpr CtSchemeRow kCtSchemes[] = {
     {VL, kAll, L::Moe, "anything else (static int8 W8A8 included)", always, "", false, Rule::TargetUnsupportedType,
      Severity::Error, "raises RuntimeError 'Unsupported FusedMoe scheme' (int8 W8A8 experts load only with dynamic token "
      "inputs)", vl_moe("L236-239")},
+    // vllm-ascend >= 0.26 (main @182b75ea = qkit's 0.26; older versions not
+    // read): AscendCompressedTensorsConfig (compressed_tensors_config.py).
+    // _create_scheme_for_layer_type (L307-338) names the group's quant type
+    // (_detect_quant_type, L340-376), then get_scheme_class(quant_type,
+    // layer_type) asks the method registry the msModelSlim path uses too
+    // (section 1); a type it lacks raises "No compressed-tensors compatible
+    // scheme was found for quant_type=..., layer_type=..." (L331-336).
+    // input_activations are kept only in an activation format (L137-150).
+    {VA, since(V{0, 26}), std::nullopt, "activation format with input_activations; weights 8-bit channel, inputs 8-bit "
+     "tensor, both static, both symmetric", va_w8a8, "", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy,
+     kVaCt("L356-362, L378-387"), CtRowKind::QuantType, "W8A8"},
+    {VA, since(V{0, 26}), std::nullopt, "activation format with input_activations; weights 8-bit channel static, inputs "
+     "8-bit token dynamic, both symmetric; weights and inputs float", va_fp8_dynamic, "", true,
+     Rule::TargetUnsupportedType, Severity::Error, kNoWhy, kVaCt("L364-366, L389-398"), CtRowKind::QuantType,
+     "W8A8FP8_DYNAMIC"},
+    {VA, since(V{0, 26}), std::nullopt, "the same, unless weights and inputs are both float", va_dynamic_w8a8, "", true,
+     Rule::TargetUnsupportedType, Severity::Error, kNoWhy, kVaCt("L364-368, L389-398"), CtRowKind::QuantType,
+     "W8A8_DYNAMIC"},
+    {VA, since(V{0, 26}), std::nullopt, "activation format with input_activations; weights 4-bit channel or group static, "
+     "inputs 8-bit token dynamic, both symmetric", va_dynamic_w4a8, "", true, Rule::TargetUnsupportedType, Severity::Error,
+     kNoWhy, kVaCt("L370-371, L400-421"), CtRowKind::QuantType, "W4A8_DYNAMIC"},
+    {VA, since(V{0, 26}), std::nullopt, "int weights 4-bit group static; no input_activations (outside an activation "
+     "format they are dropped)", va_w4a16, "", true, Rule::TargetUnsupportedType, Severity::Error, kNoWhy,
+     kVaCt("L137-150, L373-374, L423-437"), CtRowKind::QuantType, "W4A16"},
+    {VA, since(V{0, 26}), std::nullopt, "activation format; input_activations declared asymmetric", va_asymmetric_inputs, "",
+     false, Rule::TargetUnsupportedType, Severity::Error,
+     "raises \"No compressed-tensors compatible quantization type was found.\": every quant type it detects needs "
+     "symmetric inputs, and msModelSlim's static W8A8 saver declares them symmetric: false even when every offset is 0",
+     kVaCt("L360-376, L383, L394, L408")},
+    {VA, since(V{0, 26}), std::nullopt, "anything else (asymmetric or tensor-strategy weights, W8A16, int4 channel "
+     "weight-only, ...)", always, "", false, Rule::TargetUnsupportedType, Severity::Error,
+     "raises \"No compressed-tensors compatible quantization type was found.\" (it detects W8A8, W8A8_DYNAMIC, "
+     "W8A8FP8_DYNAMIC, W4A8_DYNAMIC and W4A16 only)",
+     kVaCt("L340-376")},
+    // What the registered methods then do with a compressed-tensors group
+    // (docs/research/compressed-tensors.md §7.2).
+    {VA, since(V{0, 26}), L::Moe, "with per-group weights (a group_size > 0)", weights_grouped, "", false,
+     Rule::TargetUnsupportedType, Severity::Error,
+     "refuses when the method is created: _detect_quant_type writes the weights' group_size into the config "
+     "(compressed_tensors_config.py L412-413) and AscendW4A8DynamicFusedMoEMethod raises \"The current weights use "
+     "Per-Group quantization, which is no longer supported.\" for any group_size > 0",
+     va("vllm_ascend/quantization/methods/w4a8.py", "L113-120"), CtRowKind::Method, "W4A8_DYNAMIC"},
+    {VA, since(V{0, 26}), L::Moe, "with a group_size other than 32", group_size_not_32, "", false, Rule::TargetGroupSize,
+     Severity::Error,
+     "takes group_size from the top level of quantization_config, which compressed-tensors configs do not have, so it "
+     "creates weight_scale for groups of 32 (the shape assert fails at load)",
+     va("vllm_ascend/quantization/methods/w4a16.py", "L186, L215-245"), CtRowKind::Method, "W4A16"},
+    // Registered for MoE (w4a16.py L110). The registry row above refuses
+    // W4A16 experts for msModelSlim's layout; this method reads
+    // compressed-tensors' names, so for this layout it loads.
+    {VA, since(V{0, 26}), L::Moe, "with group_size 32", always,
+     "AscendW4A16FusedMoEMethod (reads weight_packed, weight_scale, weight_shape)", true, Rule::TargetUnsupportedType,
+     Severity::Error, kNoWhy, va("vllm_ascend/quantization/methods/w4a16.py", "L110-135, L181-247"), CtRowKind::Method,
+     "W4A16"},
+    // MindIE reads msModelSlim's layout only.
+    {MI, kAll, std::nullopt, "any config group", always, "", false, Rule::TargetFamily, Severity::Error,
+     "reads msModelSlim's layout only: its loader starts from msModelSlim's description (quant_model_description*.json), "
+     "which a compressed-tensors checkpoint does not have",
+     kMieNames},
 };
 
 }  // namespace
@@ -716,14 +829,51 @@ std::span<const ParamRow> param_rows() { return kParams; }
 std::span<const BehaviourRow> behaviour_rows() { return kBehaviours; }
 std::span<const CtSchemeRow> ct_scheme_rows() { return kCtSchemes; }
 
-const CtSchemeRow* ct_scheme_for(const TargetSpec& t, const ct::Recipe& r, const ct::SchemeGroup& g, LoaderLayer layer) {
-  if (t.runtime == Target::Any || !g.weights) return nullptr;
+CtDecision ct_scheme_for(const TargetSpec& t, const ct::Recipe& r, const ct::SchemeGroup& g, LoaderLayer layer) {
+  if (t.runtime == Target::Any || !g.weights) return {};
   const CtGroupView view{&*g.weights, g.input_activations ? &*g.input_activations : nullptr,
                          g.format ? std::string_view(*g.format) : std::string_view(r.format)};
+  auto applies = [&](const CtSchemeRow& row) {
+    return row.runtime == t.runtime && row.versions.contains(t.version) && (!row.layer || *row.layer == layer);
+  };
+  // The first Scheme or QuantType row that holds.
+  const CtSchemeRow* first = nullptr;
   for (const CtSchemeRow& row : kCtSchemes)
-    if (row.runtime == t.runtime && row.versions.contains(t.version) && (!row.layer || *row.layer == layer) && row.holds(view))
-      return &row;
-  return nullptr;
+    if (row.kind != CtRowKind::Method && applies(row) && row.holds(view)) {
+      first = &row;
+      break;
+    }
+  if (!first || first->kind == CtRowKind::Scheme) return {first, nullptr, nullptr};
+  // A quant type: what its method does with the group, else the registry.
+  for (const CtSchemeRow& row : kCtSchemes)
+    if (row.kind == CtRowKind::Method && row.quant_type == first->quant_type && applies(row) && row.holds(view))
+      return {&row, first, nullptr};
+  return {first, first, support_for(t, first->quant_type, layer)};
+}
+
+bool has_ct_rows(const TargetSpec& t) {
+  return std::any_of(std::begin(kCtSchemes), std::end(kCtSchemes),
+                     [&](const CtSchemeRow& r) { return r.runtime == t.runtime && r.versions.contains(t.version); });
+}
+
+std::string ct_rows_coverage() {
+  std::string out;
+  for (Target rt : {Target::VllmAscend, Target::MindIE, Target::VllmMindSpore, Target::MindFormers, Target::Vllm}) {
+    std::vector<VersionRange> seen;
+    for (const CtSchemeRow& r : kCtSchemes)
+      if (r.runtime == rt && std::find(seen.begin(), seen.end(), r.versions) == seen.end()) seen.push_back(r.versions);
+    for (const VersionRange& v : seen) out += (out.empty() ? "" : ", ") + std::string(target_name(rt)) + " " + v.to_string();
+  }
+  return out;
+}
+
+std::string_view ct_row_kind_name(CtRowKind k) {
+  switch (k) {
+    case CtRowKind::Scheme: return "scheme";
+    case CtRowKind::QuantType: return "quant type";
+    case CtRowKind::Method: return "method";
+  }
+  return "scheme";
 }
 
 const SupportRow* support_for(const TargetSpec& t, std::string_view type, LoaderLayer layer) {
@@ -742,6 +892,7 @@ std::vector<const ParamRow*> params_for(const TargetSpec& t, Family fam, std::st
     if (r.runtime != t.runtime || r.type != type || r.layer != layer || !r.versions.contains(t.version)) continue;
     if (r.family == FamilyCond::MsModelSlim && fam != Family::MsModelSlim) continue;
     if (r.family == FamilyCond::GoldenStick && fam != Family::GoldenStick) continue;
+    if (r.family == FamilyCond::CompressedTensors && fam != Family::CompressedTensors) continue;
     if (r.parallel != Parallel::None && r.parallel != parallel) continue;
     if ((r.model == ModelCond::Mla && !mla) || (r.model == ModelCond::NotMla && mla)) continue;
     out.push_back(&r);
@@ -785,6 +936,7 @@ std::string_view behaviour_name(Behaviour b) {
     case B::MtpOnlyWithDrafter: return "MTP layers only with the drafter";
     case B::ReadsCompressedTensors: return "reads compressed-tensors checkpoints";
     case B::ChecksGpuCapability: return "GPU compute capability checked per scheme";
+    case B::GroupSizeDividesK: return "group size must divide k";
   }
   return "?";
 }
@@ -808,7 +960,8 @@ Rule rule_of(Behaviour b) {
     case B::W4A8PackedOnly: return Rule::TargetPackedVersion;
     case B::RejectsPerGroupW4A8:
     case B::Int4GroupSizes:
-    case B::A8W4NeedsGroupSize: return Rule::TargetGroupSize;
+    case B::A8W4NeedsGroupSize:
+    case B::GroupSizeDividesK: return Rule::TargetGroupSize;
     case B::ModuleTagsAgree: return Rule::GroupModuleType;
     case B::FusedGroupsAgree: return Rule::GroupFusedType;
     case B::DescribesEveryLayer:
@@ -833,6 +986,35 @@ std::string md(std::string_view s) { return markdown_cell(s); }
 
 std::string role_text(Role r) { return std::string(suffix_of(r)); }
 
+std::string ct_condition(const CtSchemeRow& c) {
+  if (c.kind == CtRowKind::Method) return std::string(c.quant_type) + " " + std::string(c.when);
+  return std::string(c.when);
+}
+
+std::string ct_result(const CtSchemeRow& c) {
+  switch (c.kind) {
+    case CtRowKind::QuantType: return "quant type " + std::string(c.quant_type);
+    case CtRowKind::Method:
+    case CtRowKind::Scheme:
+      if (c.loads) return std::string(c.scheme);
+      return c.severity == Severity::Error ? "refused" : "";
+  }
+  return {};
+}
+
+// How a runtime's rows are read (its first rows' kinds say which loader shape it has).
+std::string ct_table_intro(Target rt) {
+  const bool typed = std::any_of(std::begin(kCtSchemes), std::end(kCtSchemes),
+                                 [&](const CtSchemeRow& c) { return c.runtime == rt && c.kind == CtRowKind::QuantType; });
+  if (!typed)
+    return "The first row whose condition holds decides a config group (its format: the group's own, else the global "
+           "one).\n\n";
+  return "The first row whose condition holds names the group's quant type, or refuses it (its format: the group's "
+         "own, else the global one). A quant type is then decided by the first row for that type and layer whose "
+         "condition holds (what the registered method does with the group), else by the method registry (\"Registered "
+         "schemes\" above: loads \"registry\").\n\n";
+}
+
 std::string param_what(const ParamRow& p) {
   std::string s = std::string(p.type) + " " + std::string(loader_layer_name(p.layer)) + ": " + role_text(p.role);
   if (!p.shape.empty()) s += " " + std::string(p.shape);
@@ -843,6 +1025,7 @@ std::string param_what(const ParamRow& p) {
   if (p.model == ModelCond::NotMla) s += " (not MLA)";
   if (p.family == FamilyCond::GoldenStick) s += " (Golden-Stick)";
   if (p.family == FamilyCond::MsModelSlim) s += " (msModelSlim)";
+  if (p.family == FamilyCond::CompressedTensors) s += " (compressed-tensors)";
   return s;
 }
 
@@ -878,13 +1061,13 @@ std::string render_explain(std::string_view rule_id) {
         if (!s.why.empty()) o << " - " << s.why;
         o << "\n      " << s.cite.to_string() << "\n";
       }
-    if (r->rule == Rule::TargetUnsupportedType)
-      for (const CtSchemeRow& c : kCtSchemes) {
-        if (c.runtime != rt) continue;
+    for (const CtSchemeRow& c : kCtSchemes) {
+        if (c.runtime != rt || !(c.rule == r->rule || (c.kind == CtRowKind::QuantType && r->rule == Rule::TargetUnsupportedType)))
+          continue;
         head();
         o << "  " << target_name(rt) << " [" << c.versions.to_string() << "] compressed-tensors "
-          << (c.layer ? loader_layer_name(*c.layer) : std::string_view("any layer")) << ", " << c.when << ": "
-          << (c.loads ? std::string(c.scheme) : std::string(c.severity == Severity::Error ? "refused" : "depends on the GPU"));
+          << (c.layer ? loader_layer_name(*c.layer) : std::string_view("any layer")) << ", " << ct_condition(c) << ": "
+          << ct_result(c);
         if (!c.why.empty()) o << " - " << c.why;
         o << "\n      " << c.cite.to_string() << "\n";
       }
@@ -939,13 +1122,16 @@ std::string render_targets_markdown() {
     for (const CtSchemeRow& c : kCtSchemes)
       if (c.runtime == rt) {
         if (!ct_rows)
-          o << "\n### compressed-tensors config groups\n\nThe first row whose condition holds decides a config group "
-               "(its format: the group's own, else the global one).\n\n"
-               "| versions | layer | condition | scheme | loads | why | source |\n|---|---|---|---|---|---|---|\n";
+          o << "\n### compressed-tensors config groups\n\n" << ct_table_intro(rt)
+            << "| versions | layer | condition | result | loads | rule | why | source |\n|---|---|---|---|---|---|---|---|\n";
         ct_rows = true;
         o << "| " << c.versions.to_string() << " | " << (c.layer ? loader_layer_name(*c.layer) : std::string_view("any")) << " | "
-          << md(c.when) << " | " << md(c.scheme) << " | "
-          << (c.loads ? "yes" : c.severity == Severity::Error ? "**no**" : "depends on the GPU") << " | " << md(c.why) << " | "
+          << md(ct_condition(c)) << " | " << md(ct_result(c)) << " | "
+          << (c.kind == CtRowKind::QuantType ? "registry"
+              : c.loads                      ? "yes"
+              : c.severity == Severity::Error ? "**no**"
+                                              : "depends on the GPU")
+          << " | " << (c.loads ? std::string() : "`" + std::string(rule_info(c.rule).id) + "`") << " | " << md(c.why) << " | "
           << md(c.cite.to_string()) << " |\n";
       }
     bool any = false;
@@ -967,55 +1153,11 @@ std::string render_targets_markdown() {
     o << "\n";
   }
   o << "## compressed-tensors checkpoints\n\n"
-       "vllm-ascend " << vllm_ascend_ct_versions().to_string() << " (" << md(vllm_ascend_ct_citation().to_string()) << ") gives each\n"
-       "config group a quant type, then looks it up in the method registry above (`target.unsupported-type`):\n\n"
-       "| weights | inputs | quant type |\n|---|---|---|\n"
-       "| int8 channel, symmetric, static | int8 tensor, symmetric, static | W8A8 |\n"
-       "| int8 channel, symmetric, static | int8 token, symmetric, dynamic | W8A8_DYNAMIC (fp8 both: W8A8FP8_DYNAMIC) |\n"
-       "| int4 channel or group, symmetric, static | int8 token, symmetric, dynamic | W4A8_DYNAMIC |\n"
-       "| int4 group, static | none (or dropped: not an activation format) | W4A16 |\n"
-       "| anything else (asymmetric inputs or weights, W8A16, int4 per channel weight-only) | | none: \"No compressed-tensors "
-       "compatible quantization type was found.\" |\n\n"
-       "Then: W4A8_DYNAMIC with per-group weights is refused when the method is created (w4a8.py L113-120,\n"
-       "`target.unsupported-type`); MoE W4A16 takes group_size from the config's top level, absent in\n"
-       "compressed-tensors configs, so groups other than 32 fail the shape assert (w4a16.py L186,\n"
-       "`target.group-size`); MoE W4A16 reads compressed-tensors' `weight_packed`/`weight_shape` and loads.\n\n"
-       "Inputs count only in an activation format (naive-, int-, float-, nvfp4-pack-quantized). MindIE reads\n"
-       "msModelSlim's layout only (`target.family`). Upstream vLLM's rules are its own section's\n"
-       "compressed-tensors table. How older vllm-ascend versions, vllm-mindspore and MindFormers load\n"
-       "compressed-tensors is not verified; qvalidate says so as information.\n";
+       "Each runtime's compressed-tensors rows are its section's \"compressed-tensors config groups\" table\n"
+       "(qkit has rows for " << md(ct_rows_coverage()) << "). For any other runtime or version,\n"
+       "how it loads compressed-tensors is not verified; qvalidate says so as information.\n";
   return o.str();
 }
 
-std::optional<std::string> vllm_ascend_ct_quant_type(const ct::SchemeGroup& g, std::string_view format) {
-  if (!g.weights) return std::nullopt;
-  const ct::QuantArgs& w = *g.weights;
-  const bool act_format = format == "naive-quantized" || format == "int-quantized" || format == "float-quantized" ||
-                          format == "nvfp4-pack-quantized";
-  const ct::QuantArgs* in = act_format && g.input_activations ? &*g.input_activations : nullptr;
-  using S = ct::Strategy;
-  if (in) {
-    const bool sym = w.symmetric && in->symmetric;
-    if (w.num_bits == 8 && in->num_bits == 8 && w.strategy == S::Channel && in->strategy == S::Tensor && !w.dynamic &&
-        !in->dynamic && sym)
-      return "W8A8";  // _is_static_tensor_w8a8
-    if (w.num_bits == 8 && in->num_bits == 8 && w.strategy == S::Channel && in->strategy == S::Token && !w.dynamic &&
-        in->dynamic && sym)
-      return w.type == ct::ArgType::Float && in->type == ct::ArgType::Float ? "W8A8FP8_DYNAMIC" : "W8A8_DYNAMIC";
-    if (w.num_bits == 4 && in->num_bits == 8 && (w.strategy == S::Channel || w.strategy == S::Group) &&
-        in->strategy == S::Token && !w.dynamic && in->dynamic && sym)
-      return "W4A8_DYNAMIC";  // _is_dynamic_token_w4a8
-  }
-  if (w.type == ct::ArgType::Int && !in && w.num_bits == 4 && w.strategy == S::Group && !w.dynamic) return "W4A16";
-  return std::nullopt;
-}
-
-const Citation& vllm_ascend_ct_citation() {
-  static const Citation c{"vllm-project/vllm-ascend", "vllm_ascend/quantization/compressed_tensors_config.py", "182b75ea84ff",
-                          "L308-437"};
-  return c;
-}
-
-VersionRange vllm_ascend_ct_versions() { return VersionRange{{0, 26}, kOpenEnd}; }
 
 }  // namespace qkit::validate

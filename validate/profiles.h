@@ -57,6 +57,7 @@ struct VersionRange {
   RuntimeVersion until = kOpenEnd;  // exclusive
   bool contains(RuntimeVersion v) const { return since <= v && v < until; }
   bool all() const { return since == RuntimeVersion{0, 0} && until == kOpenEnd; }
+  bool operator==(const VersionRange&) const = default;
   std::string to_string() const;  // "all versions", ">= 0.17", "< 0.17", "0.13 - 0.16"
 };
 
@@ -108,13 +109,13 @@ const SupportRow* support_for(const TargetSpec& t, std::string_view type, Loader
 // --- 2. parameters the loader creates (shape asserted, dtype cast) ---------
 
 enum class ModelCond : std::uint8_t { Any, Mla, NotMla };
-enum class FamilyCond : std::uint8_t { Any, MsModelSlim, GoldenStick };
+enum class FamilyCond : std::uint8_t { Any, MsModelSlim, GoldenStick, CompressedTensors };
 
 struct ParamRow {
   Target runtime;
   VersionRange versions;
   FamilyCond family;          // which checkpoint family's path this loader method serves
-  std::string_view type;      // quant type string
+  std::string_view type;      // quant type string (compressed-tensors: a CtSchemeRow's quant_type)
   LoaderLayer layer;
   Role role;
   Parallel parallel;          // Parallel::None: any
@@ -155,6 +156,7 @@ enum class Behaviour : std::uint8_t {
   MtpOnlyWithDrafter,           // MTP layers are looked up only when the MTP drafter is loaded
   ReadsCompressedTensors,       // loads compressed-tensors checkpoints (quant_method "compressed-tensors")
   ChecksGpuCapability,          // refuses a scheme on a GPU below its minimum compute capability (not a checkpoint fact)
+  GroupSizeDividesK,            // detail: the compressed-tensors scheme (CtSchemeRow quant_type) whose group size must divide k
 };
 std::string_view behaviour_name(Behaviour b);
 
@@ -183,13 +185,19 @@ std::string render_explain(std::string_view rule_id);
 // docs/targets.md.
 std::string render_targets_markdown();
 
-// --- 4. compressed-tensors: the scheme a loader builds for a config group ----
+// --- 4. compressed-tensors: what a loader makes of a config group -----------
 //
-// A runtime whose compressed-tensors loader is a chain of conditions (upstream
-// vLLM's _get_scheme_from_parts for linear layers, get_moe_method for fused
-// MoE experts) has one row per branch, in the loader's order: the first row
-// whose condition holds decides the group. A runtime with rows ends each
-// layer kind with a row that holds for everything (what the loader raises).
+// Each runtime's compressed-tensors loader is a chain of conditions on a
+// config group, one row per branch, in the loader's order. Upstream vLLM
+// builds a scheme per group (_get_scheme_from_parts for linear layers,
+// get_moe_method for fused MoE experts): its rows decide. vllm-ascend first
+// names the group's quant type (_detect_quant_type: QuantType rows), then
+// looks the type up in its method registry, whose method may still refuse
+// the group: the Method rows for that type and layer kind are asked first,
+// then the registry (the support rows of section 1). MindIE reads no
+// compressed-tensors at all: one row refuses every group. A runtime with
+// rows ends them with a row that holds for everything (what the loader
+// raises); a runtime without rows is not verified.
 
 // A config group as the loader sees it once config.json is read: its weights,
 // its input activations (kept whenever the group declares them) and the
@@ -201,34 +209,49 @@ struct CtGroupView {
   std::string_view format;
 };
 
+enum class CtRowKind : std::uint8_t {
+  Scheme,     // the loader builds `scheme` (loads) or refuses: the row decides
+  QuantType,  // the loader names the group's quant type (`quant_type`); its Method rows, then the registry, decide
+  Method,     // what the method registered for `quant_type` does on `layer`; holds only for groups given that type
+};
+std::string_view ct_row_kind_name(CtRowKind k);  // "scheme", "quant type", "method"
+
 struct CtSchemeRow {
   Target runtime;
   VersionRange versions;
   std::optional<LoaderLayer> layer;  // nullopt: every layer kind (the config is read once, before any layer)
   std::string_view when;             // the condition, as docs/targets.md shows it
   bool (*holds)(const CtGroupView&);
-  std::string_view scheme;           // the scheme class it builds ("" for a refusal)
-  bool loads;
+  std::string_view scheme;           // the scheme class or method it builds ("" for a refusal or a QuantType row)
+  bool loads;                        // Scheme and Method rows: builds it; QuantType rows: true (the registry decides)
   Rule rule;                         // for refusals
   Severity severity;                 // for refusals: Error; Info where only the GPU decides
   std::string_view why;              // for refusals: what the user sees and why
   Citation cite;
+  CtRowKind kind = CtRowKind::Scheme;
+  // QuantType rows: the type named. Method rows: the type they refine. Scheme
+  // rows that load: the scheme's name as the parameter rows (section 2,
+  // compressed-tensors family) and behaviour rows key it ("" when none).
+  std::string_view quant_type = {};
 };
 std::span<const CtSchemeRow> ct_scheme_rows();
-// The row deciding group `g` of recipe `r` on `layer` modules for the target;
-// null when qkit has no rows for the target's compressed-tensors loader.
-const CtSchemeRow* ct_scheme_for(const TargetSpec& t, const ct::Recipe& r, const ct::SchemeGroup& g, LoaderLayer layer);
 
-// vllm-ascend's compressed-tensors loader (compressed_tensors_config.py
-// _detect_quant_type): the quant type it gives a config group, then looked up
-// in the same method registry as msModelSlim's types (support_for); nullopt
-// where it raises "No compressed-tensors compatible quantization type was
-// found." (asymmetric inputs or weights, W8A16, W4A16 per channel, ...).
-// Inputs count only in an activation format (naive-, int-, float-,
-// nvfp4-pack-quantized): elsewhere they are dropped when the config is read.
-std::optional<std::string> vllm_ascend_ct_quant_type(const ct::SchemeGroup& g, std::string_view format);
-const Citation& vllm_ascend_ct_citation();
-// The vllm-ascend versions whose compressed-tensors loader qkit has read.
-VersionRange vllm_ascend_ct_versions();
+// What the target's loader makes of group `g` of recipe `r` on `layer`
+// modules.
+struct CtDecision {
+  const CtSchemeRow* row = nullptr;       // the deciding row (Scheme or Method), or `detected` when the registry decides
+  const CtSchemeRow* detected = nullptr;  // the QuantType row that named the group's type, if any
+  const SupportRow* registry = nullptr;   // the registry row deciding, if any
+  explicit operator bool() const { return row != nullptr; }
+  bool loads() const { return registry ? registry->loads : row && row->loads; }
+  // The type the loaded method is known by (parameter and behaviour rows).
+  std::string_view quant_type() const { return row ? row->quant_type : std::string_view(); }
+};
+// Empty when qkit has no compressed-tensors rows for the target.
+CtDecision ct_scheme_for(const TargetSpec& t, const ct::Recipe& r, const ct::SchemeGroup& g, LoaderLayer layer);
+// Whether qkit has compressed-tensors rows for the target, and for whom it
+// has them ("vllm-ascend >= 0.26, mindie all versions, vllm all versions").
+bool has_ct_rows(const TargetSpec& t);
+std::string ct_rows_coverage();
 
 }  // namespace qkit::validate
