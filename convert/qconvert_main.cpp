@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -70,12 +71,42 @@ std::optional<std::uint64_t> parse_size(std::string s) {
   }
 }
 
+// Verdicts with one reason are one line, their layers' names folded into
+// ranges (validate/findings_text.h); a bound shared by all is given once,
+// else the first, with --dry-run listing each layer's. A DeepSeek-class
+// model would otherwise print one line per layer for the same reason.
+void print_verdicts(std::ostream& os, const char* label, const std::vector<convert::LayerVerdict>& verdicts) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const convert::LayerVerdict*>> by_reason;
+  for (const auto& v : verdicts) {
+    auto& list = by_reason[v.reason];
+    if (list.empty()) order.push_back(v.reason);
+    list.push_back(&v);
+  }
+  for (const std::string& reason : order) {
+    const auto& list = by_reason[reason];
+    std::vector<std::string> names;
+    bool same_bound = true;
+    for (const auto* v : list) {
+      names.push_back(escape_for_display(v->prefix));
+      same_bound &= v->bound == list.front()->bound;
+    }
+    std::string joined;
+    for (const std::string& n : validate::compact_names(names)) joined += (joined.empty() ? "" : ", ") + n;
+    os << "  " << label << ": " << joined << ": " << reason;
+    if (!list.front()->bound.empty())
+      os << " (bound: " << list.front()->bound
+         << (same_bound ? "" : "; " + std::to_string(list.size()) + " layers, each with its own bound in --dry-run") << ")";
+    os << "\n";
+  }
+}
+
 void usage(std::ostream& os, const po::options_description& opts) {
   os << "usage: qconvert --from FAMILY --to FAMILY [options] SRC DST\n\n"
-        "Convert a quantized checkpoint between msModelSlim and MindSpore Golden-Stick so\n"
-        "that every linear layer computes what it computed before, or refuse and say\n"
-        "which layer and why. FAMILY: msmodelslim, mindspore (alias golden-stick); --from\n"
-        "also takes auto.\n\n"
+        "Convert a quantized checkpoint between msModelSlim and MindSpore Golden-Stick, or\n"
+        "msModelSlim and compressed-tensors, so that every linear layer computes what it\n"
+        "computed before, or refuse and say which layer and why. FAMILY: msmodelslim,\n"
+        "mindspore (alias golden-stick), compressed-tensors (alias ct); --from also takes auto.\n\n"
      << opts
      << "\nexit codes:\n"
         "  0  converted (and the result passes qvalidate)\n"
@@ -87,7 +118,8 @@ void usage(std::ostream& os, const po::options_description& opts) {
         "\nexamples:\n"
         "  qconvert --from msmodelslim --to mindspore ckpt-ms/ ckpt-gs/\n"
         "  qconvert --from mindspore --to msmodelslim --target vllm-ascend ckpt-gs/ ckpt-ms/\n"
-        "  qconvert --from auto --to msmodelslim --flavour v0 --dry-run ckpt-gs-w4a16/ out/\n";
+        "  qconvert --from auto --to msmodelslim --flavour v0 --dry-run ckpt-gs-w4a16/ out/\n"
+        "  qconvert --from compressed-tensors --to msmodelslim --verify llm-compressor-w8a8/ ckpt-ms/\n";
 }
 
 }  // namespace
@@ -275,9 +307,8 @@ int main(int argc, char** argv) {
   }
   if (!plan->executable(o.allow_lossy)) {
     std::cerr << "qconvert: cannot convert " << src.string() << " exactly:\n";
-    for (const auto& v : plan->refused) std::cerr << "  refused: " << escape_for_display(v.prefix) << ": " << v.reason << "\n";
-    for (const auto& v : plan->lossy)
-      std::cerr << "  inexact: " << escape_for_display(v.prefix) << ": " << v.reason << " (bound: " << v.bound << ")\n";
+    print_verdicts(std::cerr, "refused", plan->refused);
+    print_verdicts(std::cerr, "inexact", plan->lossy);
     if (plan->refused.empty()) std::cerr << "run again with --allow-lossy to convert with these error bounds\n";
     return kExitFail;
   }
@@ -340,8 +371,7 @@ int main(int argc, char** argv) {
               << convert::flavour_name(plan->flavour) << "): " << plan->tensors.size() << " tensors, "
               << plan->output_bytes << " bytes in " << secs << " s: " << verdict << "\n";
     for (const std::string& n : plan->notes) std::cout << "  note: " << escape_for_display(n) << "\n";
-    for (const auto& v : plan->lossy)
-      std::cout << "  lossy: " << escape_for_display(v.prefix) << ": " << v.reason << " (bound: " << v.bound << ")\n";
+    print_verdicts(std::cout, "lossy", plan->lossy);
   };
   if (!verify_text.empty()) std::cout << verify_text;
   const std::string against = "qvalidate --target " + target->to_string();
