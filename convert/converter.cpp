@@ -1516,6 +1516,25 @@ Status Planner::run() {
     }
   if (group_sizes_.size() > 1)
     refuse("(model)", "several group sizes; msModelSlim's description has one global group_size");
+  // msModelSlim's anti-outlier passes (SmoothQuant, flex_smooth) give an
+  // RMSNorm a bias that shifts what the next linears read; vllm-ascend's
+  // msModelSlim path adds it (docs/research/loaders-audit.md), but an
+  // RMSNorm in compressed-tensors' loaders (vLLM) has no bias parameter, so
+  // those layers would read unshifted inputs. Refused when non-zero.
+  if (o_.to == Family::CompressedTensors && c_.config() && c_.config()->rms_norm) {
+    std::set<std::string> seen_norms;
+    for (const Module& m : c_.modules()) {
+      auto norm = feeding_norm(m.prefix);
+      if (!norm || !seen_norms.insert(*norm).second || !std::string_view(*norm).ends_with(".weight")) continue;
+      const std::string bias_name = norm->substr(0, norm->size() - 7) + ".bias";
+      const TensorRef* b = c_.find(bias_name);
+      if (!b) continue;
+      auto v = values(c_, *b);
+      if (std::any_of(v.begin(), v.end(), [](double x) { return x != 0; }))
+        refuse(bias_name, "an anti-outlier bias on an RMSNorm: compressed-tensors' loaders (vLLM's RMSNorm) have no norm bias, "
+                          "so the layers reading " + *norm + " would compute without its shift");
+    }
+  }
   // Everything else is carried over as it is (norms folded where smoothing was).
   for (const TensorRef& t : c_.tensors()) {
     const std::string& name = t.info->name;

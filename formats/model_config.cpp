@@ -94,6 +94,7 @@ ModelConfig parse_model_config(const ojson& j, const std::string& file) {
   get_uint("moe_intermediate_size", c.moe_intermediate_size);
   get_uint("num_nextn_predict_layers", c.num_nextn_predict_layers);
   get_uint("kv_lora_rank", c.kv_lora_rank);
+  c.rms_norm = j.contains("rms_norm_eps");
   for (const char* k : {"num_experts", "n_routed_experts", "num_local_experts"}) {
     if (c.num_experts) break;
     get_uint(k, c.num_experts);

@@ -29,6 +29,7 @@ struct ModelConfig {
       num_hidden_layers, vocab_size, num_experts, moe_intermediate_size, num_nextn_predict_layers;
   std::optional<std::uint64_t> kv_lora_rank;    // MLA (DeepSeek, Kimi): one latent KV head
   std::optional<bool> tie_word_embeddings;
+  bool rms_norm = false;                        // has rms_norm_eps: the decoder's norms are RMSNorm (no bias parameter)
   bool from_text_config = false;                // some facts came from text_config
 
   // Quantization-related keys.

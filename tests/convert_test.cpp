@@ -1479,3 +1479,35 @@ TEST(CtConvert, MalformedWeightShapeAndForeignInputsAreRefused) {
 
 }  // namespace
 }  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// msModelSlim's anti-outlier bias on an RMSNorm (flex_smooth_quant) has no
+// place in compressed-tensors' loaders: refused, naming the tensor; the same
+// checkpoint still converts to Golden-Stick's layout as before.
+TEST(CtConvert, AntiOutlierNormBiasIsRefusedForCompressedTensors) {
+  test::TempDir d;
+  samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-w8a8-dynamic-msmodelslim"));
+  const std::string name = "model.layers.0.input_layernorm.bias";
+  std::vector<std::byte> bytes(64 * 2);
+  for (std::size_t i = 0; i < 64; ++i) bytes[2 * i + 1] = std::byte{0x3c};  // BF16 0x3c00 = 2^-7
+  OutputTensor t;
+  t.source = TensorSource{name, Dtype::BF16, {64}, b.own(std::move(bytes)), {}};
+  t.tag = "FLOAT";
+  b.content.tensors.push_back(std::move(t));
+  b.content.description["model.layers.0.input_layernorm.bias"] = "FLOAT";
+  ASSERT_TRUE(write_checkpoint(d / "src", b.content, b.options).ok());
+  Checkpoint a = open(d / "src");
+  ConvertOptions o;
+  o.to = Family::CompressedTensors;
+  o.allow_lossy = true;
+  auto p = convert::plan_conversion(a, o);
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->executable(true));
+  EXPECT_NE(convert::render_plan(*p).find("refused: " + name + ": an anti-outlier bias on an RMSNorm"), std::string::npos)
+      << convert::render_plan(*p);
+}
+
+}  // namespace
+}  // namespace qkit
