@@ -1467,6 +1467,27 @@ Status Planner::run() {
 
   handled_.assign(c_.tensors().size(), 0);
   if (from_ == Family::MsModelSlim && o_.to == Family::CompressedTensors) decide_ct_symmetry();
+  // compressed-tensors' KV-cache quantization (kv_cache_scheme: k_scale /
+  // v_scale, and *_zero_point when asymmetric, on the attention module;
+  // docs/research/compressed-tensors.md §4.4) has no msModelSlim form qkit
+  // writes: refused, or dropped with --drop-kv-quant.
+  if (from_ == Family::CompressedTensors && c_.ct_recipe() && c_.ct_recipe()->kv_cache) {
+    if (!o_.drop_kv_quant)
+      refuse("(model)", "kv_cache_scheme (KV-cache quantization): qkit writes no msModelSlim KV-cache tensors from it "
+                        "(--drop-kv-quant converts without it)");
+    std::size_t dropped = 0;
+    for (const TensorRef& t : c_.tensors()) {
+      const std::string_view name = t.info->name;
+      for (std::string_view s : {".k_scale", ".v_scale", ".k_zero_point", ".v_zero_point", ".q_scale", ".q_zero_point"})
+        if (name.ends_with(s)) {
+          handled_[static_cast<std::size_t>(&t - c_.tensors().data())] = 1;
+          ++dropped;
+        }
+    }
+    if (o_.drop_kv_quant)
+      p_.notes.push_back("kv_cache_scheme dropped (--drop-kv-quant): " + std::to_string(dropped) +
+                         " KV-cache tensors not written; the target computes attention's KV cache in the model dtype");
+  }
   if (from_ == Family::GoldenStick) plan_output_folds();
   for (const Module& m : c_.modules()) {
     if (!m.type) {

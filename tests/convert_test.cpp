@@ -1511,3 +1511,48 @@ TEST(CtConvert, AntiOutlierNormBiasIsRefusedForCompressedTensors) {
 
 }  // namespace
 }  // namespace qkit
+
+namespace qkit {
+namespace {
+
+// A compressed-tensors KV-cache scheme (k_scale / v_scale on the attention
+// module) has no msModelSlim form qkit writes: refused, or converted
+// without it by --drop-kv-quant, which says so and writes none of them.
+TEST(CtConvert, KvCacheSchemeIsRefusedOrDropped) {
+  test::TempDir d;
+  samples::BuiltSample b = samples::build_sample(*samples::find_sample("tiny-llama-w8a8-compressed-tensors"));
+  auto cfg = nlohmann::ordered_json::parse(*b.content.config_json);
+  cfg["quantization_config"]["kv_cache_scheme"] = {{"num_bits", 8}, {"type", "float"}, {"strategy", "tensor"},
+                                                   {"dynamic", false}, {"symmetric", true}};
+  b.content.config_json = cfg.dump(2);
+  for (const char* leaf : {"k_scale", "v_scale"}) {
+    std::vector<std::byte> one(4);
+    const float v = 0.5f;
+    std::memcpy(one.data(), &v, 4);
+    OutputTensor t;
+    t.source = TensorSource{std::string("model.layers.0.self_attn.") + leaf, Dtype::F32, {1}, b.own(std::move(one)), {}};
+    b.content.tensors.push_back(std::move(t));
+  }
+  ASSERT_TRUE(write_checkpoint(d / "src", b.content, b.options).ok());
+  Checkpoint a = open(d / "src");
+  ASSERT_TRUE(a.ct_recipe() && a.ct_recipe()->kv_cache);
+  ConvertOptions o;
+  o.to = Family::MsModelSlim;
+  o.allow_lossy = true;
+  auto p = convert::plan_conversion(a, o);
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->executable(true));
+  EXPECT_NE(convert::render_plan(*p).find("refused: (model): kv_cache_scheme"), std::string::npos) << convert::render_plan(*p);
+  o.drop_kv_quant = true;
+  auto p2 = convert::plan_conversion(a, o);
+  ASSERT_TRUE(p2.ok() && p2->executable(true)) << convert::render_plan(*p2);
+  for (const auto& t : p2->tensors) {
+    EXPECT_FALSE(std::string_view(t.name).ends_with(".k_scale")) << t.name;
+    EXPECT_FALSE(std::string_view(t.name).ends_with(".v_scale")) << t.name;
+  }
+  EXPECT_NE(convert::render_plan(*p2).find("kv_cache_scheme dropped (--drop-kv-quant): 2 KV-cache tensors not written"), std::string::npos)
+      << convert::render_plan(*p2);
+}
+
+}  // namespace
+}  // namespace qkit
