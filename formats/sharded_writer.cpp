@@ -67,7 +67,7 @@ Result<ShardedWriteResult> write_sharded(const std::filesystem::path& dir, const
     }
     result.files.push_back(name);
     for (const TensorSource& t : part) {
-      index.weight_map[t.name] = name;
+      index.weight_map.insert_or_assign(t.name, name);
       result.total_size += tensor_bytes(t);
     }
   }

@@ -36,10 +36,10 @@ class StrictBuilder final : public JsonEvents {
   bool number_unsigned(std::uint64_t v) override { return value(ojson(v)); }
   bool number_float(double v) override { return value(ojson(v)); }
   // Keys and strings are views into the text (or the reader's buffer for
-  // escaped ones): each is copied once, in one exact allocation.
+  // escaped ones): each is copied once, into the DOM or the diverted table.
   bool string(std::string_view v) override {
     if (diverted_ != 0 && stack_.size() == diverted_ && divert_->wants(key_)) {
-      divert_->take(std::string(key_), std::string(v));
+      divert_->take(key_, v);
       return true;
     }
     return value(ojson(string_t(v)));

@@ -38,10 +38,9 @@ struct StringMembers {
   std::string member;
   // Which members are handed over (those whose value is a string).
   std::function<bool(std::string_view key)> wants;
-  // Takes a member; called at most once per key, in document order.
-  // Producers write these maps sorted by name, so an insert hinted at the
-  // end of a sorted container costs O(1) (other orders still work).
-  std::function<void(std::string&& key, std::string&& value)> take;
+  // Takes a member; called at most once per key, in document order. The
+  // views are valid only during the call.
+  std::function<void(std::string_view key, std::string_view value)> take;
   // Whether take() got this key (duplicate keys are still reported).
   std::function<bool(std::string_view key)> holds;
 };

@@ -67,7 +67,7 @@ bool write_sparse(const std::filesystem::path& dir, const CheckpointContent& con
       if (!t.bytes.empty()) ok &= ::pwrite(fd, t.bytes.data(), t.bytes.size(), static_cast<off_t>(off)) ==
                                   static_cast<ssize_t>(t.bytes.size());
       off += layout->nbytes[i];
-      index.weight_map[t.name] = name;
+      index.weight_map.insert_or_assign(t.name, name);
       total += layout->nbytes[i];
     }
     ok &= ::ftruncate(fd, static_cast<off_t>(layout->file_size())) == 0;
