@@ -110,20 +110,26 @@ class FlatStringMap {
   }
 
   // Bulk loading: append() adds an entry in any order, without a duplicate
-  // check; sort() then orders the table and keeps the first of equal keys.
+  // check; sort() then orders the table and keeps the first of equal keys
+  // (as map::emplace would have), sort(true) the last (as map[k] = v).
   // Lookups in between work, by a linear scan once the order broke.
   void append(std::string_view k, std::string_view v) {
     if (sorted_ && !entries_.empty() && !(entries_.back().first < k)) sorted_ = false;
     const std::string_view key = keep(k);
     entries_.emplace_back(key, keep_value(v));
   }
-  void sort() {
+  void sort(bool keep_last = false) {
     if (sorted_) return;
     std::stable_sort(entries_.begin(), entries_.end(),
                      [](const value_type& a, const value_type& b) { return a.first < b.first; });
-    entries_.erase(std::unique(entries_.begin(), entries_.end(),
-                               [](const value_type& a, const value_type& b) { return a.first == b.first; }),
-                   entries_.end());
+    auto out = entries_.begin();
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      auto run = it + 1;
+      while (run != entries_.end() && run->first == it->first) ++run;
+      *out++ = keep_last ? *(run - 1) : *it;
+      it = run;
+    }
+    entries_.erase(out, entries_.end());
     sorted_ = true;
   }
 

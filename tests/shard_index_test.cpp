@@ -66,6 +66,13 @@ TEST(FlatStringMap, BehavesLikeASortedMapThatOwnsItsText) {
   m.append("z", "reused after the move");
   EXPECT_EQ(m.size(), 1u);
   EXPECT_EQ(moved.at("b.weight"), "s2");
+  // Bulk loads that mean map[k] = v keep the last of equal keys.
+  FlatStringMap last;
+  last.append("b", "1");
+  last.append("a", "2");
+  last.append("b", "3");
+  last.sort(/*keep_last=*/true);
+  EXPECT_EQ(last, (FlatStringMap{{"a", "2"}, {"b", "3"}}));
 }
 
 TEST(IndexParse, ReadsTotalSizeWeightMapAndExtraMetadata) {
