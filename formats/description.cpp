@@ -158,6 +158,9 @@ Result<MsDescription> parse_ms_description_typed(std::string_view text, const st
   tensors.wants = [](std::string_view k) { return k.find('.') != std::string_view::npos && !k.ends_with(".quant_type"); };
   tensors.take = [&](std::string_view k, std::string_view v) { tags.append(k, v); };
   tensors.holds = [&](std::string_view k) { return tags.find(k) != tags.end(); };
+  tensors.each_key = [&](const std::function<void(std::string_view)>& f) {
+    for (const auto& e : tags) f(e.first);
+  };
   auto j = parse_json_strict(text, file, JsonLimits{kMaxDescriptionBytes, 64}, &tensors);
   if (!j) return std::move(j).error();
   MsDescription d = ms_description_from_json(std::move(*j), file);
@@ -174,6 +177,9 @@ Result<GsDescription> parse_gs_description_typed(std::string_view text, const st
   tensors.wants = [](std::string_view) { return true; };
   tensors.take = [&](std::string_view k, std::string_view v) { tags.append(k, v); };
   tensors.holds = [&](std::string_view k) { return tags.find(k) != tags.end(); };
+  tensors.each_key = [&](const std::function<void(std::string_view)>& f) {
+    for (const auto& e : tags) f(e.first);
+  };
   auto j = parse_json_strict(text, file, JsonLimits{kMaxDescriptionBytes, 64}, &tensors);
   if (!j) return std::move(j).error();
   GsDescription d = gs_description_from_json(std::move(*j), file);

@@ -67,6 +67,9 @@ Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& f
   wm_strings.wants = [](std::string_view) { return true; };
   wm_strings.take = [&](std::string_view k, std::string_view v) { idx.weight_map.append(k, v); };
   wm_strings.holds = [&](std::string_view k) { return idx.weight_map.count(k) > 0; };
+  wm_strings.each_key = [&](const std::function<void(std::string_view)>& f) {
+    for (const auto& e : idx.weight_map) f(e.first);
+  };
   auto doc = parse_json_strict(text, file, JsonLimits{kMaxIndexBytes, 64}, &wm_strings);
   if (!doc) return std::move(doc).error();
   idx.weight_map.sort();  // no duplicates: the reader refused them

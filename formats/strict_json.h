@@ -43,6 +43,11 @@ struct StringMembers {
   std::function<void(std::string_view key, std::string_view value)> take;
   // Whether take() got this key (duplicate keys are still reported).
   std::function<bool(std::string_view key)> holds;
+  // Calls `f` with every key take() got so far. Optional: with it, keys
+  // that arrive in byte order are not hashed for the duplicate check (an
+  // index's weight_map is written sorted), and the ones take() got are
+  // hashed from here once the order breaks.
+  std::function<void(const std::function<void(std::string_view)>& f)> each_key;
 };
 
 // Parses `text`; errors name `file` (may be empty) and carry byte offsets.

@@ -119,6 +119,9 @@ TEST(IndexParse, RejectsMalformedIndexes) {
       {"duplicate, string second", R"({"weight_map":{"a":1,"a":"s"}})", Errc::duplicate_key},
       {"shard not a string after strings", R"({"weight_map":{"a":"s","b":"t","c":[]}})", Errc::json_schema},
       {"two weight_maps", R"({"weight_map":{"a":"s"},"weight_map":{}})", Errc::duplicate_key},
+      // Sorted keys are not hashed until the order breaks.
+      {"duplicate after sorted keys", R"({"weight_map":{"a":"s","b":"t","c":"u","b":"v"}})", Errc::duplicate_key},
+      {"duplicate of a non-string after sorted keys", R"({"weight_map":{"a":"s","b":1,"c":"u","b":"v"}})", Errc::duplicate_key},
       {"BOM", "\xEF\xBB\xBF{\"weight_map\":{}}", Errc::json_syntax},
       {"too deep", std::string(100, '[') + std::string(100, ']'), Errc::json_too_deep},
   };
