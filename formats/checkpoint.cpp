@@ -503,7 +503,7 @@ void Checkpoint::build_tensor_view() {
                                 .in_file((root_ / shards_[dropped->shard].name).string()));
   }
   // Both lists are sorted by name in byte order (tensors_ by the merge
-  // above, the description as a std::map<std::string, ..., std::less<>>).
+  // above, the description as a FlatStringMap).
   tensor_tags_.assign(tensors_.size(), std::string_view());
   if (const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
                                  : gs_description_ ? &gs_description_->tensor_types
@@ -583,11 +583,11 @@ SchemeContext Checkpoint::scheme_context() const {
 }
 
 namespace {
-Module new_module(std::string prefix, QuantScope scope, const std::string& tag, std::optional<ParsedQuantType> type) {
+Module new_module(std::string prefix, QuantScope scope, std::string_view tag, std::optional<ParsedQuantType> type) {
   Module m;
   m.prefix = std::move(prefix);
   m.scope = scope;
-  m.tag = tag;
+  m.tag = std::string(tag);
   m.type = type;
   return m;
 }
@@ -656,7 +656,7 @@ void Checkpoint::build_modules() {
                                                                       : nullptr;
   if (types == nullptr) return;
   // Modules in a vector, found by hash of (prefix, tag) views into the
-  // description's own keys and values (its map nodes stay put), so that no
+  // description's own keys and values (its text stays put), so that no
   // name is copied per tensor and no lookup compares long shared prefixes
   // in a tree (a name-keyed std::map here was a quarter of a quick
   // validation at 138k tensors). Linear modules are keyed with an empty tag.
@@ -688,13 +688,13 @@ void Checkpoint::build_modules() {
   struct Pending {
     Key key;
     QuantScope scope;
-    const std::string* tag;
+    std::string_view tag;
     const std::optional<ParsedQuantType>* type;
   };
   std::vector<Pending> pending;
   const std::optional<ParsedQuantType> no_type;
-  auto add = [&](Key key, QuantScope scope, const std::string& tag, const std::optional<ParsedQuantType>& type) {
-    if (by_key.emplace(key, pending.size()).second) pending.push_back(Pending{key, scope, &tag, &type});
+  auto add = [&](Key key, QuantScope scope, std::string_view tag, const std::optional<ParsedQuantType>& type) {
+    if (by_key.emplace(key, pending.size()).second) pending.push_back(Pending{key, scope, tag, &type});
   };
   // Descriptions repeat a handful of type strings, mostly in runs: each is
   // parsed once, and the last one is remembered.
@@ -737,7 +737,7 @@ void Checkpoint::build_modules() {
   auto by_prefix_tag = [&](std::uint32_t a, std::uint32_t b) {
     const Pending& x = pending[a];
     const Pending& y = pending[b];
-    return x.key.prefix != y.key.prefix ? x.key.prefix < y.key.prefix : *x.tag < *y.tag;
+    return x.key.prefix != y.key.prefix ? x.key.prefix < y.key.prefix : x.tag < y.tag;
   };
   if (!std::is_sorted(order.begin(), order.end(), by_prefix_tag)) std::sort(order.begin(), order.end(), by_prefix_tag);
   std::vector<std::uint32_t> at(pending.size());  // pending position -> module position
@@ -745,7 +745,7 @@ void Checkpoint::build_modules() {
   for (std::uint32_t k : order) {
     at[k] = static_cast<std::uint32_t>(modules_.size());
     const Pending& m = pending[k];
-    modules_.push_back(new_module(std::string(m.key.prefix), m.scope, *m.tag, *m.type));
+    modules_.push_back(new_module(std::string(m.key.prefix), m.scope, m.tag, *m.type));
   }
   // Attach tensors: attention-scope tags by their own prefix, everything else
   // to the linear module of its prefix. Each tensor's module is found

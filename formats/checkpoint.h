@@ -187,7 +187,7 @@ class Checkpoint {
   // (found by one merge walk of the two sorted name lists): binding,
   // validation and inspection ask for every tensor's tag, and a map lookup
   // per tensor compared long shared name prefixes a tenth of a quick run at
-  // 138k tensors. Views into the description's own map, whose nodes stay
+  // 138k tensors. Views into the description's own table, whose text stays
   // put when it is moved.
   std::vector<std::string_view> tensor_tags_;
   std::optional<ModelConfig> config_;

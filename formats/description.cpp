@@ -104,12 +104,13 @@ MsDescription ms_description_from_json(ojson doc, const std::string& file) {
     } else if (std::string_view(key).ends_with(".quant_type") && v.is_string()) {
       d.layer_quant_types.emplace(key, v.get<std::string>());
     } else if (v.is_string()) {
-      d.tensor_types.emplace(key, v.get<std::string>());
+      d.tensor_types.append(key, v.get_ref<const std::string&>());
     } else {
       d.extra_keys.push_back(key);
       warn(key, "a quant type string (a dotted key names a tensor)");
     }
   }
+  d.tensor_types.sort();  // document order; a DOM from the strict reader has no duplicate keys
   return d;
 }
 
@@ -122,13 +123,14 @@ GsDescription gs_description_from_json(ojson doc, const std::string& file) {
   }
   for (auto it = d.doc.begin(); it != d.doc.end(); ++it) {
     if (it.value().is_string()) {
-      d.tensor_types.emplace(it.key(), it.value().get<std::string>());
+      d.tensor_types.append(it.key(), it.value().get_ref<const std::string&>());
     } else {
       d.warnings.push_back(Error(Errc::json_schema, "value of '" + escape_for_display(it.key()) +
                                                         "' should be a quant type string")
                                .in_file(file));
     }
   }
+  d.tensor_types.sort();  // document order; a DOM from the strict reader has no duplicate keys
   return d;
 }
 
@@ -154,11 +156,15 @@ Result<MsDescription> parse_ms_description_typed(std::string_view text, const st
   TensorTypes tags;
   StringMembers tensors;
   tensors.wants = [](std::string_view k) { return k.find('.') != std::string_view::npos && !k.ends_with(".quant_type"); };
-  tensors.take = [&](std::string&& k, std::string&& v) { tags.emplace_hint(tags.end(), std::move(k), std::move(v)); };
+  tensors.take = [&](std::string_view k, std::string_view v) { tags.append(k, v); };
   tensors.holds = [&](std::string_view k) { return tags.find(k) != tags.end(); };
+  tensors.each_key = [&](const std::function<void(std::string_view)>& f) {
+    for (const auto& e : tags) f(e.first);
+  };
   auto j = parse_json_strict(text, file, JsonLimits{kMaxDescriptionBytes, 64}, &tensors);
   if (!j) return std::move(j).error();
   MsDescription d = ms_description_from_json(std::move(*j), file);
+  tags.sort();  // no duplicates: the reader refused them
   d.tensor_types = std::move(tags);  // the rest of the document held none
   d.doc = nullptr;
   d.style = detect_json_style(text);
@@ -169,11 +175,15 @@ Result<GsDescription> parse_gs_description_typed(std::string_view text, const st
   TensorTypes tags;  // gs_description_from_json: every string member is a tensor's tag
   StringMembers tensors;
   tensors.wants = [](std::string_view) { return true; };
-  tensors.take = [&](std::string&& k, std::string&& v) { tags.emplace_hint(tags.end(), std::move(k), std::move(v)); };
+  tensors.take = [&](std::string_view k, std::string_view v) { tags.append(k, v); };
   tensors.holds = [&](std::string_view k) { return tags.find(k) != tags.end(); };
+  tensors.each_key = [&](const std::function<void(std::string_view)>& f) {
+    for (const auto& e : tags) f(e.first);
+  };
   auto j = parse_json_strict(text, file, JsonLimits{kMaxDescriptionBytes, 64}, &tensors);
   if (!j) return std::move(j).error();
   GsDescription d = gs_description_from_json(std::move(*j), file);
+  tags.sort();  // no duplicates: the reader refused them
   d.tensor_types = std::move(tags);
   d.doc = nullptr;
   d.style = detect_json_style(text);

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/error.h"
+#include "formats/flat_string_map.h"
 
 namespace qkit {
 
@@ -45,8 +46,8 @@ JsonStyle detect_json_style(std::string_view text);
 // Serialises like Python's json.dump(obj, indent=..., ensure_ascii=...).
 std::string serialize_json(const nlohmann::ordered_json& j, const JsonStyle& style);
 
-// tensor -> type string; looked up by string_view without a copy.
-using TensorTypes = std::map<std::string, std::string, std::less<>>;
+// tensor -> type string, sorted by tensor; looked up by string_view.
+using TensorTypes = FlatStringMap;
 
 struct MsDescription {
   // The file, as read. Checkpoint::open reads only the typed view below

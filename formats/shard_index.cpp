@@ -37,11 +37,13 @@ std::vector<std::string> ShardIndex::shards() const {
   // Tensors of one shard mostly come in runs in name order: a run costs one
   // comparison, not a set insertion (180 shards, 140,000 entries).
   std::set<std::string_view> s;
-  const std::string* last = nullptr;
+  std::string_view last;
+  bool any = false;
   for (const auto& [t, shard] : weight_map) {
-    if (last != nullptr && *last == shard) continue;
+    if (any && last == shard) continue;
     s.insert(shard);
-    last = &shard;
+    last = shard;
+    any = true;
   }
   return {s.begin(), s.end()};
 }
@@ -63,12 +65,14 @@ Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& f
   StringMembers wm_strings;
   wm_strings.member = "weight_map";
   wm_strings.wants = [](std::string_view) { return true; };
-  wm_strings.take = [&](std::string&& k, std::string&& v) {
-    idx.weight_map.emplace_hint(idx.weight_map.end(), std::move(k), std::move(v));
+  wm_strings.take = [&](std::string_view k, std::string_view v) { idx.weight_map.append(k, v); };
+  wm_strings.holds = [&](std::string_view k) { return idx.weight_map.count(k) > 0; };
+  wm_strings.each_key = [&](const std::function<void(std::string_view)>& f) {
+    for (const auto& e : idx.weight_map) f(e.first);
   };
-  wm_strings.holds = [&](std::string_view k) { return idx.weight_map.count(std::string(k)) > 0; };
   auto doc = parse_json_strict(text, file, JsonLimits{kMaxIndexBytes, 64}, &wm_strings);
   if (!doc) return std::move(doc).error();
+  idx.weight_map.sort();  // no duplicates: the reader refused them
   const ojson& j = *doc;
   if (!j.is_object()) return schema(file, "the index must be a JSON object");
   auto wm = j.find("weight_map");
@@ -126,7 +130,7 @@ std::string serialize_shard_index(const ShardIndex& index) {
   for (auto it = index.extra_metadata.begin(); it != index.extra_metadata.end(); ++it) md[it.key()] = it.value();
   j["metadata"] = std::move(md);
   ojson wm = ojson::object();
-  for (const auto& [t, s] : index.weight_map) wm[t] = s;  // std::map: sorted
+  for (const auto& [t, s] : index.weight_map) wm[std::string(t)] = s;  // sorted
   j["weight_map"] = std::move(wm);
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::strict) + "\n";
 }
@@ -180,7 +184,19 @@ std::vector<Error> check_shard_index(const std::filesystem::path& dir, const std
   // are looked up by name; a hash of every name was a fifth of a quick
   // validation at 138k tensors.
   std::map<std::string_view, std::vector<std::string_view>> by_shard;  // shard -> tensors the index puts there, sorted
-  for (const auto& [t, s] : index.weight_map) by_shard[s].push_back(t);
+  {
+    // Shard names come in runs, and the table stores a recurring one once:
+    // the last shard's list is reused while the name's pointer is the same.
+    std::string_view last;
+    std::vector<std::string_view>* names = nullptr;
+    for (const auto& [t, s] : index.weight_map) {
+      if (names == nullptr || s.data() != last.data() || s.size() != last.size()) {
+        names = &by_shard[s];
+        last = s;
+      }
+      names->push_back(t);
+    }
+  }
 
   std::map<std::string_view, const SafetensorsFile*> read;  // shards read so far (in by_shard order)
   // Tensor -> the first shard read that stores it where weight_map does not put it.

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/error.h"
+#include "formats/flat_string_map.h"
 #include "formats/safetensors.h"
 
 namespace qkit {
@@ -30,7 +31,7 @@ struct ShardIndex {
   std::optional<std::uint64_t> total_size;
   // Every other "metadata" member, kept as written (e.g. total_parameters).
   nlohmann::ordered_json extra_metadata = nlohmann::ordered_json::object();
-  std::map<std::string, std::string> weight_map;  // tensor -> shard file name
+  FlatStringMap weight_map;  // tensor -> shard file name, sorted by tensor
   std::vector<Error> warnings;                      // recoverable oddities
 
   // Distinct shard names, sorted.

@@ -67,10 +67,11 @@ Result<ShardedWriteResult> write_sharded(const std::filesystem::path& dir, const
     }
     result.files.push_back(name);
     for (const TensorSource& t : part) {
-      index.weight_map[t.name] = name;
+      index.weight_map.append(t.name, name);  // sorted once at the end; of a name written twice, the last shard
       result.total_size += tensor_bytes(t);
     }
   }
+  index.weight_map.sort(/*keep_last=*/true);
   if (!single) {
     index.total_size = result.total_size;
     if (auto st = write_shard_index(dir / options.index_name, index); !st) {

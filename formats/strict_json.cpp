@@ -36,10 +36,10 @@ class StrictBuilder final : public JsonEvents {
   bool number_unsigned(std::uint64_t v) override { return value(ojson(v)); }
   bool number_float(double v) override { return value(ojson(v)); }
   // Keys and strings are views into the text (or the reader's buffer for
-  // escaped ones): each is copied once, in one exact allocation.
+  // escaped ones): each is copied once, into the DOM or the diverted table.
   bool string(std::string_view v) override {
     if (diverted_ != 0 && stack_.size() == diverted_ && divert_->wants(key_)) {
-      divert_->take(std::string(key_), std::string(v));
+      divert_->take(key_, v);
       return true;
     }
     return value(ojson(string_t(v)));
@@ -57,17 +57,41 @@ class StrictBuilder final : public JsonEvents {
     return true;
   }
   bool key(std::string_view k, std::size_t, bool) override {
-    // Only the key's hash is kept (a copy of every key was half the cost of
-    // a 140,000-entry weight_map); a hash seen before is confirmed against
-    // the keys the open object already holds, so a collision never
-    // reports a duplicate that is not one.
-    if (!keys_.back().insert(std::hash<std::string_view>{}(k)) && holds_key(k))
+    // While an object's keys arrive in byte order, each is after every
+    // earlier one and cannot repeat any: nothing is hashed (the hashes of a
+    // sorted 140,000-entry weight_map were a 4 MB table). Once the order
+    // breaks, every earlier key is hashed, then each new one. Only the
+    // key's hash is kept (a copy of every key was half the cost of a
+    // 140,000-entry weight_map); a hash seen before is confirmed against
+    // the keys the open object already holds, so a collision never reports
+    // a duplicate that is not one.
+    ObjectKeys& o = keys_.back();
+    if (o.in_order) {
+      if (o.count == 0 || std::string_view(o.prev) < k) {
+        ++o.count;
+        o.prev.assign(k);
+        key_.assign(k);
+        return true;
+      }
+      o.in_order = false;
+      hash_earlier_keys(o);
+    }
+    if (!o.hashes.insert(std::hash<std::string_view>{}(k)) && holds_key(k))
       return fail(Error(Errc::duplicate_key, "key '" + escape_for_display(k) + "' appears twice in one object").in_file(file_));
     key_.assign(k);  // into key_'s own buffer: `k` lives only during the call
     return true;
   }
 
  private:
+  struct ObjectKeys;
+  // Every earlier key of the open object: its members in the document and
+  // those handed to the diverted table.
+  void hash_earlier_keys(ObjectKeys& o) {
+    for (const auto& member : stack_.back()->get_ref<const ojson::object_t&>())
+      o.hashes.insert(std::hash<std::string_view>{}(member.first));
+    if (stack_.size() == diverted_)
+      divert_->each_key([&o](std::string_view k) { o.hashes.insert(std::hash<std::string_view>{}(k)); });
+  }
   // Every earlier member of the open object is in place by the time the
   // next key arrives (place() appends it with its value or container).
   bool holds_key(std::string_view k) const {
@@ -111,7 +135,11 @@ class StrictBuilder final : public JsonEvents {
                           (divert_->member.empty() ? stack_.empty()
                                                    : stack_.size() == 1 && root.is_object() && key_ == divert_->member);
     stack_.push_back(place(std::move(container)));
-    if (object) keys_.emplace_back();
+    if (object) {
+      keys_.emplace_back();
+      // Without a way to list the diverted keys, they are hashed as they come.
+      if (diverted && !divert_->each_key) keys_.back().in_order = false;
+    }
     if (diverted) diverted_ = stack_.size();
     return true;
   }
@@ -150,7 +178,13 @@ class StrictBuilder final : public JsonEvents {
     std::vector<std::size_t> slots_;
     std::size_t used_ = 0;
   };
-  std::vector<HashSet> keys_;  // one set per open object
+  struct ObjectKeys {
+    bool in_order = true;  // every key so far after the one before it in byte order: none hashed
+    std::size_t count = 0; // keys while in order
+    std::string prev;      // the last key, while in order
+    HashSet hashes;        // once out of order: every key's hash
+  };
+  std::vector<ObjectKeys> keys_;  // one per open object
   string_t key_;
 };
 

@@ -38,12 +38,16 @@ struct StringMembers {
   std::string member;
   // Which members are handed over (those whose value is a string).
   std::function<bool(std::string_view key)> wants;
-  // Takes a member; called at most once per key, in document order.
-  // Producers write these maps sorted by name, so an insert hinted at the
-  // end of a sorted container costs O(1) (other orders still work).
-  std::function<void(std::string&& key, std::string&& value)> take;
+  // Takes a member; called at most once per key, in document order. The
+  // views are valid only during the call.
+  std::function<void(std::string_view key, std::string_view value)> take;
   // Whether take() got this key (duplicate keys are still reported).
   std::function<bool(std::string_view key)> holds;
+  // Calls `f` with every key take() got so far. Optional: with it, keys
+  // that arrive in byte order are not hashed for the duplicate check (an
+  // index's weight_map is written sorted), and the ones take() got are
+  // hashed from here once the order breaks.
+  std::function<void(const std::function<void(std::string_view)>& f)> each_key;
 };
 
 // Parses `text`; errors name `file` (may be empty) and carry byte offsets.

@@ -30,8 +30,8 @@ struct LayerCell {
   LayerKind kind = LayerKind::Decoder;
   std::uint64_t number = 0;
 };
-std::optional<LayerCell> layer_cell(const std::string& prefix, QuantScope scope, std::string_view tag) {
-  const ModuleName name = parse_module_name(prefix);
+// `name`: parse_module_name of the module's prefix.
+std::optional<LayerCell> layer_cell(const ModuleName& name, QuantScope scope, std::string_view tag) {
   if (name.kind == LayerKind::None || !name.layer) return std::nullopt;
   LayerCell cell;
   cell.kind = name.kind;
@@ -294,20 +294,23 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   using RowKey = std::pair<std::pair<LayerKind, std::uint64_t>, std::string>;
   std::map<RowKey, std::map<std::string, std::set<std::string>>> cells;  // row -> column -> tags
   std::set<std::string> used_columns;
-  auto note_cell = [&](const std::string& prefix, QuantScope scope, const std::string& tag) {
-    if (auto cell = layer_cell(prefix, scope, tag)) {
+  // Each prefix is taken apart once (a float linear's, for its row test and
+  // its cell).
+  auto note_cell = [&](const ModuleName& mn, QuantScope scope, const std::string& tag) {
+    if (auto cell = layer_cell(mn, scope, tag)) {
       cells[RowKey{{cell->kind, cell->number}, cell->layer}][cell->column].insert(tag);
       used_columns.insert(cell->column);
     }
   };
-  for (const Module& m : c.modules()) note_cell(m.prefix, m.scope, m.tag);
+  for (const Module& m : c.modules()) note_cell(parse_module_name(m.prefix), m.scope, m.tag);
+  const std::string float_tag = "FLOAT";
   for (const TensorRef& t : c.tensors()) {  // float linears appear as "-"
     const std::string& name = t.info->name;
     if (!std::string_view(name).ends_with(".weight") || module_of[pos(t)]) continue;
     const std::string prefix = name.substr(0, name.size() - 7);
     const ModuleName mn = parse_module_name(prefix);
     if (!mn.row || mn.row->parallel == Parallel::None) continue;  // norms, router, embeddings
-    note_cell(prefix, QuantScope::Linear, "FLOAT");
+    note_cell(mn, QuantScope::Linear, float_tag);
   }
   for (const std::string& col : column_order())
     if (used_columns.count(col)) r.layer_map.columns.push_back(col);

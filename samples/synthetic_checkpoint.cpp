@@ -67,13 +67,14 @@ bool write_sparse(const std::filesystem::path& dir, const CheckpointContent& con
       if (!t.bytes.empty()) ok &= ::pwrite(fd, t.bytes.data(), t.bytes.size(), static_cast<off_t>(off)) ==
                                   static_cast<ssize_t>(t.bytes.size());
       off += layout->nbytes[i];
-      index.weight_map[t.name] = name;
+      index.weight_map.append(t.name, name);  // sorted once at the end; of a name written twice, the last shard
       total += layout->nbytes[i];
     }
     ok &= ::ftruncate(fd, static_cast<off_t>(layout->file_size())) == 0;
     ::close(fd);
     if (!ok) return false;
   }
+  index.weight_map.sort(/*keep_last=*/true);
   index.total_size = total;
   return write_shard_index(dir / "quant_model_weights.safetensors.index.json", index).ok() &&
          write_description(dir / "quant_model_description.json", content.description, JsonStyle{4, true, false}).ok() &&

@@ -261,6 +261,38 @@ TEST(StrictJson, DuplicatesFoundAmongManyKeys) {
   EXPECT_TRUE(parse_json_strict("{\"a\":{\"x\":1},\"b\":{\"x\":1},\"x\":{}}", "x.json").ok());
 }
 
+// Keys in byte order are not hashed until the order breaks: a repeat of
+// any earlier key is still found then, also when it was written escaped,
+// and also in a table the members are handed to.
+TEST(StrictJson, DuplicatesFoundAfterKeysInByteOrder) {
+  std::string sorted = "{";
+  for (int i = 0; i < 5000; ++i) sorted += (i ? ",\"k" : "\"k") + std::to_string(100000 + i) + "\":" + std::to_string(i);
+  auto ok = parse_json_strict(sorted + "}", "x.json");
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok->size(), 5000u);
+  for (const char* tail : {",\"k100017\":0}", ",\"k104999\":0}", ",\"a\":0,\"k100000\":0}", ",\"\\u006b100017\":0}"}) {
+    auto dup = parse_json_strict(sorted + tail, "x.json");
+    ASSERT_FALSE(dup.ok()) << tail;
+    EXPECT_EQ(dup.error().code, Errc::duplicate_key) << tail;
+    EXPECT_NE(dup.error().to_string().find("appears twice"), std::string::npos) << dup.error().to_string();
+  }
+  EXPECT_FALSE(parse_json_strict("{\"a\":1,\"b\":2,\"c\":3,\"a\":4}", "x.json").ok());
+  EXPECT_FALSE(parse_json_strict("{\"\":1,\"b\":2,\"\":4}", "x.json").ok());
+  EXPECT_TRUE(parse_json_strict("{\"\":1,\"b\":2,\"a\":4}", "x.json").ok());
+  // Description tags go to the table, the other members to the document.
+  for (const char* text : {R"({"a.w":"W8A8","b.w":"W8A8","c.w":"FLOAT","b.w":"W8A8"})",
+                           R"({"a.w":"W8A8","b.w":1,"c.w":"FLOAT","b.w":"W8A8"})",
+                           R"({"a.w":"W8A8","b.w":"W8A8","c.w":"FLOAT","b.w":2})"}) {
+    auto d = parse_ms_description_typed(text, "d.json");
+    ASSERT_FALSE(d.ok()) << text;
+    EXPECT_EQ(d.error().code, Errc::duplicate_key) << text;
+    EXPECT_NE(d.error().to_string().find("key 'b.w' appears twice"), std::string::npos) << d.error().to_string();
+  }
+  auto fine = parse_ms_description_typed(R"({"a.w":"W8A8","b.w":"W8A8","c.w":"FLOAT","model_quant_type":"W8A8"})", "d.json");
+  ASSERT_TRUE(fine.ok()) << fine.error().to_string();
+  EXPECT_EQ(fine->tensor_types.size(), 3u);
+}
+
 // Side files are read by formats/json_events.cpp: a syntax error is at the
 // byte that breaks the text (offsets counted by hand), values keep their
 // JSON types.

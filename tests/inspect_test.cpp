@@ -61,7 +61,7 @@ TEST(InspectJson, DocumentedSchemaAgreesWithReaderAndSchemeTable) {
     EXPECT_EQ(t["data_offsets"][0].get<std::uint64_t>(), ref->info->begin);
     EXPECT_EQ(t["data_offsets"][1].get<std::uint64_t>(), ref->info->end);
     EXPECT_EQ(t["nbytes"].get<std::uint64_t>(), ref->info->end - ref->info->begin);
-    EXPECT_EQ(t["quant_type"], c.ms_description()->tensor_types.at(ref->info->name));
+    EXPECT_EQ(t["quant_type"], std::string(c.ms_description()->tensor_types.at(ref->info->name)));
     total += t["nbytes"].get<std::uint64_t>();
     // Every quantized tensor's dtype is one its scheme allows.
     const std::string name = t["name"];

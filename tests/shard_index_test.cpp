@@ -24,6 +24,57 @@ TEST(IndexName, PrefixesOfBothFamilies) {
   EXPECT_EQ(index_prefix("quant_model_weight_w8a8.safetensors.index.json"), "quant_model_weight_w8a8");
 }
 
+// The table weight_map and the description tags are kept in: std::map's
+// behaviour (byte order, emplace keeps the first, insert_or_assign the
+// last), with text it owns.
+TEST(FlatStringMap, BehavesLikeASortedMapThatOwnsItsText) {
+  std::string k1 = "b.weight", v1 = "s2";
+  FlatStringMap m;
+  m.append(k1, v1);
+  m.append("a.weight", "s1");
+  m.append("b.weight", "later");  // a duplicate: sort() keeps the first
+  m.append("B", "s1");
+  EXPECT_EQ(m.at("a.weight"), "s1");  // found before sort(), by a scan
+  m.sort();
+  k1.assign("xxxxxxxx");  // the table holds copies
+  v1.assign("yy");
+  std::vector<std::pair<std::string, std::string>> got;
+  for (const auto& [k, v] : m) got.emplace_back(k, v);
+  EXPECT_EQ(got, (std::vector<std::pair<std::string, std::string>>{{"B", "s1"}, {"a.weight", "s1"}, {"b.weight", "s2"}}));
+  EXPECT_EQ(m.count("b.weight"), 1u);
+  EXPECT_EQ(m.count("c"), 0u);
+  EXPECT_THROW((void)m.at("c"), std::out_of_range);
+  EXPECT_FALSE(m.emplace("a.weight", "other"));
+  EXPECT_EQ(m.at("a.weight"), "s1");
+  EXPECT_TRUE(m.emplace("a", "s0"));
+  m.insert_or_assign("a.weight", "s9");
+  EXPECT_EQ(m.at("a.weight"), "s9");
+  EXPECT_EQ(m.erase("B"), 1u);
+  EXPECT_EQ(m.erase("B"), 0u);
+  EXPECT_EQ(m, (FlatStringMap{{"b.weight", "s2"}, {"a.weight", "s9"}, {"a", "s0"}}));
+  // A copy owns its own text; a moved table keeps its views valid.
+  FlatStringMap copy;
+  {
+    FlatStringMap tmp = m;
+    copy = tmp;
+  }
+  EXPECT_EQ(copy, m);
+  const std::string_view view = m.at("b.weight");
+  FlatStringMap moved = std::move(m);
+  EXPECT_EQ(view, "s2");
+  EXPECT_EQ(moved.find("b.weight")->second.data(), view.data());
+  m.append("z", "reused after the move");
+  EXPECT_EQ(m.size(), 1u);
+  EXPECT_EQ(moved.at("b.weight"), "s2");
+  // Bulk loads that mean map[k] = v keep the last of equal keys.
+  FlatStringMap last;
+  last.append("b", "1");
+  last.append("a", "2");
+  last.append("b", "3");
+  last.sort(/*keep_last=*/true);
+  EXPECT_EQ(last, (FlatStringMap{{"a", "2"}, {"b", "3"}}));
+}
+
 TEST(IndexParse, ReadsTotalSizeWeightMapAndExtraMetadata) {
   auto r = parse_shard_index(
       R"({"metadata":{"total_size":24,"total_parameters":6},"weight_map":{"b":"s2","a":"s1"}})", "i.json");
@@ -68,6 +119,9 @@ TEST(IndexParse, RejectsMalformedIndexes) {
       {"duplicate, string second", R"({"weight_map":{"a":1,"a":"s"}})", Errc::duplicate_key},
       {"shard not a string after strings", R"({"weight_map":{"a":"s","b":"t","c":[]}})", Errc::json_schema},
       {"two weight_maps", R"({"weight_map":{"a":"s"},"weight_map":{}})", Errc::duplicate_key},
+      // Sorted keys are not hashed until the order breaks.
+      {"duplicate after sorted keys", R"({"weight_map":{"a":"s","b":"t","c":"u","b":"v"}})", Errc::duplicate_key},
+      {"duplicate of a non-string after sorted keys", R"({"weight_map":{"a":"s","b":1,"c":"u","b":"v"}})", Errc::duplicate_key},
       {"BOM", "\xEF\xBB\xBF{\"weight_map\":{}}", Errc::json_syntax},
       {"too deep", std::string(100, '[') + std::string(100, ']'), Errc::json_too_deep},
   };
@@ -85,7 +139,7 @@ TEST(IndexParse, RejectsMalformedIndexes) {
 TEST(IndexParse, OnlyTheTopLevelWeightMapIsATable) {
   auto r = parse_shard_index(R"({"metadata":{"weight_map":{"x":"y"},"total_size":3},"weight_map":{"b":"t","a":"s"}})", "i");
   ASSERT_TRUE(r.ok()) << r.error().to_string();
-  EXPECT_EQ(r->weight_map, (std::map<std::string, std::string>{{"a", "s"}, {"b", "t"}}));
+  EXPECT_EQ(r->weight_map, (FlatStringMap{{"a", "s"}, {"b", "t"}}));
   EXPECT_EQ(r->total_size, 3u);
   EXPECT_EQ(r->extra_metadata.dump(), R"({"weight_map":{"x":"y"}})");
   auto bad = parse_shard_index(R"({"weight_map":{"a":"s","b":2,"c":null}})", "i");
@@ -179,7 +233,7 @@ class IndexConsistency : public ::testing::Test {
 TEST_F(IndexConsistency, ConsistentIndexHasNoFindings) { EXPECT_TRUE(codes().empty()); }
 
 TEST_F(IndexConsistency, TensorMissingFromShard) {
-  idx_.weight_map["ghost"] = "s2.safetensors";
+  idx_.weight_map.insert_or_assign("ghost", "s2.safetensors");
   EXPECT_EQ(codes(), std::vector<Errc>{Errc::index_tensor_missing});
 }
 
@@ -200,7 +254,7 @@ TEST_F(IndexConsistency, TensorMappedToWrongShard) {
 
 TEST_F(IndexConsistency, TensorInTwoShards) {
   write("s3.safetensors", {{"c", 4}});
-  idx_.weight_map["x"] = "s3.safetensors";  // makes s3 a listed shard
+  idx_.weight_map.insert_or_assign("x", "s3.safetensors");  // makes s3 a listed shard
   idx_.total_size = 20;
   auto got = codes();
   EXPECT_NE(std::find(got.begin(), got.end(), Errc::index_tensor_in_two_shards), got.end());
@@ -219,7 +273,7 @@ TEST_F(IndexConsistency, TensorInTwoShardsNamesTheFirstShardRead) {
   };
   // A stray copy read before the shard weight_map names.
   write("s0.safetensors", {{"c", 4}});
-  idx_.weight_map["x"] = "s0.safetensors";
+  idx_.weight_map.insert_or_assign("x", "s0.safetensors");
   idx_.total_size = 20;
   run();
   EXPECT_EQ(got, (std::vector<std::string>{
@@ -230,7 +284,7 @@ TEST_F(IndexConsistency, TensorInTwoShardsNamesTheFirstShardRead) {
   std::filesystem::remove(dir_ / "s0.safetensors");
   idx_.weight_map.erase("x");
   write("s3.safetensors", {{"c", 4}});
-  idx_.weight_map["y"] = "s3.safetensors";
+  idx_.weight_map.insert_or_assign("y", "s3.safetensors");
   run();
   EXPECT_EQ(got, (std::vector<std::string>{
                      "index-tensor-missing y weight_map puts this tensor in 's3.safetensors' but that shard does not contain it",
@@ -244,7 +298,7 @@ TEST_F(IndexConsistency, WrongTotalSize) {
 }
 
 TEST_F(IndexConsistency, MissingShard) {
-  idx_.weight_map["e"] = "s9.safetensors";
+  idx_.weight_map.insert_or_assign("e", "s9.safetensors");
   EXPECT_EQ(codes(), std::vector<Errc>{Errc::index_missing_shard});
 }
 
@@ -257,7 +311,7 @@ TEST_F(IndexConsistency, CorruptShard) {
 }
 
 TEST_F(IndexConsistency, PathEscape) {
-  idx_.weight_map["e"] = "../s1.safetensors";
+  idx_.weight_map.insert_or_assign("e", "../s1.safetensors");
   EXPECT_EQ(codes(), std::vector<Errc>{Errc::index_shard_path});
 }
 

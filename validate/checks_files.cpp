@@ -137,7 +137,7 @@ void check_description(Context& ctx) {
   // order): one merge walk finds what each lacks, instead of a lookup per
   // name in the other (140,000 of each for a DeepSeek-class checkpoint).
   std::vector<const TensorRef*> undescribed;
-  std::vector<const std::pair<const std::string, std::string>*> unstored;
+  std::vector<const TensorTypes::value_type*> unstored;
   {
     auto s = c.tensors().begin();
     auto d = types->begin();
@@ -166,21 +166,24 @@ void check_description(Context& ctx) {
   for (const ShardFile& s : c.shards()) all_shards_read &= s.file != nullptr;
   if (all_shards_read)
     for (const auto* entry : unstored)
-      ctx.out.add(Rule::DescriptionMissingTensor, "described as " + entry->second + " but stored in no shard", desc,
-                  entry->first);
+      ctx.out.add(Rule::DescriptionMissingTensor, "described as " + std::string(entry->second) + " but stored in no shard", desc,
+                  std::string(entry->first));
   // Type strings.
   std::set<std::string> linear_types;
   // Tags come in runs in name order: the last one's parse is reused.
-  const std::string* last_tag = nullptr;
+  // (The table stores a recurring tag once: equal tags mostly share a pointer.)
+  std::string_view last_tag;
+  bool any = false;
   std::optional<ParsedQuantType> parsed;
   for (const auto& [name, tag] : *types) {
-    if (last_tag == nullptr || *last_tag != tag) {
+    if (!any || last_tag.size() != tag.size() || (last_tag.data() != tag.data() && last_tag != tag)) {
       parsed = parse_quant_type(tag);
-      last_tag = &tag;
+      last_tag = tag;
+      any = true;
     }
     if (!parsed) {
-      ctx.out.add(Rule::DescriptionUnknownType, "'" + tag + "' is not a quant type either family writes",
-                  desc, name);
+      ctx.out.add(Rule::DescriptionUnknownType, "'" + std::string(tag) + "' is not a quant type either family writes",
+                  desc, std::string(name));
       continue;
     }
     if (quant_type_info(parsed->type).scope == QuantScope::Linear && std::string_view(name).ends_with(".weight"))

@@ -60,7 +60,7 @@ void Sink::link_causes() {
   if (!shard_causes_.empty()) {
     if (c_.index()) {
       for (const auto& [tensor, shard] : c_.index()->weight_map)
-        if (auto it = shard_causes_.find(shard); it != shard_causes_.end()) hide(tensor, it->second);
+        if (auto it = shard_causes_.find(std::string(shard)); it != shard_causes_.end()) hide(tensor, it->second);
     } else {
       const TensorTypes* types = c_.ms_description()   ? &c_.ms_description()->tensor_types
                                  : c_.gs_description() ? &c_.gs_description()->tensor_types
