@@ -1235,25 +1235,18 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
   const std::string T = std::string(quant_type_name(m.type->type));
   const std::string P = m.prefix + ".";
   const std::uint64_t n = mp.n;
-  std::uint64_t k = mp.k;  // weight_shape's, when packed
   const QuantType t = m.type->type;
   const TensorRef *w = mp.get(Role::Weight), *ws = mp.get(Role::WeightScale), *wo = mp.get(Role::WeightOffset),
-                  *in_s = mp.get(Role::InputScale), *in_o = mp.get(Role::InputOffset), *bias = mp.get(Role::Bias),
-                  *wsh = mp.get(Role::WeightShape);
+                  *in_s = mp.get(Role::InputScale), *in_o = mp.get(Role::InputOffset), *bias = mp.get(Role::Bias);
   if (mp.get(Role::GroupIndex))
     return refuse(m.prefix, "actorder group (weight_g_idx): msModelSlim's groups are contiguous runs along k");
   if (wo && t != QuantType::W8A16 && t != QuantType::W4A16)
     return refuse(m.prefix, "asymmetric weights (weight_zero_point): msModelSlim's " + T + " weights are symmetric");
-  if (wsh) {
-    std::vector<double> v;  // integers (values() reads I64 as float32 bit patterns)
-    for (const auto& x : tensor_values(c_, *wsh, false, 16)) v.push_back(x.value_or(-1));
-    const unsigned bits = quant_type_info(t).weight_bits;
-    const auto& ps = w->info->shape;  // [n, ceil(k/per)]: compared without a product that could wrap
-    if (v.size() != 2 || bits == 0 || ps.size() != 2 || v[0] != static_cast<double>(n) || !(v[1] >= 1) || v[1] > 9e15 ||
-        ct_packed_words(static_cast<std::uint64_t>(v[1]), bits) != ps[1])
-      return refuse(m.prefix, "weight_shape disagrees with weight_packed");
-    k = static_cast<std::uint64_t>(v[1]);
-  }
+  // A packed weight's k is weight_shape's, checked against the words
+  // (module_k, the rule the evaluator and the dequantizer use too).
+  const auto mk = module_k(c_, m);
+  if (!mk) return refuse(m.prefix, "weight_shape disagrees with weight_packed");
+  const std::uint64_t k = *mk;
   const Dtype sd = layout_row(p_.flavour).scales_f32 ? Dtype::F32 : md_;
   switch (t) {
     case QuantType::W8A8: {

@@ -19,13 +19,10 @@
 namespace qkit::convert {
 namespace {
 
+// The runtime's cast of a float32 into the model dtype: the one rounding
+// rule of convert/quant_math.h.
 float cast_md(double v, Dtype md) {
-  const float f = narrow_to_float(v);
-  switch (md) {
-    case Dtype::BF16: return bf16_to_f32(f32_to_bf16(f));
-    case Dtype::F16: return f16_to_f32(f32_to_f16(f));
-    default: return f;
-  }
+  return round_to_dtype(narrow_to_float(v), md);
 }
 
 // A parameter as the runtime holds it: each value cast to the dtype the
@@ -181,7 +178,7 @@ std::vector<std::vector<float>> evaluate_linear(const Checkpoint& c, const Modul
         // x_q = sat8(rn(x * (1/s_x)) + z) in float32
         // (static_scaled_int8_azp_quant), and the epilogue's order
         // (ScaledEpilogueBiasAzp, vllm-project/vllm csrc/cutlass_extensions/
-        // epilogue/scaled_mm_epilogues_c2x.hpp): t = float(acc - z*sum_k Wq),
+        // epilogue/scaled_mm_epilogues_c2x.hpp@1aaa628fde50): t = float(acc - z*sum_k Wq),
         // t = s_w * t, y = fma(s_x, t, b), each step rounded to float32.
         auto s = param(c, m, Role::InputScale, Dtype::F32), ws = param(c, m, Role::WeightScale, Dtype::F32);
         auto zt = raw(c, m, Role::InputOffset);

@@ -96,7 +96,10 @@ std::optional<std::uint64_t> module_k(const Checkpoint& c, const Module& m) {
   if (!c.shard_of(*shape).file || w->info->shape.size() != 2) return std::nullopt;
   const auto v = tensor_values(c, *shape, false, 16);
   const unsigned bits = quant_type_info(m.type->type).weight_bits;
-  if (v.size() != 2 || !v[1] || bits == 0 || !(*v[1] >= 1) || *v[1] > 9e15) return std::nullopt;
+  // [n, ceil(k/per)] compared without a product that could wrap.
+  if (v.size() != 2 || !v[0] || !v[1] || bits == 0 || *v[0] != static_cast<double>(w->info->shape[0]) || !(*v[1] >= 1) ||
+      *v[1] > 9e15)
+    return std::nullopt;
   const auto k = static_cast<std::uint64_t>(*v[1]);
   const std::uint64_t per = 32 / bits;
   if ((k + per - 1) / per != w->info->shape[1]) return std::nullopt;
