@@ -41,6 +41,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -82,6 +83,11 @@ struct SafetensorsHeader {
   // the parser does it.
   const TensorInfo* find(std::string_view name) const;
   void build_index();
+  // With the index built: the name whose second occurrence comes first in
+  // `tensors`' order, if a name occurs twice.
+  std::optional<std::string_view> first_repeated_name() const;
+  // Reorders `tensors` (stably) and keeps the index valid.
+  void sort_tensors(const std::function<bool(const TensorInfo&, const TensorInfo&)>& less);
   // Positions in `tensors`, in name order (byte order), for merge walks.
   std::span<const std::size_t> name_order() const { return by_name_; }
 

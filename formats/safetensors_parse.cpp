@@ -27,58 +27,34 @@ constexpr std::string_view kMetadataKey = "__metadata__";
 
 std::string quote(std::string_view s) { return "'" + escape_for_display(s) + "'"; }
 
-// The tensor names seen so far, as positions in the table, hashed with open
-// addressing: a duplicate is found when its key arrives (as before), with no
-// second copy of any name. Each name is hashed once: the slot keeps the
-// hash, for probing and for growing.
-class SeenNames {
- public:
-  explicit SeenNames(const std::vector<TensorInfo>& table) : table_(table) {}
-  // False when `name` is already in the table; remembers its hash for add().
-  bool fresh(std::string_view name) {
-    last_hash_ = std::hash<std::string_view>{}(name);
-    if (slots_.empty()) return true;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = last_hash_ & mask;; i = (i + 1) & mask) {
-      if (slots_[i].pos == 0) return true;
-      if (slots_[i].hash == last_hash_ && table_[slots_[i].pos - 1].name == name) return false;
-    }
-  }
-  // Records table_[index], whose name fresh() accepted last.
-  void add(std::size_t index) {
-    if (2 * (used_ + 1) > slots_.size()) grow();
-    place(Slot{last_hash_, static_cast<std::uint32_t>(index + 1)});
-    ++used_;
-  }
+// Tensor names are not hashed as their keys arrive. A repeated name is
+// found once the table is sorted by name (which find() needs anyway), as
+// the first name whose second occurrence comes earliest in the text: the
+// key a streaming check would have stopped at. When the parse stops
+// earlier, for any reason, the names read so far are checked the same way
+// first, so a repeated key still wins over any error after it.
+// `names[i]` is the i-th name in text order.
+std::optional<std::string_view> first_repeated(std::span<const std::string_view> names) {
+  std::vector<std::uint32_t> order(names.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return names[a] != names[b] ? names[a] < names[b] : a < b;
+  });
+  std::optional<std::uint32_t> second;
+  for (std::size_t i = 1; i < order.size(); ++i)
+    if (names[order[i]] == names[order[i - 1]] && (i < 2 || names[order[i - 2]] != names[order[i]]))
+      if (!second || order[i] < *second) second = order[i];
+  if (!second) return std::nullopt;
+  return names[*second];
+}
 
- private:
-  struct Slot {
-    std::size_t hash = 0;
-    std::uint32_t pos = 0;  // position + 1; 0 is empty
-  };
-  void place(Slot s) {
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t i = s.hash & mask;
-    while (slots_[i].pos != 0) i = (i + 1) & mask;
-    slots_[i] = s;
-  }
-  void grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.empty() ? 16 : 2 * old.size(), Slot{});
-    for (const Slot& s : old)
-      if (s.pos != 0) place(s);
-  }
-  const std::vector<TensorInfo>& table_;
-  std::vector<Slot> slots_;
-  std::size_t used_ = 0;
-  std::size_t last_hash_ = 0;
-};
+Error repeated_key_error(std::string_view name);
 
 // Builds the tensor table from JSON events; the first schema violation stops
 // the parse and is kept in `error`.
 class HeaderSax final : public JsonEvents {
  public:
-  HeaderSax(SafetensorsHeader& out, const ParseOptions& opts) : out_(out), opts_(opts), seen_(out.tensors) {}
+  HeaderSax(SafetensorsHeader& out, const ParseOptions& opts) : out_(out), opts_(opts) {}
 
   std::optional<Error> error;
 
@@ -197,10 +173,10 @@ class HeaderSax final : public JsonEvents {
     switch (state_) {
       case State::Top: {
         const bool meta = (k == kMetadataKey);
-        if (meta ? std::exchange(seen_metadata_, true) : !seen_.fresh(k))
-          return fail(Errc::duplicate_key, "key " + quote(k) +
-                                               " appears more than once in the header (qkit rejects "
-                                               "duplicates; the reference keeps the last)");
+        if (meta && std::exchange(seen_metadata_, true)) {
+          error = repeated_key_error(k);
+          return false;
+        }
         in_metadata_ = meta;
         if (!in_metadata_) {
           cur_ = TensorInfo{};
@@ -256,7 +232,6 @@ class HeaderSax final : public JsonEvents {
           out_.warnings.push_back(std::move(w));
         }
         out_.tensors.push_back(std::move(cur_));
-        seen_.add(out_.tensors.size() - 1);
         cur_ = TensorInfo{};
         state_ = State::Top;
         return true;
@@ -378,8 +353,21 @@ class HeaderSax final : public JsonEvents {
   std::uint64_t offsets_[2] = {0, 0};
   std::size_t n_offsets_ = 0;
   bool seen_metadata_ = false;
-  SeenNames seen_;
+
+ public:
+  // The name of the entry being read, if its key has been accepted.
+  std::optional<std::string_view> open_entry() const {
+    if (in_metadata_ || state_ == State::Start || state_ == State::Top || state_ == State::Done) return std::nullopt;
+    return std::string_view(cur_.name);
+  }
 };
+
+Error repeated_key_error(std::string_view name) {
+  return Error(Errc::duplicate_key, "key " + quote(name) +
+                                        " appears more than once in the header (qkit rejects duplicates; the "
+                                        "reference keeps the last)")
+      .at(8);
+}
 
 std::uint64_t read_le64(const std::byte* p) {
   std::uint64_t v = 0;
@@ -405,8 +393,38 @@ const TensorInfo* SafetensorsHeader::find(std::string_view name) const {
 void SafetensorsHeader::build_index() {
   by_name_.resize(tensors.size());
   for (std::size_t i = 0; i < tensors.size(); ++i) by_name_[i] = i;
-  std::sort(by_name_.begin(), by_name_.end(),
-            [&](std::size_t a, std::size_t b) { return tensors[a].name < tensors[b].name; });
+  // Ties by position, so equal names keep their order (first_repeated_name
+  // relies on it). Writers often list names in order: then no sort at all.
+  auto less = [&](std::size_t a, std::size_t b) {
+    const int c = tensors[a].name.compare(tensors[b].name);
+    return c != 0 ? c < 0 : a < b;
+  };
+  if (!std::is_sorted(by_name_.begin(), by_name_.end(), less)) std::sort(by_name_.begin(), by_name_.end(), less);
+}
+
+std::optional<std::string_view> SafetensorsHeader::first_repeated_name() const {
+  std::optional<std::size_t> second;  // the earliest second occurrence
+  for (std::size_t i = 1; i < by_name_.size(); ++i)
+    if (tensors[by_name_[i]].name == tensors[by_name_[i - 1]].name &&
+        (i < 2 || tensors[by_name_[i - 2]].name != tensors[by_name_[i]].name))
+      if (!second || by_name_[i] < *second) second = by_name_[i];
+  if (!second) return std::nullopt;
+  return std::string_view(tensors[*second].name);
+}
+
+void SafetensorsHeader::sort_tensors(const std::function<bool(const TensorInfo&, const TensorInfo&)>& less) {
+  std::vector<std::size_t> perm(tensors.size());
+  for (std::size_t i = 0; i < perm.size(); ++i) perm[i] = i;
+  std::stable_sort(perm.begin(), perm.end(), [&](std::size_t a, std::size_t b) { return less(tensors[a], tensors[b]); });
+  std::vector<TensorInfo> sorted;
+  sorted.reserve(tensors.size());
+  std::vector<std::size_t> where(tensors.size());  // old position -> new
+  for (std::size_t i = 0; i < perm.size(); ++i) {
+    sorted.push_back(std::move(tensors[perm[i]]));
+    where[perm[i]] = i;
+  }
+  tensors = std::move(sorted);
+  for (std::size_t& i : by_name_) i = where[i];
 }
 
 Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, const ParseOptions& options) {
@@ -442,6 +460,11 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
   // R5
   SafetensorsHeader hdr;
   hdr.header_size = n;
+  // An entry takes at least 52 bytes of text ({"":{"dtype":"U8","shape":[],
+  // "data_offsets":[0,0]}} less the braces), so this is never too little:
+  // the table grows by no reallocation, and the capacity never touched is
+  // never resident.
+  hdr.tensors.reserve(static_cast<std::size_t>(n / 52 + 1));
   {
     HeaderSax sax(hdr, options);
     JsonSyntaxError syntax;
@@ -451,19 +474,30 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
     } catch (const std::bad_alloc&) {
       return Error(Errc::header_too_large, "out of memory while parsing the header").at(8);
     }
+    if (end != JsonParseEnd::Complete || sax.error) {
+      // What stopped the parse came after any repeated key read so far.
+      std::vector<std::string_view> names;
+      names.reserve(hdr.tensors.size() + 1);
+      for (const TensorInfo& t : hdr.tensors) names.push_back(t.name);
+      if (auto open = sax.open_entry()) names.push_back(*open);
+      if (auto dup = first_repeated(names)) return repeated_key_error(*dup);
+    }
     if (end == JsonParseEnd::SyntaxError)
       return Error(Errc::header_json, "JSON syntax error: " + syntax.message).at(8 + syntax.offset);
     if (sax.error) return std::move(*sax.error);
     if (end != JsonParseEnd::Complete) return Error(Errc::header_json, "JSON parse failed").at(8);
   }
+  // The name order, in text order: a repeated name is an error before any
+  // check of offsets, as when it stopped the parse.
+  hdr.build_index();
+  if (auto dup = hdr.first_repeated_name()) return repeated_key_error(*dup);
 
   // R7: sort by (begin, end); stable so equal ranges keep JSON order.
   // Writers list entries in offset order, so the sort is mostly skipped.
   auto by_range = [](const TensorInfo& a, const TensorInfo& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   };
-  if (!std::is_sorted(hdr.tensors.begin(), hdr.tensors.end(), by_range))
-    std::stable_sort(hdr.tensors.begin(), hdr.tensors.end(), by_range);
+  if (!std::is_sorted(hdr.tensors.begin(), hdr.tensors.end(), by_range)) hdr.sort_tensors(by_range);
 
   // R8-R11, per tensor in offset order, as Metadata::validate does.
   std::uint64_t expect = 0;
@@ -518,7 +552,6 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
                                               " follow the header")
         .at(file_size);
   }
-  hdr.build_index();
   return hdr;
 }
 

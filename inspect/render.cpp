@@ -1,7 +1,9 @@
 //===- inspect/render.cpp - qinspect's text and JSON output --------------===//
 #include "inspect/render.h"
 
+#include <charconv>
 #include <cstdio>
+#include <span>
 #include <set>
 #include <sstream>
 
@@ -379,11 +381,16 @@ std::string dump2(const ojson& v) { return v.dump(2, ' ', false, nlohmann::json:
 
 // nlohmann's dump() of a string (ensure_ascii off): the same escapes, and
 // false for text that is not UTF-8 (which dump() would repair instead).
+// Names rarely need an escape, so runs of plain bytes are copied whole.
 bool append_json_string(std::string& out, std::string_view s) {
   if (!is_valid_utf8(s)) return false;
   out += '"';
-  for (char c : s) {
-    const auto ch = static_cast<unsigned char>(c);
+  std::size_t plain = 0;  // start of the run not yet copied
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto ch = static_cast<unsigned char>(s[i]);
+    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
     switch (ch) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -392,48 +399,46 @@ bool append_json_string(std::string& out, std::string_view s) {
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (ch < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-          out += buf;
-        } else {
-          out += c;
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+        out += buf;
+      }
     }
   }
+  out.append(s.data() + plain, s.size() - plain);
   out += '"';
   return true;
+}
+
+void append_number(std::string& out, std::uint64_t v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
 // A tensor row without statistics, written straight into `out` exactly as
 // write_nested(dump2(tensor_json(...)), 2) writes it: --json prints 200,000
 // of them, and building a document per row, dumping it and re-indenting
-// the dump was half of `qinspect --json`. False (and `out` unspecified)
-// when a string is not UTF-8; the caller then takes the document path.
+// the dump was half of `qinspect --json`. False (and what was appended to
+// `out` unspecified) when a string is not UTF-8; the caller then takes the
+// document path.
 bool append_plain_row(std::string& out, const Checkpoint& c, const TensorRow& t) {
   const TensorInfo& i = *t.ref->info;
-  auto key = [&](const char* k) {
+  auto key = [&](std::string_view k) {
     out += ",\n      \"";
     out += k;
     out += "\": ";
   };
-  auto number_array = [&](std::initializer_list<std::uint64_t> head, const std::vector<std::uint64_t>* v) {
-    const std::size_t n = v ? v->size() : head.size();
-    if (n == 0) {
+  auto number_array = [&](std::span<const std::uint64_t> v) {
+    if (v.empty()) {
       out += "[]";
       return;
     }
     out += "[";
-    std::size_t k = 0;
-    auto one = [&](std::uint64_t x) {
-      out += k++ ? ",\n        " : "\n        ";
-      out += std::to_string(x);
-    };
-    if (v)
-      for (std::uint64_t x : *v) one(x);
-    else
-      for (std::uint64_t x : head) one(x);
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      out += k ? ",\n        " : "\n        ";
+      append_number(out, v[k]);
+    }
     out += "\n      ]";
   };
   out += "{\n      \"name\": ";
@@ -441,13 +446,14 @@ bool append_plain_row(std::string& out, const Checkpoint& c, const TensorRow& t)
   key("dtype");
   if (!append_json_string(out, i.dtype_name)) return false;
   key("shape");
-  number_array({}, &i.shape);
+  number_array(i.shape);
   key("file");
   if (!append_json_string(out, c.shard_of(*t.ref).name)) return false;
   key("data_offsets");
-  number_array({i.begin, i.end}, nullptr);
+  const std::uint64_t offsets[2] = {i.begin, i.end};
+  number_array(offsets);
   key("nbytes");
-  out += std::to_string(i.nbytes());
+  append_number(out, i.nbytes());
   key("quant_type");
   if (t.quant_type.empty()) out += "null";
   else if (!append_json_string(out, t.quant_type)) return false;
@@ -545,15 +551,28 @@ void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
   if (r.tensors.empty()) {
     os << "[]";
   } else {
-    os << "[";
-    std::string row;
+    // Rows are gathered into blocks of about 256 KiB and written a block at
+    // a time: one stream call per 700 rows, not several per row.
+    constexpr std::size_t kBlock = 256 * 1024;
+    std::string block;
+    block.reserve(kBlock + 4096);
+    block += "[";
     for (std::size_t i = 0; i < r.tensors.size(); ++i) {
-      os << (i ? ",\n    " : "\n    ");
-      row.clear();
-      if (!r.tensors[i].stats && append_plain_row(row, c, r.tensors[i])) os.write(row.data(), static_cast<std::streamsize>(row.size()));
-      else write_nested(os, dump2(tensor_json(c, r.tensors[i])), 2);
+      block += i ? ",\n    " : "\n    ";
+      const std::size_t row_start = block.size();
+      if (r.tensors[i].stats || !append_plain_row(block, c, r.tensors[i])) {
+        block.resize(row_start);
+        os.write(block.data(), static_cast<std::streamsize>(block.size()));
+        block.clear();
+        write_nested(os, dump2(tensor_json(c, r.tensors[i])), 2);
+      }
+      if (block.size() >= kBlock) {
+        os.write(block.data(), static_cast<std::streamsize>(block.size()));
+        block.clear();
+      }
     }
-    os << "\n  ]";
+    block += "\n  ]";
+    os.write(block.data(), static_cast<std::streamsize>(block.size()));
   }
   ojson by_dtype = ojson::object();
   for (const auto& [dt, t] : r.by_dtype) by_dtype[dt] = {{"tensors", t.tensors}, {"elements", t.elements}, {"bytes", t.bytes}};

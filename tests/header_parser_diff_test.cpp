@@ -191,5 +191,54 @@ TEST(HeaderParserDiff, MutationsGiveTheSameResult) {
   EXPECT_GT(n, 10000u);
 }
 
+// Repeated names are found after the parse, from the name order, not by
+// hashing each key as it arrives. The verdict must stay the one a check at
+// the key gives: the name whose second occurrence comes first in the text,
+// even when an error follows it, and even inside that entry. Expected
+// names worked out by hand from the texts; the old reader must agree.
+TEST(HeaderSyntax, RepeatedKeyIsTheFirstRepeatInTextOrder) {
+  auto entry = [](int b) {
+    return "{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[" + std::to_string(b) + "," + std::to_string(b + 1) +
+           "]}";
+  };
+  struct Case {
+    std::string header;
+    const char* repeated;
+  };
+  const Case cases[] = {
+      // 'a' repeats at the third key, 'b' at the fourth: 'a', though 'b' came first.
+      {"{\"b\":" + entry(0) + ",\"a\":" + entry(1) + ",\"a\":" + entry(2) + ",\"b\":" + entry(3) + "}", "a"},
+      // in name order the other way round
+      {"{\"b\":" + entry(0) + ",\"b\":" + entry(1) + ",\"a\":" + entry(2) + ",\"a\":" + entry(3) + "}", "b"},
+      // three times: reported once, at its second occurrence
+      {"{\"c\":" + entry(0) + ",\"c\":" + entry(1) + ",\"c\":" + entry(2) + "}", "c"},
+      // a syntax error after the repeat
+      {"{\"x\":" + entry(0) + ",\"x\":" + entry(1) + ",\"y\":tru}", "x"},
+      // the repeated entry itself is broken (unknown dtype, missing field)
+      {"{\"x\":" + entry(0) + ",\"x\":{\"dtype\":\"Q9\",\"shape\":[1],\"data_offsets\":[1,2]}}", "x"},
+      {"{\"x\":" + entry(0) + ",\"x\":{\"dtype\":\"U8\"}}", "x"},
+      // cut off inside the repeated entry
+      {"{\"x\":" + entry(0) + ",\"x\":{\"dtype\":\"U8\",\"sha", "x"},
+      // a repeated __metadata__ after a repeated tensor name
+      {"{\"__metadata__\":null,\"x\":" + entry(0) + ",\"x\":" + entry(1) + ",\"__metadata__\":null}", "x"},
+      {"{\"__metadata__\":null,\"__metadata__\":null,\"x\":" + entry(0) + ",\"x\":" + entry(1) + "}", "__metadata__"},
+      // offsets out of order (the table is re-sorted) and a gap after the repeat
+      {"{\"x\":" + entry(1) + ",\"y\":" + entry(0) + ",\"x\":" + entry(5) + "}", "x"},
+  };
+  for (const Case& c : cases) {
+    const std::string bytes = st_file(c.header, "xxxxxx");
+    auto r = parse_safetensors(as_bytes(bytes));
+    ASSERT_FALSE(r.ok()) << c.header;
+    EXPECT_EQ(r.error().code, Errc::duplicate_key) << c.header << ": " << r.error().to_string();
+    EXPECT_NE(r.error().detail.find(std::string("key '") + c.repeated + "' appears more than once"), std::string::npos)
+        << c.header << ": " << r.error().to_string();
+    EXPECT_EQ(r.error().offset, std::optional<std::uint64_t>(8)) << c.header;
+    expect_same(bytes, c.header);
+  }
+  // Equal names are not confused with a shared prefix.
+  auto ok = parse_safetensors(as_bytes(st_file("{\"a\":" + entry(0) + ",\"a.b\":" + entry(1) + ",\"ab\":" + entry(2) + "}", "xxx")));
+  EXPECT_TRUE(ok.ok()) << ok.error().to_string();
+}
+
 }  // namespace
 }  // namespace qkit
