@@ -12,6 +12,7 @@
 #include "formats/output_dir.h"
 
 #include "formats/atomic_file.h"
+#include "formats/shard_prefetch.h"
 
 #include <algorithm>
 #include <atomic>
@@ -122,24 +123,22 @@ Result<Checkpoint> Checkpoint::open(const fs::path& path, const OpenOptions& opt
   return c;
 }
 
-void Checkpoint::read_shards(const fs::path& dir, const std::vector<std::string>& names) {
+void Checkpoint::read_shards(const fs::path& dir, const std::vector<std::string>& names, ShardPrefetch* prefetch) {
   // Shard headers are parsed on all cores (each file is independent); the
   // diagnostics are then noted in shard order, so output is deterministic.
   std::vector<ShardFile> read(names.size());
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::optional<ShardFile> ahead = prefetch ? prefetch->take_shard(names[i]) : std::nullopt;
+    if (ahead) read[i] = std::move(*ahead);
+    else todo.push_back(i);
+  }
+  const ParseOptions parse{.allow_unknown_dtypes = options_.allow_unknown_dtypes};
   std::atomic<std::size_t> next{0};
   auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < names.size();) {
-      ShardFile& sf = read[i];
-      sf.name = names[i];
-      std::error_code ec;
-      sf.size = fs::file_size(dir / names[i], ec);
-      if (ec) sf.size = 0;  // not a file (the open below says why), not 2^64-1
-      auto f = SafetensorsFile::open(dir / names[i], ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes});
-      if (f) sf.file = std::make_shared<SafetensorsFile>(std::move(*f));
-      else sf.error = std::move(f).error();
-    }
+    for (std::size_t k; (k = next.fetch_add(1)) < todo.size();) read[todo[k]] = load_shard(dir, names[todo[k]], parse);
   };
-  const std::size_t threads = std::min<std::size_t>(names.size(), std::max(1u, std::thread::hardware_concurrency()));
+  const std::size_t threads = std::min<std::size_t>(todo.size(), std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
   for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
@@ -193,6 +192,13 @@ void Checkpoint::detect(const fs::path& dir) {
       side_files_.push_back(n);
     }
   }
+  // The index and shard headers are read ahead on other cores while this
+  // thread reads the description; below, everything is still decided and
+  // noted in the same order. Several index files: no guess.
+  ShardPrefetch prefetch;
+  if (indexes.size() <= 1)
+    prefetch.start(dir, indexes.empty() ? std::string() : indexes.front(), indexes.empty() ? weights : std::vector<std::string>{},
+                   ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes}, std::thread::hardware_concurrency());
   if (std::find(files.begin(), files.end(), "config.json") == files.end()) {
     note(Severity::Warning, Error(Errc::ckpt_config_missing, "no config.json (every runtime reads it)").in_file(dir.string()));
   } else {
@@ -236,7 +242,8 @@ void Checkpoint::detect(const fs::path& dir) {
 
   std::vector<std::string> shard_names;
   auto use_index = [&](const std::string& name) -> bool {
-    auto idx = read_shard_index(dir / name);
+    std::optional<Result<ShardIndex>> ahead = prefetch.take_index(name);
+    auto idx = ahead ? std::move(*ahead) : read_shard_index(dir / name);
     if (!idx) {
       note(Severity::Error, std::move(idx).error(), DiagSubject::Index);
       return false;
@@ -437,7 +444,7 @@ void Checkpoint::detect(const fs::path& dir) {
     }
     shard_names = std::move(safe);
   }
-  read_shards(dir, shard_names);
+  read_shards(dir, shard_names, &prefetch);
   for (const ShardFile& s : shards_)
     if (s.file && s.file->header().metadata.count("format") && s.file->header().metadata.at("format") == "ms") {
       evidence_.push_back("safetensors __metadata__ format \"ms\": written by MindSpore");

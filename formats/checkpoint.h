@@ -98,6 +98,8 @@ struct OpenOptions {
   bool allow_unknown_dtypes = true;        // inspector-friendly; the validator reports them
 };
 
+class ShardPrefetch;  // formats/shard_prefetch.h
+
 class Checkpoint {
  public:
   // Fails only when the path does not exist or holds no safetensors data and
@@ -161,7 +163,10 @@ class Checkpoint {
  private:
   Checkpoint() = default;
   void detect(const std::filesystem::path& dir);
-  void read_shards(const std::filesystem::path& dir, const std::vector<std::string>& names);
+  // Shards read ahead by `prefetch` (see formats/shard_prefetch.h) are taken
+  // from it; the others are read here.
+  void read_shards(const std::filesystem::path& dir, const std::vector<std::string>& names,
+                   ShardPrefetch* prefetch = nullptr);
   void build_tensor_view();
   void build_modules();
   void build_ct_modules();

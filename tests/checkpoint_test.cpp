@@ -8,6 +8,7 @@
 
 #include "formats/checkpoint.h"
 #include "formats/safetensors_writer.h"
+#include "formats/shard_prefetch.h"
 #include "samples/catalog.h"
 #include "tests/test_util.h"
 
@@ -211,6 +212,80 @@ TEST(UnifiedView, ShardsMergeByNameAndDuplicatesNameBothShards) {
   EXPECT_EQ(twice, (std::vector<std::string>{"y: stored in both a.safetensors and b.safetensors",
                                              "y: stored in both a.safetensors and c.safetensors"}))
       << all_diags(*c);
+}
+
+// formats/shard_prefetch.h: what it reads ahead is what detect would read
+// itself; it opens nothing detect refuses; detect takes only what it asks.
+TEST(ShardPrefetch, HandsOverTheIndexAndItsShardsOnce) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-qwen-w8a8-msmodelslim");
+  const std::string index = "quant_model_weights.safetensors.index.json";
+  ShardPrefetch pf;
+  pf.start(p, index, {}, ParseOptions{}, 2);
+  EXPECT_FALSE(pf.take_index("model.safetensors.index.json").has_value()) << "not the index it read";
+  auto idx = pf.take_index(index);
+  ASSERT_TRUE(idx.has_value());
+  ASSERT_TRUE(idx->ok());
+  // The witness: the index read directly.
+  auto direct = read_shard_index(p / index);
+  ASSERT_TRUE(direct.ok());
+  ASSERT_EQ((*idx)->shards(), direct->shards());
+  ASSERT_EQ(direct->shards().size(), 2u);
+  for (const std::string& s : direct->shards()) {
+    auto sf = pf.take_shard(s);
+    ASSERT_TRUE(sf.has_value()) << s;
+    ASSERT_NE(sf->file, nullptr) << s;
+    EXPECT_EQ(sf->name, s);
+    EXPECT_EQ(sf->size, fs::file_size(p / s));
+    auto again = SafetensorsFile::open(p / s);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(sf->file->tensors().size(), again->tensors().size());
+    EXPECT_FALSE(pf.take_shard(s).has_value()) << "handed over once";
+  }
+  EXPECT_FALSE(pf.take_shard("quant_model_description.json").has_value());
+}
+
+TEST(ShardPrefetch, OpensNothingDetectWouldRefuse) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-float");
+  fs::path outside = make(d, "tiny-llama-float-sharded");
+  // Names a listing could hold that check_shard_name refuses: a symlink out
+  // of the directory, and a parent path.
+  fs::create_symlink(outside / "model-00001-of-00002.safetensors", p / "escape.safetensors");
+  ShardPrefetch pf;
+  pf.start(p, "", {"model.safetensors", "escape.safetensors", "../tiny-llama-float-sharded/model-00001-of-00002.safetensors"},
+           ParseOptions{}, 2);
+  EXPECT_TRUE(pf.take_shard("model.safetensors").has_value());
+  EXPECT_FALSE(pf.take_shard("escape.safetensors").has_value());
+  EXPECT_FALSE(pf.take_shard("../tiny-llama-float-sharded/model-00001-of-00002.safetensors").has_value());
+  // And detect, which reads the refused names itself, refuses them with a diagnostic.
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(has_diag(*c, Severity::Error, "escape.safetensors")) << all_diags(*c);
+  EXPECT_EQ(c->find("model.layers.0.mlp.down_proj.weight") != nullptr, true);
+}
+
+TEST(ShardPrefetch, OneCoreReadsNothingAhead) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-qwen-w8a8-msmodelslim");
+  ShardPrefetch pf;
+  pf.start(p, "quant_model_weights.safetensors.index.json", {}, ParseOptions{}, 1);
+  EXPECT_FALSE(pf.take_index("quant_model_weights.safetensors.index.json").has_value());
+  EXPECT_FALSE(pf.take_shard("quant_model_weights-00001-of-00002.safetensors").has_value());
+}
+
+// A wrong guess costs time, never the result: without an index the guess
+// is every .safetensors file, but msModelSlim's layout reads only its own.
+TEST(ShardPrefetch, DetectTakesOnlyTheShardsItChose) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-w8a8-dynamic-msmodelslim");
+  fs::remove(p / "quant_model_weights.safetensors.index.json");
+  fs::path f = make(d, "tiny-llama-float");
+  fs::copy_file(f / "model.safetensors", p / "model.safetensors");
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->shards().size(), 1u) << all_diags(*c);
+  EXPECT_EQ(c->shards()[0].name, "quant_model_weights-00001-of-00001.safetensors");
 }
 
 }  // namespace
