@@ -173,15 +173,6 @@ int floor_op(const ScaleCheckpoint& ck, bool parse, std::string& msg) {
 
 volatile std::size_t g_sink = 0;  // keeps results observable
 
-std::vector<validate::Finding> quick_problems(const Checkpoint& c) {
-  validate::ValidateOptions vo;
-  vo.quick = true;
-  std::vector<validate::Finding> problems;
-  for (validate::Finding& f : validate::validate(c, vo).findings)
-    if (f.severity != Severity::Info) problems.push_back(std::move(f));
-  return problems;
-}
-
 int op_open(const fs::path& path, std::string& msg) {
   auto c = Checkpoint::open(path);
   if (!c) {
@@ -194,7 +185,8 @@ int op_open(const fs::path& path, std::string& msg) {
   return 0;
 }
 
-// qinspect [--json]: open, inspect, the quick problem list, render.
+// qinspect [--json]: open, inspect and the quick problem list (side by
+// side, inspect::inspect_with_problems), render.
 int op_inspect(const fs::path& path, bool json, std::string& msg) {
   auto c = Checkpoint::open(path);
   if (!c) {
@@ -205,12 +197,13 @@ int op_inspect(const fs::path& path, bool json, std::string& msg) {
   // (here into a stream that only counts), never built whole.
   inspect::InspectOptions io;
   io.rows = json;
-  auto r = inspect::inspect(*c, io);
-  if (!r) {
-    msg = r.error().to_string();
+  auto ov = inspect::inspect_with_problems(*c, io);
+  if (!ov) {
+    msg = ov.error().to_string();
     return 1;
   }
-  std::vector<validate::Finding> problems = quick_problems(*c);
+  const inspect::InspectResult* r = &ov->result;
+  const std::vector<validate::Finding>& problems = ov->problems;
   std::size_t bytes = 0;
   if (json) {
     struct Counter : std::streambuf {

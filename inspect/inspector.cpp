@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <regex>
 #include <set>
 #include <thread>
@@ -483,6 +484,21 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
     }
   }
   return d;
+}
+
+Result<Overview> inspect_with_problems(const Checkpoint& c, const InspectOptions& options) {
+  auto quick = std::async(std::launch::async, [&c] {
+    validate::ValidateOptions vo;
+    vo.quick = true;
+    std::vector<validate::Finding> problems;
+    for (validate::Finding& f : validate::validate(c, vo).findings)
+      if (f.severity != Severity::Info) problems.push_back(std::move(f));
+    return problems;
+  });
+  auto r = inspect(c, options);
+  std::vector<validate::Finding> problems = quick.get();  // joined on every path
+  if (!r) return std::move(r).error();
+  return Overview{std::move(*r), std::move(problems)};
 }
 
 }  // namespace qkit::inspect

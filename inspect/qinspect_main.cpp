@@ -158,17 +158,14 @@ int main(int argc, char** argv) {
     o.filter = vm["regex"].as<std::string>();
     o.regex = true;
   }
-  auto r = inspect::inspect(c, o);
-  if (!r) {
-    std::cerr << "qinspect: " << r.error().to_string() << "\n";
+  auto ov = inspect::inspect_with_problems(c, o);
+  if (!ov) {
+    std::cerr << "qinspect: " << ov.error().to_string() << "\n";
     return kExitUsage;
   }
+  const inspect::InspectResult* r = &ov->result;
   // The short problem list: what qvalidate --quick reports, info left out.
-  validate::ValidateOptions vo;
-  vo.quick = true;
-  std::vector<validate::Finding> problems;
-  for (validate::Finding& f : validate::validate(c, vo).findings)
-    if (f.severity != Severity::Info) problems.push_back(std::move(f));
+  const std::vector<validate::Finding>& problems = ov->problems;
   if (vm.count("json")) {
     inspect::render_json(std::cout, c, *r, problems);
   } else if (vm.count("markdown")) {
