@@ -4,7 +4,8 @@
 // that was there before (or nothing, if there was none) or the complete new
 // one; the source is untouched; and the next run cleans up and succeeds.
 //
-// Two campaigns, both against the real binary:
+// Two campaigns, both against the real qconvert main (built dynamically
+// linked for the shim: QKIT_QCONVERT_PRELOADABLE, tests/CMakeLists.txt):
 //   - at every rename it makes, before and after, through an LD_PRELOAD shim
 //     (tests/kill_at_rename.cpp), with and without --force replacing an old
 //     checkpoint, on a filesystem with RENAME_EXCHANGE and without it (the
@@ -59,8 +60,8 @@ class KillCampaign : public ::testing::Test {
     source_ = fingerprint(src_);
     // The new checkpoint, and an old one (qkit's own output, so --force may
     // replace it) that differs from it in every file name.
-    ASSERT_EQ(test::run_tool(QKIT_QCONVERT, convert_args(src_, d_ / "new", false)).exit_code, 0);
-    ASSERT_EQ(test::run_tool(QKIT_QCONVERT, convert_args(src_, d_ / "old", false, "16K")).exit_code, 0);
+    ASSERT_EQ(test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(src_, d_ / "new", false)).exit_code, 0);
+    ASSERT_EQ(test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(src_, d_ / "old", false, "16K")).exit_code, 0);
     new_ = fingerprint(d_ / "new");
     old_ = fingerprint(d_ / "old");
     ASSERT_NE(new_, old_);
@@ -81,7 +82,7 @@ class KillCampaign : public ::testing::Test {
 
   // The next run restores or removes what the killed one left, and succeeds.
   void expect_recovery(const fs::path& dst, const std::string& what) {
-    auto r = test::run_tool(QKIT_QCONVERT, convert_args(src_, dst, true));
+    auto r = test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(src_, dst, true));
     ASSERT_EQ(r.exit_code, 0) << what << ": the run after the kill failed: " << r.err;
     EXPECT_EQ(fingerprint(dst), new_) << what;
     EXPECT_TRUE(litter_beside(dst).empty()) << what << ": " << ::testing::PrintToString(litter_beside(dst));
@@ -104,7 +105,7 @@ TEST_F(KillCampaign, AtEveryRenameBeforeAndAfter) {
   const fs::path log = d_ / "renames.log";
   test::RunOptions logged;
   logged.env = {"LD_PRELOAD=" QKIT_KILL_SHIM, "QKIT_RENAME_LOG=" + log.string()};
-  auto counted = test::run_tool(QKIT_QCONVERT, convert_args(src_, d_ / "count", false), logged);
+  auto counted = test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(src_, d_ / "count", false), logged);
   ASSERT_EQ(counted.exit_code, 0) << counted.err;
   const std::string lines = test::read_file(log);
   const int renames = static_cast<int>(std::count(lines.begin(), lines.end(), '\n'));
@@ -126,7 +127,7 @@ TEST_F(KillCampaign, AtEveryRenameBeforeAndAfter) {
           o.env = {"LD_PRELOAD=" QKIT_KILL_SHIM, "QKIT_KILL_AT_RENAME=" + std::to_string(n),
                    std::string("QKIT_KILL_WHEN=") + when};
           if (fallback) o.env.push_back("QKIT_NO_RENAME_FLAGS=1");
-          auto r = test::run_tool(QKIT_QCONVERT, convert_args(src_, dst, had_old), o);
+          auto r = test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(src_, dst, had_old), o);
           ASSERT_EQ(r.signal, SIGKILL) << what << ": exit " << r.exit_code << " " << r.err;
           ++killed;
           expect_whole(dst, had_old, fallback, what);
@@ -140,14 +141,14 @@ TEST_F(KillCampaign, AtFiftyRandomMoments) {
   const fs::path big = d_ / "big";
   ASSERT_TRUE(samples::write_synthetic_checkpoint(big, 0.02, 4).ok());
   const Fingerprint big_source = fingerprint(big);
-  ASSERT_EQ(test::run_tool(QKIT_QCONVERT, convert_args(big, d_ / "big-new", false)).exit_code, 0);
-  ASSERT_EQ(test::run_tool(QKIT_QCONVERT, convert_args(big, d_ / "big-old", false, "2M")).exit_code, 0);
+  ASSERT_EQ(test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, d_ / "big-new", false)).exit_code, 0);
+  ASSERT_EQ(test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, d_ / "big-old", false, "2M")).exit_code, 0);
   const Fingerprint big_new = fingerprint(d_ / "big-new"), big_old = fingerprint(d_ / "big-old");
   // The fastest of three runs: kills fall inside a run even when the machine is quiet.
   auto run_us = std::chrono::microseconds::max();
   for (int i = 0; i < 3; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    ASSERT_EQ(test::run_tool(QKIT_QCONVERT, convert_args(big, d_ / "timing", true)).exit_code, 0);
+    ASSERT_EQ(test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, d_ / "timing", true)).exit_code, 0);
     run_us = std::min(run_us, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
   }
 
@@ -162,7 +163,7 @@ TEST_F(KillCampaign, AtFiftyRandomMoments) {
     test::RunOptions o;
     o.kill_after = std::chrono::microseconds(
         std::uniform_int_distribution<long>(0, run_us.count() * 9 / 10)(rng));
-    auto r = test::run_tool(QKIT_QCONVERT, convert_args(big, dst, had_old), o);
+    auto r = test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, dst, had_old), o);
     (r.signal == SIGKILL ? killed : finished) += 1;
     const std::string what = "round " + std::to_string(round) + " (killed after " +
                              std::to_string(o.kill_after->count()) + " us)";
@@ -173,7 +174,7 @@ TEST_F(KillCampaign, AtFiftyRandomMoments) {
       EXPECT_FALSE(had_old) << what << ": the old checkpoint is gone";
     }
     EXPECT_EQ(fingerprint(big), big_source) << what;
-    auto rerun = test::run_tool(QKIT_QCONVERT, convert_args(big, dst, true));
+    auto rerun = test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, dst, true));
     ASSERT_EQ(rerun.exit_code, 0) << what << ": " << rerun.err;
     EXPECT_EQ(fingerprint(dst), big_new) << what;
     EXPECT_TRUE(litter_beside(dst).empty()) << what;
