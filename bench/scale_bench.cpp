@@ -185,8 +185,9 @@ int op_open(const fs::path& path, std::string& msg) {
   return 0;
 }
 
-// qinspect [--json]: open, inspect and the quick problem list (side by
-// side, inspect::inspect_with_problems), render.
+// qinspect [--json]: open, inspect while the quick problem list is made on
+// another thread, render (for --json, all but the problems before waiting
+// for them), as inspect/qinspect_main.cpp does.
 int op_inspect(const fs::path& path, bool json, std::string& msg) {
   auto c = Checkpoint::open(path);
   if (!c) {
@@ -197,13 +198,17 @@ int op_inspect(const fs::path& path, bool json, std::string& msg) {
   // (here into a stream that only counts), never built whole.
   inspect::InspectOptions io;
   io.rows = json;
-  auto ov = inspect::inspect_with_problems(*c, io);
-  if (!ov) {
-    msg = ov.error().to_string();
+  auto quick = inspect::start_quick_problems(*c);
+  auto r = inspect::inspect(*c, io);
+  if (!r) {
+    msg = r.error().to_string();
     return 1;
   }
-  const inspect::InspectResult* r = &ov->result;
-  const std::vector<validate::Finding>& problems = ov->problems;
+  std::optional<std::vector<validate::Finding>> problems;
+  auto problems_when_needed = [&]() -> const std::vector<validate::Finding>& {
+    if (!problems) problems = quick.get();
+    return *problems;
+  };
   std::size_t bytes = 0;
   if (json) {
     struct Counter : std::streambuf {
@@ -212,13 +217,13 @@ int op_inspect(const fs::path& path, bool json, std::string& msg) {
       std::streamsize xsputn(const char*, std::streamsize k) override { return n += static_cast<std::size_t>(k), k; }
     } counter;
     std::ostream os(&counter);
-    inspect::render_json(os, *c, *r, problems);
+    inspect::render_json(os, *c, *r, problems_when_needed);
     bytes = counter.n;
   } else {
-    bytes = (inspect::render_summary(*c, *r, problems) + inspect::render_layer_map(*r)).size();
+    bytes = (inspect::render_summary(*c, *r, problems_when_needed()) + inspect::render_layer_map(*r)).size();
   }
   g_sink = bytes;
-  msg = std::to_string(problems.size()) + " problems, " + std::to_string(bytes) + " B out";
+  msg = std::to_string(problems_when_needed().size()) + " problems, " + std::to_string(bytes) + " B out";
   return 0;
 }
 
@@ -440,6 +445,8 @@ Outcome run_exec(const std::vector<std::string>& argv, double timeout, const fs:
 struct Row {
   std::string shape, op;
   bool is_floor_b = false;
+  bool is_process_floor_b = false;  // "$ floor B": the CLI rows' second ratio
+  bool is_cli = false;
   Outcome::Kind kind = Outcome::Ok;
   double seconds = 0;  // best run; the timeout when timed out
   double cpu = 0;      // CPU seconds (user + system, all threads) of the best run
@@ -525,15 +532,18 @@ Row skipped(const std::string& shape, const std::string& name, double timeout, c
 }
 
 void print_table(const std::vector<Row>& rows, double timeout) {
-  std::printf("%-9s %-28s %10s %8s %11s %9s %9s %8s %5s  %s\n", "shape", "operation", "seconds", "cpu s",
-              "us/tensor", "x floorB", "dRSS MiB", "RSS/hdr", "runs", "note");
-  double floor_b = 0;
+  std::printf("%-9s %-28s %10s %8s %11s %9s %9s %9s %8s %5s  %s\n", "shape", "operation", "seconds", "cpu s",
+              "us/tensor", "x floorB", "x $floorB", "dRSS MiB", "RSS/hdr", "runs", "note");
+  double floor_b = 0, process_floor_b = 0;
   std::string last;
   for (const Row& r : rows) {
     if (r.shape != last) {
-      floor_b = 0;
+      floor_b = process_floor_b = 0;
       for (const Row& x : rows)
-        if (x.shape == r.shape && x.is_floor_b && x.kind == Outcome::Ok) floor_b = x.seconds;
+        if (x.shape == r.shape && x.kind == Outcome::Ok) {
+          if (x.is_floor_b) floor_b = x.seconds;
+          if (x.is_process_floor_b) process_floor_b = x.seconds;
+        }
       last = r.shape;
     }
     const bool ok = r.kind == Outcome::Ok;
@@ -541,14 +551,42 @@ void print_table(const std::vector<Row>& rows, double timeout) {
     std::string secs = ok ? fmt("%.4f", r.seconds) : to ? ">" + fmt("%g", timeout) : "-";
     std::string per = ok || to ? (to ? ">" : "") + fmt("%.2f", r.seconds / static_cast<double>(r.tensors) * 1e6) : "-";
     std::string ratio = (ok || to) && floor_b > 0 ? (to ? ">" : "") + fmt("%.2f", r.seconds / floor_b) : "-";
+    std::string pratio = r.is_cli && (ok || to) && process_floor_b > 0
+                             ? (to ? ">" : "") + fmt("%.2f", r.seconds / process_floor_b)
+                             : "-";
     std::string cpu = ok ? fmt("%.3f", r.cpu) : "-";
-    std::string rss = ok && r.rss_mib >= 0 ? fmt("%.1f", r.rss_mib) : "-";
+    const bool has_rss = ok && r.rss_mib >= 0 && !r.is_process_floor_b;
+    std::string rss = has_rss ? fmt("%.1f", r.rss_mib) : "-";
     std::string rss_ratio =
-        ok && r.rss_mib >= 0 ? fmt("%.2f", r.rss_mib * 1048576.0 / static_cast<double>(r.header_bytes)) : "-";
-    std::printf("%-9s %-28s %10s %8s %11s %9s %9s %8s %5s  %s\n", r.shape.c_str(), r.op.c_str(), secs.c_str(),
-                cpu.c_str(), per.c_str(), ratio.c_str(), rss.c_str(), rss_ratio.c_str(), ok ? std::to_string(r.runs).c_str() : "-",
-                r.note.c_str());
+        has_rss ? fmt("%.2f", r.rss_mib * 1048576.0 / static_cast<double>(r.header_bytes)) : "-";
+    std::printf("%-9s %-28s %10s %8s %11s %9s %9s %9s %8s %5s  %s\n", r.shape.c_str(), r.op.c_str(), secs.c_str(),
+                cpu.c_str(), per.c_str(), ratio.c_str(), pratio.c_str(), rss.c_str(), rss_ratio.c_str(),
+                ok ? std::to_string(r.runs).c_str() : "-", r.note.c_str());
   }
+}
+
+// floor B as a program of its own (--floor-b-process=PATH): what a reader
+// that only parses the headers costs when it, too, has to start a process.
+// The CLI rows are compared to it as well: this program is linked as the
+// tools are (statically with QKIT_STATIC_TOOLS), so both pay the same
+// start-up. It lists the directory as the tools do: every .safetensors
+// file is a shard, every .json file a side file.
+int floor_b_process(const fs::path& path) {
+  ScaleCheckpoint ck;
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) {
+    ck.shards.push_back(path);
+  } else {
+    for (auto it = fs::directory_iterator(path, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      const fs::path& p = it->path();
+      if (p.extension() == ".safetensors") ck.shards.push_back(p);
+      else if (p.extension() == ".json") ck.json_files.push_back(p);
+    }
+  }
+  std::string msg;
+  const int rc = floor_op(ck, true, msg);
+  if (rc != 0) std::fprintf(stderr, "%s\n", msg.c_str());
+  return rc;
 }
 
 fs::path default_bin_dir() {
@@ -572,6 +610,8 @@ int usage() {
 int main(int argc, char** argv) {
   Options opt;
   std::string shape_arg = "all";
+  if (argc == 2 && std::string_view(argv[1]).starts_with("--floor-b-process="))
+    return floor_b_process(std::string_view(argv[1]).substr(std::strlen("--floor-b-process=")));
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&](const char* key) -> std::optional<std::string> {
@@ -733,6 +773,16 @@ int main(int argc, char** argv) {
       add(r);
     }
     if (have_cli) {
+      const std::string self = (fs::read_symlink("/proc/self/exe")).string();
+      const std::vector<std::string> floor_argv = {self, "--floor-b-process=" + path.string()};
+      Row pf = measure(opt, shape, "$ floor B (a process)", [&] {
+        Outcome o = run_exec(floor_argv, T, cli_err);
+        o.rss_mib = -1;
+        return o;
+      });
+      pf.is_process_floor_b = true;
+      pf.is_cli = true;
+      add(pf);
       // Each binary's own peak RSS (--version), subtracted from its rows.
       std::map<std::string, double> own_rss;
       for (const fs::path& b : {qinspect, qvalidate, qconvert})
@@ -754,6 +804,7 @@ int main(int argc, char** argv) {
           if (o.kind == Outcome::Ok) o.msg += ", peak RSS " + fmt("%.1f", o.abs_rss_mib) + " MiB";
           return o;
         });
+        r.is_cli = true;
         add(r);
       }
     }
@@ -778,7 +829,9 @@ int main(int argc, char** argv) {
                 s.ck.shard_header_bytes / 1e6, s.ck.json_bytes / 1e6, s.ck.data_bytes / 1e9, s.gen_seconds,
                 s.source.c_str());
   std::printf("  cpu s: user + system CPU seconds of the best run, all threads (wall < cpu: it ran on several cores).\n");
-  std::printf("  x floorB: seconds / floor B (target <= 1.5).  dRSS: peak-RSS growth during the operation "
+  std::printf("  x floorB: seconds / floor B (target <= 1.5).  x $floorB (CLI rows): seconds / \"$ floor B (a process)\", "
+              "floor B run as a program, start-up and exit included.\n");
+  std::printf("  dRSS: peak-RSS growth during the operation "
               "(CLI rows: over the binary's own, measured with --version).  RSS/hdr: dRSS / header bytes (target < 4)\n\n");
   print_table(rows, T);
 

@@ -486,8 +486,8 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
   return d;
 }
 
-Result<Overview> inspect_with_problems(const Checkpoint& c, const InspectOptions& options) {
-  auto quick = std::async(std::launch::async, [&c] {
+std::future<std::vector<validate::Finding>> start_quick_problems(const Checkpoint& c) {
+  return std::async(std::launch::async, [&c] {
     validate::ValidateOptions vo;
     vo.quick = true;
     std::vector<validate::Finding> problems;
@@ -495,10 +495,6 @@ Result<Overview> inspect_with_problems(const Checkpoint& c, const InspectOptions
       if (f.severity != Severity::Info) problems.push_back(std::move(f));
     return problems;
   });
-  auto r = inspect(c, options);
-  std::vector<validate::Finding> problems = quick.get();  // joined on every path
-  if (!r) return std::move(r).error();
-  return Overview{std::move(*r), std::move(problems)};
 }
 
 }  // namespace qkit::inspect

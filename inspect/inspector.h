@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <future>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,15 +78,12 @@ struct InspectResult {
 // Fails only on an invalid filter expression.
 Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& options);
 
-// What qinspect prints: inspect() and the short problem list (the findings
-// of qvalidate --quick, info left out), computed side by side on two
-// threads. Both only read the checkpoint; on a 180k-tensor checkpoint each
-// takes tens of milliseconds.
-struct Overview {
-  InspectResult result;
-  std::vector<validate::Finding> problems;
-};
-Result<Overview> inspect_with_problems(const Checkpoint& c, const InspectOptions& options);
+// The short problem list qinspect prints (the findings of qvalidate
+// --quick, info left out), made on another thread while this one inspects
+// and renders: both only read the checkpoint, which must outlive the
+// future. On a 180k-tensor checkpoint each takes tens of milliseconds.
+std::future<std::vector<validate::Finding>> start_quick_problems(const Checkpoint& c);
+
 
 // The short code of a quant type in the layer map ("8s" W8A8, "4d" W4A8_DYNAMIC ...).
 std::string layer_map_code(std::string_view tag);

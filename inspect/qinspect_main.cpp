@@ -158,21 +158,28 @@ int main(int argc, char** argv) {
     o.filter = vm["regex"].as<std::string>();
     o.regex = true;
   }
-  auto ov = inspect::inspect_with_problems(c, o);
-  if (!ov) {
-    std::cerr << "qinspect: " << ov.error().to_string() << "\n";
-    return kExitUsage;
+  // The quick problem list is made on another thread while this one
+  // inspects and, for --json, streams everything up to the problems.
+  auto quick = inspect::start_quick_problems(c);
+  auto r = inspect::inspect(c, o);
+  if (!r) {
+    std::cerr << "qinspect: " << r.error().to_string() << "\n";
+    return kExitUsage;  // `quick` is joined on the way out
   }
-  const inspect::InspectResult* r = &ov->result;
-  // The short problem list: what qvalidate --quick reports, info left out.
-  const std::vector<validate::Finding>& problems = ov->problems;
+  std::optional<std::vector<validate::Finding>> joined;
+  auto problems_when_needed = [&]() -> const std::vector<validate::Finding>& {
+    if (!joined) joined = quick.get();
+    return *joined;
+  };
   if (vm.count("json")) {
-    inspect::render_json(std::cout, c, *r, problems);
+    inspect::render_json(std::cout, c, *r, problems_when_needed);
   } else if (vm.count("markdown")) {
+    const std::vector<validate::Finding>& problems = problems_when_needed();
     std::cout << inspect::render_markdown(c, *r, problems);
     if (vm.count("tensors") || o.stats || o.checksum || !o.filter.empty())
       std::cout << "\n#### Tensors\n\n```text\n" << inspect::render_tensors(c, *r) << "```\n";
   } else {
+    const std::vector<validate::Finding>& problems = problems_when_needed();
     std::string summary = inspect::render_summary(c, *r, problems);
     if (vm.count("quiet")) {
       std::cout << summary.substr(0, summary.find('\n') + 1);

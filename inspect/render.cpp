@@ -507,6 +507,11 @@ ojson tensor_json(const Checkpoint& c, const TensorRow& t) {
 // in memory. The bytes are those of dumping the whole document with indent 2.
 void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
                  const std::vector<validate::Finding>& problems) {
+  render_json(os, c, r, [&problems]() -> const std::vector<validate::Finding>& { return problems; });
+}
+
+void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
+                 const std::function<const std::vector<validate::Finding>&()>& late_problems) {
   bool first = true;
   auto member = [&](std::string_view key, const ojson& value) {
     os << (first ? "{\n  " : ",\n  ") << ojson(std::string(key)).dump() << ": ";
@@ -589,7 +594,7 @@ void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
   for (const auto& [l, cells] : r.layer_map.rows) lm["rows"].push_back({{"layer", l}, {"cells", cells}});
   member("layer_map", lm);
   ojson probs = ojson::array();
-  for (const validate::Finding& f : problems) {
+  for (const validate::Finding& f : late_problems()) {
     // ids and causes as qvalidate --quick --json gives them (a cause that is
     // an info finding, left out here, is still named by its id).
     ojson e = {{"id", f.id}};

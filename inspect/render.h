@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ostream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ std::string render_json(const Checkpoint& c, const InspectResult& r, const std::
 // The same document streamed to `os` (the tensor list entry by entry).
 void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
                  const std::vector<validate::Finding>& problems);
+// The same, with the problem list asked for only when its member is
+// written, last: the tensor list streams while the list is still being
+// made (inspect::start_quick_problems).
+void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
+                 const std::function<const std::vector<validate::Finding>&()>& problems);
 std::string render_diff(const DiffResult& d, bool json);
 
 }  // namespace qkit::inspect
