@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <span>
 #include <set>
 #include <sstream>
@@ -379,18 +380,43 @@ void write_nested(std::ostream& os, const std::string& text, int level) {
 
 std::string dump2(const ojson& v) { return v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
 
+// True when none of the 8 bytes in `w` is below 0x20, '"' or '\\' (the
+// bytes a JSON string escapes): the exact zero-byte test ((x - 0x01..) &
+// ~x & 0x80..) on w & 0xE0.. (a byte below 0x20 has its top three bits
+// clear) and on w ^ the quote and backslash repeated.
+bool plain8(std::uint64_t w) {
+  constexpr std::uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
+  auto has_zero = [&](std::uint64_t x) { return ((x - k01) & ~x & k80) != 0; };
+  return !has_zero(w & (0xE0 * k01)) && !has_zero(w ^ ('"' * k01)) && !has_zero(w ^ ('\\' * k01));
+}
+
 // nlohmann's dump() of a string (ensure_ascii off): the same escapes, and
 // false for text that is not UTF-8 (which dump() would repair instead).
-// Names rarely need an escape, so runs of plain bytes are copied whole.
+// Names rarely need an escape, so runs of plain bytes are copied whole,
+// found 8 bytes at a time.
 bool append_json_string(std::string& out, std::string_view s) {
   if (!is_valid_utf8(s)) return false;
   out += '"';
   std::size_t plain = 0;  // start of the run not yet copied
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  std::size_t i = 0;
+  for (;;) {
+    while (i + 8 <= s.size()) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!plain8(w)) break;
+      i += 8;
+    }
+    while (i < s.size()) {
+      const auto ch = static_cast<unsigned char>(s[i]);
+      if (ch < 0x20 || ch == '"' || ch == '\\') break;
+      ++i;
+      if ((i & 7) == 0 && i + 8 <= s.size()) break;  // back to 8 at a time
+    }
+    if (i >= s.size()) break;
     const auto ch = static_cast<unsigned char>(s[i]);
     if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
     out.append(s.data() + plain, i - plain);
-    plain = i + 1;
+    plain = ++i;
     switch (ch) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -421,41 +447,45 @@ void append_number(std::string& out, std::uint64_t v) {
 // of them, and building a document per row, dumping it and re-indenting
 // the dump was half of `qinspect --json`. False (and what was appended to
 // `out` unspecified) when a string is not UTF-8; the caller then takes the
-// document path.
-bool append_plain_row(std::string& out, const Checkpoint& c, const TensorRow& t) {
+// document path. `files[i]` is shard i's name as a JSON string, or empty
+// when it is not UTF-8.
+bool append_plain_row(std::string& out, const std::vector<std::string>& files, const TensorRow& t) {
+  using namespace std::string_view_literals;
   const TensorInfo& i = *t.ref->info;
   auto key = [&](std::string_view k) {
-    out += ",\n      \"";
+    out += ",\n      \""sv;
     out += k;
-    out += "\": ";
+    out += "\": "sv;
   };
   auto number_array = [&](std::span<const std::uint64_t> v) {
     if (v.empty()) {
-      out += "[]";
+      out += "[]"sv;
       return;
     }
-    out += "[";
+    out += '[';
     for (std::size_t k = 0; k < v.size(); ++k) {
-      out += k ? ",\n        " : "\n        ";
+      out += k ? ",\n        "sv : "\n        "sv;
       append_number(out, v[k]);
     }
-    out += "\n      ]";
+    out += "\n      ]"sv;
   };
-  out += "{\n      \"name\": ";
+  out += "{\n      \"name\": "sv;
   if (!append_json_string(out, i.name)) return false;
-  key("dtype");
+  key("dtype"sv);
   if (!append_json_string(out, i.dtype_name)) return false;
-  key("shape");
+  key("shape"sv);
   number_array(i.shape);
-  key("file");
-  if (!append_json_string(out, c.shard_of(*t.ref).name)) return false;
-  key("data_offsets");
+  key("file"sv);
+  const std::string& file = files[t.ref->shard];
+  if (file.empty()) return false;
+  out += file;
+  key("data_offsets"sv);
   const std::uint64_t offsets[2] = {i.begin, i.end};
   number_array(offsets);
-  key("nbytes");
+  key("nbytes"sv);
   append_number(out, i.nbytes());
-  key("quant_type");
-  if (t.quant_type.empty()) out += "null";
+  key("quant_type"sv);
+  if (t.quant_type.empty()) out += "null"sv;
   else if (!append_json_string(out, t.quant_type)) return false;
   if (t.crc32) {
     char buf[16];
@@ -559,13 +589,16 @@ void render_json(std::ostream& os, const Checkpoint& c, const InspectResult& r,
     // Rows are gathered into blocks of about 256 KiB and written a block at
     // a time: one stream call per 700 rows, not several per row.
     constexpr std::size_t kBlock = 256 * 1024;
+    std::vector<std::string> files(c.shards().size());  // each shard's name, escaped once
+    for (std::size_t k = 0; k < files.size(); ++k)
+      if (!append_json_string(files[k], c.shards()[k].name)) files[k].clear();
     std::string block;
     block.reserve(kBlock + 4096);
     block += "[";
     for (std::size_t i = 0; i < r.tensors.size(); ++i) {
       block += i ? ",\n    " : "\n    ";
       const std::size_t row_start = block.size();
-      if (r.tensors[i].stats || !append_plain_row(block, c, r.tensors[i])) {
+      if (r.tensors[i].stats || !append_plain_row(block, files, r.tensors[i])) {
         block.resize(row_start);
         os.write(block.data(), static_cast<std::streamsize>(block.size()));
         block.clear();

@@ -441,6 +441,18 @@ TEST(InspectJson, StreamedRowsWithOddNamesAreTheDocumentsDump) {
   std::vector<TensorSource> ts;
   for (const char* n : {"a\"b", "c\\d", "e\nf\tg", "h\x01i\x1f", "\xe6\x9d\x83\xe9\x87\x8d.weight", "/x\x7f"})
     ts.push_back(TensorSource{n, Dtype::U8, {2, 2}, test::as_bytes(four), {}});
+  // Long names, which the writer scans 8 bytes at a time: each byte that
+  // needs an escape at every position of a 24-byte name, and bytes that
+  // only look like one to a careless word test (0x7f, 0x80-0xbf, and the
+  // neighbours of '"' and '\\').
+  for (const char special : {'"', '\\', '\n', '\x01', '\x1f', ' ', '#', '!', '[', ']', '\x7f'})
+    for (std::size_t at = 0; at < 24; ++at) {
+      std::string n(24, 'm');
+      n[at] = special;
+      n += std::to_string(at);
+      ts.push_back(TensorSource{n, Dtype::U8, {2, 2}, test::as_bytes(four), {}});
+    }
+  ts.push_back(TensorSource{"model.layers.0.\xc3\xa9\xc2\x80\xe2\x82\xac.weight", Dtype::U8, {2, 2}, test::as_bytes(four), {}});
   ts.push_back(TensorSource{"scalar", Dtype::F32, {}, test::as_bytes(four), {}});
   ts.push_back(TensorSource{"empty", Dtype::BF16, {0, 3}, {}, {}});
   ASSERT_TRUE(write_safetensors(d / "m.safetensors", ts).ok());
@@ -466,6 +478,26 @@ TEST(InspectJson, StreamedRowsWithOddNamesAreTheDocumentsDump) {
 
 namespace qkit {
 namespace {
+
+// A shard whose file name is not UTF-8 (file systems allow any bytes): its
+// rows take the document path, whose dump replaces the bad byte with
+// U+FFFD, and the output stays valid JSON.
+TEST(InspectJson, ShardNameThatIsNotUtf8IsReplacedNotCopied) {
+  test::TempDir d;
+  const std::string four(4, 'q');
+  const fs::path file = d / "m\xff.safetensors";
+  ASSERT_TRUE(write_safetensors(file, {TensorSource{"w", Dtype::U8, {2, 2}, test::as_bytes(four), {}}}).ok());
+  Checkpoint c = open(file);
+  InspectOptions o;
+  o.rows = true;
+  auto r = inspect::inspect(c, o);
+  ASSERT_TRUE(r.ok());
+  const std::string text = inspect::render_json(c, *r, {});
+  auto j = nlohmann::ordered_json::parse(text);  // throws on invalid UTF-8
+  ASSERT_EQ(j["tensors"].size(), 1u);
+  EXPECT_EQ(j["tensors"][0]["file"].get<std::string>(), "m\xef\xbf\xbd.safetensors");
+  EXPECT_EQ(j["tensors"][0]["name"].get<std::string>(), "w");
+}
 
 // The streamed JSON is the document nlohmann would dump whole with indent 2
 // (re-dumping the parsed text reproduces it byte for byte), with and
