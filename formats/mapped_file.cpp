@@ -1,6 +1,8 @@
 //===- formats/mapped_file.cpp - POSIX mmap wrapper ----------------------===//
 #include "formats/mapped_file.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -96,7 +98,10 @@ void MappedFile::advise_sequential(std::uint64_t begin, std::uint64_t end) const
 
 void MappedFile::advise_done(std::uint64_t begin, std::uint64_t end) const {
   if (data_ == nullptr || begin >= end) return;
-  page_range(size_, begin, end);
+  begin -= begin % kFaultAround;
+  end = std::min<std::uint64_t>(end, size_);  // a file's size is far from 2^64: no overflow below
+  end = (end + kFaultAround - 1) / kFaultAround * kFaultAround;
+  page_range(size_, begin, end);  // and back inside the file
   // MADV_DONTNEED on a read-only shared file mapping only drops our page
   // table entries; the data stays in the page cache and on disk.
   ::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_DONTNEED);
