@@ -1737,6 +1737,11 @@ Status execute_plan(Plan& plan, const fs::path& dst, ReplacePolicy replace,
 
 std::string render_plan(const Plan& p) {
   std::ostringstream o;
+  render_plan(o, p);
+  return o.str();
+}
+
+void render_plan(std::ostream& o, const Plan& p) {
   o << "plan: " << family_name(p.from) << " -> " << family_name(p.to) << " (" << flavour_name(p.flavour) << "), "
     << p.tensors.size() << " tensors, " << p.output_bytes << " bytes\n";
   for (const PlannedTensor& t : p.tensors) {
@@ -1749,7 +1754,6 @@ std::string render_plan(const Plan& p) {
   for (const LayerVerdict& v : p.lossy)
     o << "lossy: " << escape_for_display(v.prefix) << ": " << v.reason << "; bound: " << v.bound << "\n";
   for (const LayerVerdict& v : p.refused) o << "refused: " << escape_for_display(v.prefix) << ": " << v.reason << "\n";
-  return o.str();
 }
 
 }  // namespace qkit::convert

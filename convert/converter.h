@@ -24,6 +24,7 @@
 #include <list>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -111,5 +112,7 @@ inline Status execute_plan(Plan& plan, const std::filesystem::path& dst, bool re
 
 // The plan as text, one output tensor per line, then the verdicts.
 std::string render_plan(const Plan& plan);
+// The same, written to `os` line by line (a DeepSeek-class plan is 27 MB of text).
+void render_plan(std::ostream& os, const Plan& plan);
 
 }  // namespace qkit::convert

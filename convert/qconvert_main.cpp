@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -302,7 +303,11 @@ int main(int argc, char** argv) {
   }
   const bool quiet = vm.count("quiet") > 0;
   if (dry) {
-    std::cout << convert::render_plan(*plan);
+    convert::render_plan(std::cout, *plan);
+    if (!std::cout.flush()) {  // a full disk under a redirect is a failure, not a silent truncation
+      std::cerr << "qconvert: cannot write to standard output: " << std::strerror(errno) << "\n";
+      return kExitFail;
+    }
     return plan->executable(o.allow_lossy) ? kExitOk : kExitFail;
   }
   if (!plan->executable(o.allow_lossy)) {

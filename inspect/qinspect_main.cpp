@@ -176,8 +176,11 @@ int main(int argc, char** argv) {
   } else if (vm.count("markdown")) {
     const std::vector<validate::Finding>& problems = problems_when_needed();
     std::cout << inspect::render_markdown(c, *r, problems);
-    if (vm.count("tensors") || o.stats || o.checksum || !o.filter.empty())
-      std::cout << "\n#### Tensors\n\n```text\n" << inspect::render_tensors(c, *r) << "```\n";
+    if (vm.count("tensors") || o.stats || o.checksum || !o.filter.empty()) {
+      std::cout << "\n#### Tensors\n\n```text\n";
+      inspect::render_tensors(std::cout, c, *r);
+      std::cout << "```\n";
+    }
   } else {
     const std::vector<validate::Finding>& problems = problems_when_needed();
     std::string summary = inspect::render_summary(c, *r, problems);
@@ -190,7 +193,7 @@ int main(int argc, char** argv) {
     }
     std::cout << summary;
     if (!vm.count("no-layer-map")) std::cout << inspect::render_layer_map(*r);
-    if (vm.count("tensors") || o.stats || o.checksum || !o.filter.empty()) std::cout << inspect::render_tensors(c, *r);
+    if (vm.count("tensors") || o.stats || o.checksum || !o.filter.empty()) inspect::render_tensors(std::cout, c, *r);
   }
   if (!std::cout.flush()) {  // a full disk under a redirect is a failure, not a silent truncation
     std::cerr << "qinspect: cannot write to standard output: " << std::strerror(errno) << "\n";

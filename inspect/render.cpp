@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "formats/json_write.h"
 #include "formats/scheme_doc.h"
 #include "formats/utf8.h"
 #include "validate/findings_text.h"
@@ -343,6 +344,11 @@ void render_histogram(std::ostream& o, const TensorStats& s) {
 
 std::string render_tensors(const Checkpoint& c, const InspectResult& r) {
   std::ostringstream o;
+  render_tensors(o, c, r);
+  return o.str();
+}
+
+void render_tensors(std::ostream& o, const Checkpoint& c, const InspectResult& r) {
   for (const TensorRow& t : r.tensors) {
     const TensorInfo& i = *t.ref->info;
     o << escape_for_display(i.name) << "  " << escape_for_display(i.dtype_name) << " " << shape_text(i.shape) << "  "
@@ -362,23 +368,10 @@ std::string render_tensors(const Checkpoint& c, const InspectResult& r) {
       if (!s.histogram.empty()) render_histogram(o, s);
     }
   }
-  return o.str();
 }
 
 namespace {
 
-// Writes `text` (a value dumped with indent 2) as a member at nesting level
-// `level`: every line after the first is shifted right by 2*level spaces,
-// exactly as dumping the whole document with indent 2 would place it.
-void write_nested(std::ostream& os, const std::string& text, int level) {
-  const std::string pad(static_cast<std::size_t>(2 * level), ' ');
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
-    os.write(text.data() + start, static_cast<std::streamsize>(nl + 1 - start)) << pad;
-  os.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
-}
-
-std::string dump2(const ojson& v) { return v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 // True when none of the 8 bytes in `w` is below 0x20, '"' or '\\' (the
 // bytes a JSON string escapes): the exact zero-byte test ((x - 0x01..) &

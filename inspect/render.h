@@ -22,6 +22,7 @@ std::string render_markdown(const Checkpoint& c, const InspectResult& r, const s
 std::string render_layer_map(const InspectResult& r);
 // One line per tensor (+ stats lines with --stats).
 std::string render_tensors(const Checkpoint& c, const InspectResult& r);
+void render_tensors(std::ostream& os, const Checkpoint& c, const InspectResult& r);  // the same, streamed
 // The documented JSON object (docs/qinspect-json.md).
 std::string render_json(const Checkpoint& c, const InspectResult& r, const std::vector<validate::Finding>& problems);
 // The same document streamed to `os` (the tensor list entry by entry).

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "formats/mapped_file.h"
+#include "formats/sink_stream.h"
 #include "formats/safetensors.h"
 #include "tests/malformed_files.h"
 #include "tests/test_util.h"
@@ -266,6 +267,43 @@ TEST(MappedFileTest, DoneDropsTheFaultAroundNeighbours) {
   m->advise_done(512 * 1024 - 10, 512 * 1024);
   EXPECT_FALSE(present(512 * 1024 - 1));
   ::close(fd);
+}
+
+// formats/sink_stream.h: what is written arrives in order, whatever the
+// buffer boundaries; the first failing write is kept and the stream goes bad.
+TEST(SinkStream, PassesBytesThroughAndKeepsTheFirstError) {
+  struct Sink final : ByteSink {
+    std::string got;
+    std::size_t fail_after = SIZE_MAX;  // bytes accepted before writes fail
+    Status write(std::span<const std::byte> b) override {
+      if (got.size() + b.size() > fail_after) return Error(Errc::io_write, "disk full");
+      got.append(reinterpret_cast<const char*>(b.data()), b.size());
+      return ok_status();
+    }
+  };
+  std::string expect;
+  for (int i = 0; i < 30000; ++i) expect += std::to_string(i) + (i % 7 ? " " : "\n");  // > 64 KiB
+  {
+    Sink sink;
+    SinkStreambuf buf(sink);
+    std::ostream os(&buf);
+    for (int i = 0; i < 30000; ++i) os << i << (i % 7 ? ' ' : '\n');
+    os.flush();
+    EXPECT_TRUE(os.good());
+    EXPECT_TRUE(buf.status().ok());
+    EXPECT_EQ(sink.got, expect);
+  }
+  {
+    Sink sink;
+    sink.fail_after = 0;
+    SinkStreambuf buf(sink);
+    std::ostream os(&buf);
+    for (int i = 0; i < 30000; ++i) os << i << ' ';
+    os.flush();
+    EXPECT_FALSE(os.good());
+    ASSERT_FALSE(buf.status().ok());
+    EXPECT_EQ(buf.status().error().code, Errc::io_write);
+  }
 }
 
 }  // namespace

@@ -1021,6 +1021,56 @@ TEST(Report, JsonHasTheDocumentedShape) {
   EXPECT_EQ(j["counts"]["info"], 0);
 }
 
+// The JSON report is written a finding at a time; its bytes must stay those
+// of nlohmann's dump(2) of the whole document (re-dumping the parsed text
+// reproduces it), with findings and without, and a name that is not UTF-8
+// is replaced, not copied.
+TEST(Report, StreamedJsonIsTheIndent2Dump) {
+  Report many = hand_made_report();
+  many.findings[1].tensor = "bad\xff" "name";
+  const std::vector<Finding> two = many.findings;
+  for (int i = 0; i < 50; ++i) many.findings.push_back(two[i % 2]);
+  Report none = hand_made_report();
+  none.findings.clear();
+  none.suppressed.push_back({Finding{}, "known"});
+  none.suppressed.back().first.rule = "numeric.nan-inf";
+  for (const Report* r : {&many, &none}) {
+    const std::string text = validate::render_json(*r);
+    auto j = nlohmann::ordered_json::parse(text);
+    EXPECT_EQ(j.dump(2) + "\n", text);
+    EXPECT_EQ(j["findings"].size(), r->findings.size());
+  }
+  auto j = nlohmann::ordered_json::parse(validate::render_json(many));
+  EXPECT_EQ(j["findings"][1]["tensor"].get<std::string>(), "bad\xef\xbf\xbdname");
+  EXPECT_EQ(j["suppressed"].size(), 0u);
+  EXPECT_EQ(nlohmann::ordered_json::parse(validate::render_json(none))["suppressed"][0]["reason"], "known");
+}
+
+// Each suite's counts are those of its own test cases (they are counted
+// before the cases are written).
+TEST(Report, JunitSuiteCountsAreItsCases) {
+  Report r = hand_made_report();
+  r.quick = true;
+  const std::string x = validate::render_junit(r);
+  std::regex suite("<testsuite name=\"[^\"]*\" tests=\"([0-9]+)\" failures=\"([0-9]+)\" errors=\"0\" skipped=\"([0-9]+)\">");
+  std::size_t suites = 0;
+  for (auto it = std::sregex_iterator(x.begin(), x.end(), suite); it != std::sregex_iterator(); ++it) {
+    ++suites;
+    const std::size_t begin = static_cast<std::size_t>(it->position());
+    const std::size_t end = x.find("</testsuite>", begin);
+    const std::string body = x.substr(begin, end - begin);
+    auto count = [&](const std::string& needle) {
+      std::size_t n = 0;
+      for (std::size_t at = body.find(needle); at != std::string::npos; at = body.find(needle, at + 1)) ++n;
+      return n;
+    };
+    EXPECT_EQ(std::stoul((*it)[1]), count("<testcase ")) << body;
+    EXPECT_EQ(std::stoul((*it)[2]), count("<failure ")) << body;
+    EXPECT_EQ(std::stoul((*it)[3]), count("<skipped ")) << body;
+  }
+  EXPECT_EQ(suites, 6u);
+}
+
 TEST(Report, JunitOneCasePerRuleInOneSuitePerFamily) {
   std::string x = validate::render_junit(hand_made_report());
   EXPECT_EQ(x.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0), 0u);

@@ -19,6 +19,7 @@
 #include "formats/version.h"
 
 #include "formats/atomic_file.h"
+#include "formats/sink_stream.h"
 #include "validate/report.h"
 #include "validate/validator.h"
 
@@ -154,39 +155,46 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   Report r = qkit::validate::validate(*c, o);
-  std::string text;
-  if (format == "json") {
-    text = render_json(r);
-  } else if (format == "junit") {
-    text = render_junit(r);
-  } else {
-    TextStyle st;
-    st.verbose = vm.count("verbose") > 0;
-    st.color = !vm.count("no-color") && !vm.count("output") && std::getenv("NO_COLOR") == nullptr &&
-               ::isatty(STDOUT_FILENO);
-    text = render_text(r, st);
-    if (vm.count("quiet")) {  // the last line is the summary
+  TextStyle st;
+  st.verbose = vm.count("verbose") > 0;
+  st.color = !vm.count("no-color") && !vm.count("output") && std::getenv("NO_COLOR") == nullptr &&
+             ::isatty(STDOUT_FILENO);
+  // The report is written as it is rendered, to the file or to stdout.
+  auto render = [&](std::ostream& os) {
+    if (format == "json") render_json(os, r);
+    else if (format == "junit") render_junit(os, r);
+    else if (vm.count("quiet")) {  // the summary: the text report's last line
+      std::string text = render_text(r, st);
       std::size_t end = text.find_last_not_of('\n');
       std::size_t start = text.rfind('\n', end);
-      text = text.substr(start == std::string::npos ? 0 : start + 1);
+      os << text.substr(start == std::string::npos ? 0 : start + 1);
+    } else {
+      render_text(os, r, st);
     }
-  }
+  };
   if (vm.count("output")) {
     // A report that cannot be written is a failure of the work (exit 1),
     // named with its file and cause, never a silent pass.
     auto out = AtomicFileWriter::create(vm["output"].as<std::string>());
-    Status st = out ? out->write(std::string_view(text)) : Status(out.error());
-    if (st) st = out->commit();
-    if (!st) {
-      std::cerr << "qvalidate: cannot write the report: " << st.error().to_string() << "\n";
+    Status written = out ? ok_status() : Status(out.error());
+    if (written) {
+      SinkStreambuf buf(*out);
+      std::ostream os(&buf);
+      render(os);
+      os.flush();
+      written = buf.status();
+    }
+    if (written) written = out->commit();
+    if (!written) {
+      std::cerr << "qvalidate: cannot write the report: " << written.error().to_string() << "\n";
       return kExitFail;
     }
     // The console still says how it went (a CI log shows the verdict).
     std::cout << (r.errors ? "FAIL: " : "PASS: ") << r.errors << " error" << (r.errors == 1 ? "" : "s") << ", " << r.warnings
-              << " warning" << (r.warnings == 1 ? "" : "s") << " (" << vm["format"].as<std::string>() << " report written to "
+              << " warning" << (r.warnings == 1 ? "" : "s") << " (" << format << " report written to "
               << vm["output"].as<std::string>() << ")\n";
   } else {
-    std::cout << text;
+    render(std::cout);
     if (!std::cout.flush()) {
       std::cerr << "qvalidate: cannot write to standard output: " << std::strerror(errno) << "\n";
       return kExitFail;

@@ -1,8 +1,10 @@
 //===- validate/report.cpp ------------------------------------------------===//
 #include "validate/report.h"
 
+#include "formats/json_write.h"
 #include "validate/findings_text.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -45,10 +47,15 @@ std::string one_line(const Finding& f, const Report& r) {
 }  // namespace
 
 std::string render_text(const Report& r, const TextStyle& st) {
+  std::ostringstream o;
+  render_text(o, r, st);
+  return o.str();
+}
+
+void render_text(std::ostream& o, const Report& r, const TextStyle& st) {
   auto paint = [&](const char* code, const std::string& s) {
     return st.color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
   };
-  std::ostringstream o;
   o << "qvalidate: " << escape_for_display(r.path) << " (" << layout_name(r.layout) << "), target "
     << r.target_label << (r.quick ? ", quick" : "") << "\n";
   struct Group {
@@ -90,18 +97,33 @@ std::string render_text(const Report& r, const TextStyle& st) {
     << r.tensors << " tensors, " << r.modules << " quantized modules, "
     << (r.quick ? std::string("headers only") : std::to_string(r.bytes_scanned) + " bytes scanned") << ")"
     << (r.infos && !st.verbose ? "; --verbose lists info" : "") << "\n";
-  return o.str();
 }
 
 std::string render_json(const Report& r) {
-  nlohmann::ordered_json j;
-  j["path"] = r.path;
-  j["target"] = r.target_label;
-  j["layout"] = std::string(layout_name(r.layout));
-  j["quick"] = r.quick;
-  j["findings"] = nlohmann::ordered_json::array();
-  for (const Finding& f : r.findings) {
-    nlohmann::ordered_json e;
+  std::ostringstream o;
+  render_json(o, r);
+  return o.str();
+}
+
+// Member by member, the findings one at a time: the bytes of dump(2) of
+// the whole document (formats/json_write.h), which is never built.
+void render_json(std::ostream& os, const Report& r) {
+  using ojson = nlohmann::ordered_json;
+  bool first = true;
+  auto member = [&](const char* key, const ojson& value) {
+    os << (first ? "{\n  \"" : ",\n  \"") << key << "\": ";
+    write_nested(os, dump2(value), 1);
+    first = false;
+  };
+  member("path", r.path);
+  member("target", r.target_label);
+  member("layout", std::string(layout_name(r.layout)));
+  member("quick", r.quick);
+  os << ",\n  \"findings\": ";
+  if (r.findings.empty()) os << "[]";
+  for (std::size_t i = 0; i < r.findings.size(); ++i) {
+    const Finding& f = r.findings[i];
+    ojson e;
     e["id"] = f.id;
     if (f.cause) e["cause"] = f.cause;
     e["rule"] = f.rule;
@@ -109,71 +131,90 @@ std::string render_json(const Report& r) {
     e["message"] = f.message;
     if (!f.file.empty()) e["file"] = f.file;
     if (!f.tensor.empty()) e["tensor"] = f.tensor;
-    j["findings"].push_back(std::move(e));
+    os << (i ? ",\n    " : "[\n    ");
+    write_nested(os, dump2(e), 2);
+    if (i + 1 == r.findings.size()) os << "\n  ]";
   }
-  j["counts"] = {{"error", r.errors}, {"warning", r.warnings}, {"info", r.infos}};
-  j["suppressed"] = nlohmann::ordered_json::array();
+  member("counts", {{"error", r.errors}, {"warning", r.warnings}, {"info", r.infos}});
+  ojson suppressed = ojson::array();
   std::map<std::string, std::pair<std::size_t, std::string>> by_rule;
   for (const auto& [f, reason] : r.suppressed) {
     by_rule[f.rule].first++;
     by_rule[f.rule].second = reason;
   }
-  for (const auto& [rule, e] : by_rule)
-    j["suppressed"].push_back({{"rule", rule}, {"count", e.first}, {"reason", e.second}});
-  // Names from untrusted files may hold invalid UTF-8: replace, never throw.
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  for (const auto& [rule, e] : by_rule) suppressed.push_back({{"rule", rule}, {"count", e.first}, {"reason", e.second}});
+  member("suppressed", suppressed);
+  os << "\n}\n";
 }
 
 // One test case per rule (so CI can track each rule over time), grouped in
 // one test suite per family: failed with every error finding, skipped for
 // value rules under --quick, warnings and infos as its output.
 std::string render_junit(const Report& r) {
+  std::ostringstream o;
+  render_junit(o, r);
+  return o.str();
+}
+
+void render_junit(std::ostream& os, const Report& r) {
   std::map<std::string, std::vector<const Finding*>> by_rule;
   for (const Finding& f : r.findings) by_rule[f.rule].push_back(&f);
   std::map<std::string, std::size_t> suppressed;
   for (const auto& [f, reason] : r.suppressed) ++suppressed[f.rule];
-  std::ostringstream suites;
-  std::size_t total = 0, total_failures = 0;
-  for (std::string_view fam : rule_families()) {
-    std::ostringstream body;
+  // The counts head their elements, so they are taken first; the cases are
+  // then written as they are made.
+  auto skipped_case = [&](const RuleInfo& rule) { return rule.reads_data && r.quick; };
+  auto has_error = [&](const RuleInfo& rule) {
+    auto it = by_rule.find(std::string(rule.id));
+    return it != by_rule.end() &&
+           std::any_of(it->second.begin(), it->second.end(), [](const Finding* f) { return f->severity == Severity::Error; });
+  };
+  struct Counts {
     std::size_t tests = 0, failures = 0, skipped = 0;
+  };
+  std::map<std::string_view, Counts> per_family;
+  Counts all;
+  for (std::string_view fam : rule_families())
     for (const RuleInfo& rule : all_rules()) {
       if (rule.family != fam) continue;
-      ++tests;
+      Counts& c = per_family[fam];
+      ++c.tests;
+      ++all.tests;
+      if (skipped_case(rule)) ++c.skipped;
+      else if (has_error(rule)) ++c.failures, ++all.failures;
+    }
+  os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+     << "<testsuites name=\"qvalidate\" tests=\"" << all.tests << "\" failures=\"" << all.failures << "\">\n";
+  for (std::string_view fam : rule_families()) {
+    const Counts& c = per_family[fam];
+    os << "  <testsuite name=\"qvalidate." << fam << " " << xml_escape(r.path) << " (target " << r.target_label
+       << ")\" tests=\"" << c.tests << "\" failures=\"" << c.failures << "\" errors=\"0\" skipped=\"" << c.skipped << "\">\n";
+    for (const RuleInfo& rule : all_rules()) {
+      if (rule.family != fam) continue;
       const std::string id(rule.id);
       std::vector<const Finding*> errors, others;
       if (auto it = by_rule.find(id); it != by_rule.end())
         for (const Finding* f : it->second) (f->severity == Severity::Error ? errors : others).push_back(f);
-      body << "    <testcase classname=\"qvalidate." << fam << "\" name=\"" << id << "\">\n";
-      if (rule.reads_data && r.quick) {
-        body << "      <skipped message=\"--quick: tensor values not read\"/>\n";
-        ++skipped;
+      os << "    <testcase classname=\"qvalidate." << fam << "\" name=\"" << id << "\">\n";
+      if (skipped_case(rule)) {
+        os << "      <skipped message=\"--quick: tensor values not read\"/>\n";
       } else if (!errors.empty()) {
-        ++failures;
-        body << "      <failure type=\"error\" message=\"" << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
-             << "\">";
-        for (const Finding* f : errors) body << xml_escape(one_line(*f, r)) << "\n";
-        body << "</failure>\n";
+        os << "      <failure type=\"error\" message=\"" << errors.size() << " error" << (errors.size() == 1 ? "" : "s")
+           << "\">";
+        for (const Finding* f : errors) os << xml_escape(one_line(*f, r)) << "\n";
+        os << "</failure>\n";
       }
       if (!others.empty() || suppressed.count(id)) {
-        body << "      <system-out>";
-        for (const Finding* f : others) body << xml_escape(std::string(severity_name(f->severity)) + ": " + one_line(*f, r)) << "\n";
-        if (auto s = suppressed.find(id); s != suppressed.end()) body << "suppressed: " << s->second << "\n";
-        body << "</system-out>\n";
+        os << "      <system-out>";
+        for (const Finding* f : others) os << xml_escape(std::string(severity_name(f->severity)) + ": " + one_line(*f, r)) << "\n";
+        if (auto s = suppressed.find(id); s != suppressed.end()) os << "suppressed: " << s->second << "\n";
+        os << "</system-out>\n";
       }
-      body << "    </testcase>\n";
+      os << "    </testcase>\n";
     }
-    total += tests;
-    total_failures += failures;
-    suites << "  <testsuite name=\"qvalidate." << fam << " " << xml_escape(r.path) << " (target " << r.target_label
-           << ")\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped << "\">\n"
-           << body.str() << "  </testsuite>\n";
+    os << "  </testsuite>\n";
   }
-  std::ostringstream o;
-  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    << "<testsuites name=\"qvalidate\" tests=\"" << total << "\" failures=\"" << total_failures << "\">\n"
-    << suites.str() << "</testsuites>\n";
-  return o.str();
+  os << "</testsuites>\n";
 }
 
 std::string render_rules_markdown() {
