@@ -109,10 +109,19 @@ bool can_evaluate(const Checkpoint& c, const Module& m, std::string* why) {
 
 namespace {
 
+// ThreadSanitizer instruments the clones' ifunc resolver, which the dynamic
+// loader runs before the TSan runtime is up (a crash at start-up): a TSan
+// build keeps the one default version.
+#if defined(__SANITIZE_THREAD__)
+#define QKIT_AVX2_CLONES
+#else
+#define QKIT_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
 // int8 . int8 over k, accumulated in int32 (|sum| <= k * 128 * 128 fits for
 // k < 131072), written so the compiler vectorizes it; cloned for AVX2
 // where the CPU has it (the result is the same integer).
-__attribute__((target_clones("avx2", "default")))
+QKIT_AVX2_CLONES
 std::int32_t dot_i8_short(const std::int8_t* a, const std::int8_t* b, std::uint64_t k) {
   std::int32_t acc = 0;
   for (std::uint64_t j = 0; j < k; ++j) acc += static_cast<std::int32_t>(a[j]) * static_cast<std::int32_t>(b[j]);
@@ -128,7 +137,7 @@ std::int64_t dot_i8_any(const std::int8_t* a, const std::int8_t* b, std::uint64_
 
 // float . float over k in a fixed order (four partial sums in double):
 // deterministic, so equal weights give equal results in both checkpoints.
-__attribute__((target_clones("avx2", "default")))
+QKIT_AVX2_CLONES
 double dot_f(const float* a, const float* b, std::uint64_t k) {
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   std::uint64_t j = 0;

@@ -460,16 +460,16 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
   // R5
   SafetensorsHeader hdr;
   hdr.header_size = n;
-  // An entry takes at least 52 bytes of text ({"":{"dtype":"U8","shape":[],
-  // "data_offsets":[0,0]}} less the braces), so this is never too little:
+  // An entry takes at least 49 bytes of text ("":{"dtype":"U8","shape":[],
+  // "data_offsets":[0,0]}, counted by hand), so this is never too little:
   // the table grows by no reallocation, and the capacity never touched is
   // never resident.
-  hdr.tensors.reserve(static_cast<std::size_t>(n / 52 + 1));
   {
     HeaderSax sax(hdr, options);
     JsonSyntaxError syntax;
     JsonParseEnd end = JsonParseEnd::Complete;
     try {
+      hdr.tensors.reserve(static_cast<std::size_t>(n / 49 + 1));
       end = parse_json_events(text, sax, syntax);
     } catch (const std::bad_alloc&) {
       return Error(Errc::header_too_large, "out of memory while parsing the header").at(8);
