@@ -82,19 +82,6 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a.size() - i < b.size() - j;
 }
 
-// Small tensors' values; I64/U64 hold float32 bit patterns (deq_scale, scales).
-// Their pages are given back once decoded, as streaming does: planning a
-// DeepSeek-class checkpoint reads some 700 MB of offsets, which would
-// otherwise all stay resident.
-std::vector<double> values(const Checkpoint& c, const TensorRef& t) {
-  std::vector<double> v = tensor_values_or_nan(c, t, true);
-  if (const auto& f = c.shard_of(t).file) {
-    const std::uint64_t base = f->file_offset(*t.info);
-    f->mapping().advise_done(base, base + t.info->nbytes());
-  }
-  return v;
-}
-
 Bytes encode(const std::vector<double>& v, Dtype d) {
   Bytes b(v.size() * dtype_bits(d) / 8);
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -285,9 +272,53 @@ std::optional<std::string> feeding_norm(const std::string& prefix) { return feed
 class Planner {
  public:
   Planner(const Checkpoint& c, const ConvertOptions& o, Plan& p) : c_(c), o_(o), p_(p) {}
+  Planner(const Planner&) = delete;
+  Planner& operator=(const Planner&) = delete;
+  ~Planner() { give_back_pending(); }
   Status run();
 
  private:
+  // Pages read while planning are given back (MappedFile::advise_done) in
+  // batches of kGiveBackBatch tensors, not one call per tensor: 50,000
+  // calls were a seventh of a DeepSeek-class dry run. What a batch holds is
+  // at most 256 tensors of up to 1 MiB (and their fault-around windows), so
+  // memory stays bounded.
+  static constexpr std::size_t kGiveBackBatch = 256;
+  static constexpr std::uint64_t kGiveBackAtOnce = 1u << 20;  // larger tensors go at once
+  struct Pending {
+    const MappedFile* map;
+    std::uint64_t lo, hi;
+  };
+  std::vector<Pending> pending_;
+  std::size_t pending_tensors_ = 0;
+  void give_back(const TensorRef& t) {
+    const auto& f = c_.shard_of(t).file;
+    if (!f) return;
+    const std::uint64_t lo = f->file_offset(*t.info), hi = lo + t.info->nbytes();
+    if (t.info->nbytes() > kGiveBackAtOnce) {  // a weight scanned whole: now
+      f->mapping().advise_done(lo, hi);
+      return;
+    }
+    auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.map == &f->mapping(); });
+    if (it == pending_.end()) pending_.push_back({&f->mapping(), lo, hi});
+    else it->lo = std::min(it->lo, lo), it->hi = std::max(it->hi, hi);
+    if (++pending_tensors_ >= kGiveBackBatch || pending_.size() > 8) give_back_pending();
+  }
+  void give_back_pending() {
+    for (const Pending& p : pending_) p.map->advise_done(p.lo, p.hi);
+    pending_.clear();
+    pending_tensors_ = 0;
+  }
+  // Small tensors' values; I64/U64 hold float32 bit patterns (deq_scale,
+  // scales). Their pages are given back once decoded, as streaming does:
+  // planning a DeepSeek-class checkpoint reads some 700 MB of offsets, which
+  // would otherwise all stay resident.
+  std::vector<double> values(const Checkpoint& c, const TensorRef& t) {
+    std::vector<double> v = tensor_values_or_nan(c, t, true);
+    give_back(t);
+    return v;
+  }
+
   struct ModuleParts {
     const Module* m = nullptr;
     const SchemeMatch* match = nullptr;
@@ -337,7 +368,7 @@ class Planner {
   // dtype): a plan-only run needs them for nothing (out_values neither
   // checks nor encodes them), so it reads none and passes an empty vector.
   // Half of a DeepSeek-class dry run's reading: its weight scales.
-  std::vector<double> scales(const TensorRef& t, Dtype out) const {
+  std::vector<double> scales(const TensorRef& t, Dtype out) {
     if (o_.plan_only && !range_checked(out)) return {};
     return values(c_, t);
   }
@@ -375,12 +406,7 @@ class Planner {
   }
   // Planning scans a few weights (row sums, scale_bias, re-quantization):
   // their pages are given back at once, as streaming does.
-  void release(const TensorRef& t) const {
-    if (const auto& f = c_.shard_of(t).file) {
-      const std::uint64_t base = f->file_offset(*t.info);
-      f->mapping().advise_done(base, base + t.info->nbytes());
-    }
-  }
+  void release(const TensorRef& t) { give_back(t); }
   void refuse(const std::string& prefix, std::string why) { p_.refused.push_back({prefix, std::move(why), false, ""}); }
   void lossy(const std::string& prefix, std::string why, std::string bound) {
     p_.lossy.push_back({prefix, std::move(why), true, std::move(bound)});
@@ -393,7 +419,7 @@ class Planner {
   void gs_to_ms(const ModuleParts& mp);
   void ms_to_ct(const ModuleParts& mp);
   void ct_to_ms(const ModuleParts& mp);
-  std::vector<std::int64_t> row_sums(const TensorRef& w, std::uint64_t n, std::uint64_t k) const;
+  std::vector<std::int64_t> row_sums(const TensorRef& w, std::uint64_t n, std::uint64_t k);
   void out_ct_packed(const std::string& name, const TensorRef& src, std::optional<Int4Layout> from_layout, unsigned bits,
                      std::uint64_t n, std::uint64_t k);
   void out_from_ct_packed(const std::string& name, const TensorRef& src, unsigned bits, std::optional<Int4Layout> to,
@@ -988,7 +1014,7 @@ void Planner::plan_output_folds() {
 // (x_q.Wq + quant_bias) * deq_scale, compressed-tensors' loaders
 // (s_x * s_w) * (x_q.Wq - z * sum_k Wq) + bias.
 
-std::vector<std::int64_t> Planner::row_sums(const TensorRef& w, std::uint64_t n, std::uint64_t k) const {
+std::vector<std::int64_t> Planner::row_sums(const TensorRef& w, std::uint64_t n, std::uint64_t k) {
   std::vector<std::int64_t> sums(n, 0);
   const auto* q = reinterpret_cast<const std::int8_t*>(c_.data(w).data());
   for (std::uint64_t r = 0; r < n; ++r)
