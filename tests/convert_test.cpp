@@ -9,7 +9,9 @@
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -746,6 +748,47 @@ std::string plan_text(const test::TempDir& d, const std::string& name, Family to
 // for every sample, every target family and --allow-lossy either way, the
 // plan must decide and print exactly what the full plan does, and it must
 // not be executable.
+// Planning reads scales, offsets and some weights through the mappings and
+// gives every page back when it is done (in batches, and each read's whole
+// fault-around window): afterwards no page of any shard is mapped. Page
+// presence is read from /proc/self/pagemap (bit 63), over every sample whose
+// plan reads values.
+TEST(PlanOnly, LeavesNoSourcePageMapped) {
+  test::TempDir d;
+  const int fd = ::open("/proc/self/pagemap", O_RDONLY);
+  ASSERT_GE(fd, 0);
+  auto mapped_pages = [&](const SafetensorsFile& f) {
+    const auto bytes = f.mapping().bytes();
+    const auto base = reinterpret_cast<std::uintptr_t>(bytes.data());
+    std::size_t present = 0;
+    for (std::uintptr_t a = base / 4096 * 4096; a < base + bytes.size(); a += 4096) {
+      std::uint64_t entry = 0;
+      EXPECT_EQ(::pread(fd, &entry, 8, static_cast<off_t>(a / 4096 * 8)), 8);
+      present += (entry >> 63) != 0;
+    }
+    return present;
+  };
+  int checked = 0;
+  for (const char* name : {"tiny-qwen-w8a8-msmodelslim", "tiny-llama-w8a8-dynamic-msmodelslim",
+                           "tiny-llama-w4a8-dynamic-msmodelslim", "tiny-llama-w4a16-golden-stick"}) {
+    ASSERT_TRUE(samples::write_sample(d / name, *samples::find_sample(name)).ok()) << name;
+    Checkpoint c = open(d / name);
+    ASSERT_TRUE(c.family()) << name;
+    ConvertOptions o;
+    o.to = *c.family() == Family::GoldenStick ? Family::MsModelSlim : Family::GoldenStick;
+    o.plan_only = true;
+    auto plan = convert::plan_conversion(c, o);
+    ASSERT_TRUE(plan.ok()) << name;
+    for (const ShardFile& s : c.shards()) {
+      ASSERT_NE(s.file, nullptr);
+      EXPECT_EQ(mapped_pages(*s.file), 0u) << name << " " << s.name;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 4);
+  ::close(fd);
+}
+
 TEST(PlanOnly, SameDecisionsAndTextAsTheFullPlan) {
   test::TempDir d;
   int compared = 0;
