@@ -279,11 +279,12 @@ class Planner {
 
  private:
   // Pages read while planning are given back (MappedFile::advise_done) in
-  // batches of kGiveBackBatch tensors, not one call per tensor: 50,000
-  // calls were a seventh of a DeepSeek-class dry run. What a batch holds is
-  // at most 256 tensors of up to 1 MiB (and their fault-around windows), so
-  // memory stays bounded.
+  // batches, not one call per tensor: 50,000 calls were a seventh of a
+  // DeepSeek-class dry run. A batch ends at 256 tensors or when the bytes
+  // it may hold mapped (each tensor and its fault-around windows) reach
+  // 16 MiB, so that is all the planner keeps.
   static constexpr std::size_t kGiveBackBatch = 256;
+  static constexpr std::uint64_t kGiveBackBytes = 16u << 20;
   static constexpr std::uint64_t kGiveBackAtOnce = 1u << 20;  // larger tensors go at once
   struct Pending {
     const MappedFile* map;
@@ -291,6 +292,7 @@ class Planner {
   };
   std::vector<Pending> pending_;
   std::size_t pending_tensors_ = 0;
+  std::uint64_t pending_bytes_ = 0;
   void give_back(const TensorRef& t) {
     const auto& f = c_.shard_of(t).file;
     if (!f) return;
@@ -302,12 +304,15 @@ class Planner {
     auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.map == &f->mapping(); });
     if (it == pending_.end()) pending_.push_back({&f->mapping(), lo, hi});
     else it->lo = std::min(it->lo, lo), it->hi = std::max(it->hi, hi);
-    if (++pending_tensors_ >= kGiveBackBatch || pending_.size() > 8) give_back_pending();
+    pending_bytes_ += t.info->nbytes() + 2 * MappedFile::kFaultAround;
+    if (++pending_tensors_ >= kGiveBackBatch || pending_bytes_ >= kGiveBackBytes || pending_.size() > 8)
+      give_back_pending();
   }
   void give_back_pending() {
     for (const Pending& p : pending_) p.map->advise_done(p.lo, p.hi);
     pending_.clear();
     pending_tensors_ = 0;
+    pending_bytes_ = 0;
   }
   // Small tensors' values; I64/U64 hold float32 bit patterns (deq_scale,
   // scales). Their pages are given back once decoded, as streaming does:
