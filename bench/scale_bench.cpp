@@ -773,7 +773,8 @@ int main(int argc, char** argv) {
       add(r);
     }
     if (have_cli) {
-      const std::string self = (fs::read_symlink("/proc/self/exe")).string();
+      std::error_code self_ec;
+      const std::string self = fs::read_symlink("/proc/self/exe", self_ec).string();
       const std::vector<std::string> floor_argv = {self, "--floor-b-process=" + path.string()};
       Row pf = measure(opt, shape, "$ floor B (a process)", [&] {
         Outcome o = run_exec(floor_argv, T, cli_err);

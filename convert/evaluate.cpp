@@ -112,7 +112,12 @@ namespace {
 // ThreadSanitizer instruments the clones' ifunc resolver, which the dynamic
 // loader runs before the TSan runtime is up (a crash at start-up): a TSan
 // build keeps the one default version.
-#if defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define QKIT_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(QKIT_TSAN)
 #define QKIT_AVX2_CLONES
 #else
 #define QKIT_AVX2_CLONES __attribute__((target_clones("avx2", "default")))

@@ -128,6 +128,7 @@ void Checkpoint::read_shards(const fs::path& dir, const std::vector<std::string>
   // diagnostics are then noted in shard order, so output is deterministic.
   std::vector<ShardFile> read(names.size());
   std::vector<std::size_t> todo;
+  if (prefetch) prefetch->finish(names);
   for (std::size_t i = 0; i < names.size(); ++i) {
     std::optional<ShardFile> ahead = prefetch ? prefetch->take_shard(names[i]) : std::nullopt;
     if (ahead) read[i] = std::move(*ahead);
@@ -195,8 +196,12 @@ void Checkpoint::detect(const fs::path& dir) {
   // The index and shard headers are read ahead on other cores while this
   // thread reads the description; below, everything is still decided and
   // noted in the same order. Several index files: no guess.
+  // An index beside msModelSlim's description that is not its own (a stale
+  // model.safetensors.index.json) is not the one detect reads: no guess.
   ShardPrefetch prefetch;
-  if (indexes.size() <= 1)
+  const bool foreign_index = !ms_descs.empty() && indexes.size() == 1 &&
+                             !std::string_view(indexes.front()).starts_with("quant_model_weight");
+  if (indexes.size() <= 1 && !foreign_index)
     prefetch.start(dir, indexes.empty() ? std::string() : indexes.front(), indexes.empty() ? weights : std::vector<std::string>{},
                    ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes}, std::thread::hardware_concurrency());
   if (std::find(files.begin(), files.end(), "config.json") == files.end()) {

@@ -98,10 +98,21 @@ void MappedFile::advise_sequential(std::uint64_t begin, std::uint64_t end) const
 
 void MappedFile::advise_done(std::uint64_t begin, std::uint64_t end) const {
   if (data_ == nullptr || begin >= end) return;
-  begin -= begin % kFaultAround;
-  end = std::min<std::uint64_t>(end, size_);  // a file's size is far from 2^64: no overflow below
-  end = (end + kFaultAround - 1) / kFaultAround * kFaultAround;
-  page_range(size_, begin, end);  // and back inside the file
+  // A read fault maps more than the page it needs (mm/memory.c):
+  //  - do_fault_around maps a window of kFaultAround bytes of cached pages,
+  //    aligned on virtual addresses except at the mapping's start, where it
+  //    starts there instead: any such window holding a byte of [begin, end)
+  //    lies within kFaultAround of it;
+  //  - a large page-cache folio is mapped whole; folios are at most
+  //    kMaxFolio and aligned to their size in the file.
+  // So the range dropped reaches both that far and the enclosing kMaxFolio
+  // blocks.
+  end = std::min<std::uint64_t>(end, size_);
+  const std::uint64_t lo = std::min(begin / kMaxFolio * kMaxFolio, begin > kFaultAround ? begin - kFaultAround : 0);
+  const std::uint64_t hi = std::max((end + kMaxFolio - 1) / kMaxFolio * kMaxFolio, end + kFaultAround);
+  begin = lo;
+  end = std::min<std::uint64_t>(hi, size_);
+  page_range(size_, begin, end);  // whole pages
   // MADV_DONTNEED on a read-only shared file mapping only drops our page
   // table entries; the data stays in the page cache and on disk.
   ::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_DONTNEED);

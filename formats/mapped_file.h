@@ -36,15 +36,18 @@ class MappedFile {
   void advise_sequential(std::uint64_t begin, std::uint64_t end) const;
   // Let the kernel drop pages of [begin, end) we have finished with, so a
   // streaming pass over a large file keeps a bounded resident set. The
-  // range is widened to whole fault-around windows (kFaultAround): a read
-  // fault maps the neighbouring pages already in the page cache too, and a
+  // range is widened to all the kernel may have mapped beside it on a read
+  // fault (a fault-around window, a whole large folio; see the .cpp): a
   // small tensor's neighbours would otherwise stay mapped though nobody read
   // them (on a DeepSeek-class dry run, 480 MB of weight scales beside the
   // weight offsets it read). Dropping a page still in use costs one minor
   // fault; the mapping is read-only, so nothing is lost.
   void advise_done(std::uint64_t begin, std::uint64_t end) const;
-  // Linux's default fault_around_bytes (mm/filemap.c; 16 pages of 4 KiB).
+  // Linux's default fault_around_bytes (mm/memory.c; 16 pages of 4 KiB).
   static constexpr std::uint64_t kFaultAround = 64 * 1024;
+  // The largest page-cache folio: PMD-sized (MAX_PAGECACHE_ORDER), 2 MiB
+  // with 4 KiB pages.
+  static constexpr std::uint64_t kMaxFolio = 2 * 1024 * 1024;
 
  private:
   void reset() noexcept;

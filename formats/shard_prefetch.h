@@ -47,8 +47,13 @@ class ShardPrefetch {
 
   // The prefetched index's result, when `name` is the index it read.
   std::optional<Result<ShardIndex>> take_index(const std::string& name);
-  // The shard `name` as load_shard gives it, when it was read ahead. The
-  // first call helps with what is left, on this thread, then waits.
+  // Ends the read-ahead before detect reads `wanted`: when the guess was
+  // exactly that, this thread helps with what is left and waits; otherwise
+  // the rest is abandoned (what is being read finishes), so detect is not
+  // kept waiting for files it will not use.
+  void finish(const std::vector<std::string>& wanted);
+  // After finish(): the shard `name` as load_shard gives it, when it was
+  // read ahead; each is handed over once.
   std::optional<ShardFile> take_shard(const std::string& name);
 
  private:
@@ -68,6 +73,7 @@ class ShardPrefetch {
   std::vector<std::string> names_;
   std::vector<std::optional<ShardFile>> files_;
   std::atomic<std::size_t> next_{0};
+  std::atomic<bool> stop_{false};        // take no more work
   std::vector<std::thread> threads_run_;
   bool finished_ = false;
   std::unordered_map<std::string_view, std::size_t> by_name_;  // into names_, once finished

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <future>
+#include <system_error>
 #include <regex>
 #include <set>
 #include <thread>
@@ -487,14 +488,19 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
 }
 
 std::future<std::vector<validate::Finding>> start_quick_problems(const Checkpoint& c) {
-  return std::async(std::launch::async, [&c] {
+  auto make = [&c] {
     validate::ValidateOptions vo;
     vo.quick = true;
     std::vector<validate::Finding> problems;
     for (validate::Finding& f : validate::validate(c, vo).findings)
       if (f.severity != Severity::Info) problems.push_back(std::move(f));
     return problems;
-  });
+  };
+  try {
+    return std::async(std::launch::async, make);
+  } catch (const std::system_error&) {  // no thread to be had: made when asked for
+    return std::async(std::launch::deferred, make);
+  }
 }
 
 }  // namespace qkit::inspect

@@ -231,6 +231,8 @@ TEST(ShardPrefetch, HandsOverTheIndexAndItsShardsOnce) {
   ASSERT_TRUE(direct.ok());
   ASSERT_EQ((*idx)->shards(), direct->shards());
   ASSERT_EQ(direct->shards().size(), 2u);
+  EXPECT_FALSE(pf.take_shard(direct->shards()[0]).has_value()) << "nothing before finish()";
+  pf.finish(direct->shards());
   for (const std::string& s : direct->shards()) {
     auto sf = pf.take_shard(s);
     ASSERT_TRUE(sf.has_value()) << s;
@@ -255,6 +257,7 @@ TEST(ShardPrefetch, OpensNothingDetectWouldRefuse) {
   ShardPrefetch pf;
   pf.start(p, "", {"model.safetensors", "escape.safetensors", "../tiny-llama-float-sharded/model-00001-of-00002.safetensors"},
            ParseOptions{}, 2);
+  pf.finish({"model.safetensors"});  // what detect, which refuses the other two, would ask for
   EXPECT_TRUE(pf.take_shard("model.safetensors").has_value());
   EXPECT_FALSE(pf.take_shard("escape.safetensors").has_value());
   EXPECT_FALSE(pf.take_shard("../tiny-llama-float-sharded/model-00001-of-00002.safetensors").has_value());
@@ -271,7 +274,30 @@ TEST(ShardPrefetch, OneCoreReadsNothingAhead) {
   ShardPrefetch pf;
   pf.start(p, "quant_model_weights.safetensors.index.json", {}, ParseOptions{}, 1);
   EXPECT_FALSE(pf.take_index("quant_model_weights.safetensors.index.json").has_value());
+  pf.finish({"quant_model_weights-00001-of-00002.safetensors"});
   EXPECT_FALSE(pf.take_shard("quant_model_weights-00001-of-00002.safetensors").has_value());
+}
+
+// A guess that missed is abandoned: what was read stays correct, what was
+// not is left for detect, and nothing is handed over twice.
+TEST(ShardPrefetch, AMissedGuessHandsOverOnlyWhatItFinished) {
+  test::TempDir d;
+  fs::path p = make(d, "tiny-llama-float-sharded");
+  ShardPrefetch pf;
+  pf.start(p, "model.safetensors.index.json", {}, ParseOptions{}, 2);
+  pf.finish({"model-00001-of-00002.safetensors"});  // detect wants one of the two
+  for (const char* n : {"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}) {
+    auto sf = pf.take_shard(n);
+    if (!sf) continue;  // not read before the stop: detect reads it
+    ASSERT_NE(sf->file, nullptr) << n;
+    auto direct = SafetensorsFile::open(p / n);
+    ASSERT_TRUE(direct.ok());
+    EXPECT_EQ(sf->file->tensors().size(), direct->tensors().size()) << n;
+    EXPECT_FALSE(pf.take_shard(n).has_value()) << n;
+  }
+  auto c = Checkpoint::open(p);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->shards().size(), 2u);
 }
 
 // A wrong guess costs time, never the result: without an index the guess

@@ -4,8 +4,10 @@
 // that was there before (or nothing, if there was none) or the complete new
 // one; the source is untouched; and the next run cleans up and succeeds.
 //
-// Two campaigns, both against the real qconvert main (built dynamically
-// linked for the shim: QKIT_QCONVERT_PRELOADABLE, tests/CMakeLists.txt):
+// Two campaigns, both against the real qconvert main (the rename campaign
+// against a dynamically linked build of it, QKIT_QCONVERT_PRELOADABLE,
+// since LD_PRELOAD cannot reach the static tool; the random one against the
+// tool as shipped):
 //   - at every rename it makes, before and after, through an LD_PRELOAD shim
 //     (tests/kill_at_rename.cpp), with and without --force replacing an old
 //     checkpoint, on a filesystem with RENAME_EXCHANGE and without it (the
@@ -141,14 +143,14 @@ TEST_F(KillCampaign, AtFiftyRandomMoments) {
   const fs::path big = d_ / "big";
   ASSERT_TRUE(samples::write_synthetic_checkpoint(big, 0.02, 4).ok());
   const Fingerprint big_source = fingerprint(big);
-  ASSERT_EQ(test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, d_ / "big-new", false)).exit_code, 0);
-  ASSERT_EQ(test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, d_ / "big-old", false, "2M")).exit_code, 0);
+  ASSERT_EQ(test::run_tool(QKIT_QCONVERT, convert_args(big, d_ / "big-new", false)).exit_code, 0);
+  ASSERT_EQ(test::run_tool(QKIT_QCONVERT, convert_args(big, d_ / "big-old", false, "2M")).exit_code, 0);
   const Fingerprint big_new = fingerprint(d_ / "big-new"), big_old = fingerprint(d_ / "big-old");
   // The fastest of three runs: kills fall inside a run even when the machine is quiet.
   auto run_us = std::chrono::microseconds::max();
   for (int i = 0; i < 3; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    ASSERT_EQ(test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, d_ / "timing", true)).exit_code, 0);
+    ASSERT_EQ(test::run_tool(QKIT_QCONVERT, convert_args(big, d_ / "timing", true)).exit_code, 0);
     run_us = std::min(run_us, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
   }
 
@@ -163,7 +165,7 @@ TEST_F(KillCampaign, AtFiftyRandomMoments) {
     test::RunOptions o;
     o.kill_after = std::chrono::microseconds(
         std::uniform_int_distribution<long>(0, run_us.count() * 9 / 10)(rng));
-    auto r = test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, dst, had_old), o);
+    auto r = test::run_tool(QKIT_QCONVERT, convert_args(big, dst, had_old), o);
     (r.signal == SIGKILL ? killed : finished) += 1;
     const std::string what = "round " + std::to_string(round) + " (killed after " +
                              std::to_string(o.kill_after->count()) + " us)";
@@ -174,7 +176,7 @@ TEST_F(KillCampaign, AtFiftyRandomMoments) {
       EXPECT_FALSE(had_old) << what << ": the old checkpoint is gone";
     }
     EXPECT_EQ(fingerprint(big), big_source) << what;
-    auto rerun = test::run_tool(QKIT_QCONVERT_PRELOADABLE, convert_args(big, dst, true));
+    auto rerun = test::run_tool(QKIT_QCONVERT, convert_args(big, dst, true));
     ASSERT_EQ(rerun.exit_code, 0) << what << ": " << rerun.err;
     EXPECT_EQ(fingerprint(dst), big_new) << what;
     EXPECT_TRUE(litter_beside(dst).empty()) << what;
