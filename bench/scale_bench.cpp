@@ -505,7 +505,7 @@ Row measure(const Options& opt, const std::string& shape, const std::string& nam
   } else {
     row.runs = static_cast<int>(got.size());
     row.seconds = 1e300;
-    row.rss_mib = 0;
+    row.rss_mib = -1;  // stays -1 (no figure) when no run measured one
     for (const Outcome& o : got) {
       if (o.seconds < row.seconds) {
         row.seconds = o.seconds;
@@ -555,7 +555,7 @@ void print_table(const std::vector<Row>& rows, double timeout) {
                              ? (to ? ">" : "") + fmt("%.2f", r.seconds / process_floor_b)
                              : "-";
     std::string cpu = ok ? fmt("%.3f", r.cpu) : "-";
-    const bool has_rss = ok && r.rss_mib >= 0 && !r.is_process_floor_b;
+    const bool has_rss = ok && r.rss_mib >= 0;
     std::string rss = has_rss ? fmt("%.1f", r.rss_mib) : "-";
     std::string rss_ratio =
         has_rss ? fmt("%.2f", r.rss_mib * 1048576.0 / static_cast<double>(r.header_bytes)) : "-";
@@ -784,6 +784,16 @@ int main(int argc, char** argv) {
       pf.is_process_floor_b = true;
       pf.is_cli = true;
       add(pf);
+      // What any run of a tool pays before it reads a byte: exec, loading,
+      // exit (the README's start-up figure).
+      const std::vector<std::string> version_argv = {qinspect.string(), "--version"};
+      Row start = measure(opt, shape, "$ qinspect --version", [&] {
+        Outcome o = run_exec(version_argv, T, cli_err);
+        o.rss_mib = -1;
+        return o;
+      });
+      start.is_cli = true;
+      add(start);
       // Each binary's own peak RSS (--version), subtracted from its rows.
       std::map<std::string, double> own_rss;
       for (const fs::path& b : {qinspect, qvalidate, qconvert})

@@ -39,8 +39,9 @@ class MappedFile {
   // range is widened to all the kernel may have mapped beside it on a read
   // fault (a fault-around window, a whole large folio; see the .cpp): a
   // small tensor's neighbours would otherwise stay mapped though nobody read
-  // them (on a DeepSeek-class dry run, 480 MB of weight scales beside the
-  // weight offsets it read). Dropping a page still in use costs one minor
+  // them (a DeepSeek-class qconvert --dry-run peaked at 791 MiB before this,
+  // 231 MiB after: qkit-bench-scale's dRSS column; the difference was weight
+  // scales beside the weight offsets it read). Dropping a page still in use costs one minor
   // fault; the mapping is read-only, so nothing is lost.
   void advise_done(std::uint64_t begin, std::uint64_t end) const;
   // Linux's default fault_around_bytes (mm/memory.c; 16 pages of 4 KiB).

@@ -34,16 +34,24 @@ std::string quote(std::string_view s) { return "'" + escape_for_display(s) + "'"
 // earlier, for any reason, the names read so far are checked the same way
 // first, so a repeated key still wins over any error after it.
 // `names[i]` is the i-th name in text order.
+// `order` lists positions sorted by (name, position); `name(i)` is the name
+// at position i. Returns the position of the earliest second occurrence.
+template <class Order, class Name>
+std::optional<std::size_t> earliest_second(const Order& order, const Name& name) {
+  std::optional<std::size_t> second;
+  for (std::size_t i = 1; i < order.size(); ++i)
+    if (name(order[i]) == name(order[i - 1]) && (i < 2 || name(order[i - 2]) != name(order[i])))
+      if (!second || order[i] < *second) second = order[i];
+  return second;
+}
+
 std::optional<std::string_view> first_repeated(std::span<const std::string_view> names) {
   std::vector<std::uint32_t> order(names.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     return names[a] != names[b] ? names[a] < names[b] : a < b;
   });
-  std::optional<std::uint32_t> second;
-  for (std::size_t i = 1; i < order.size(); ++i)
-    if (names[order[i]] == names[order[i - 1]] && (i < 2 || names[order[i - 2]] != names[order[i]]))
-      if (!second || order[i] < *second) second = order[i];
+  auto second = earliest_second(order, [&](std::size_t i) { return names[i]; });
   if (!second) return std::nullopt;
   return names[*second];
 }
@@ -403,11 +411,7 @@ void SafetensorsHeader::build_index() {
 }
 
 std::optional<std::string_view> SafetensorsHeader::first_repeated_name() const {
-  std::optional<std::size_t> second;  // the earliest second occurrence
-  for (std::size_t i = 1; i < by_name_.size(); ++i)
-    if (tensors[by_name_[i]].name == tensors[by_name_[i - 1]].name &&
-        (i < 2 || tensors[by_name_[i - 2]].name != tensors[by_name_[i]].name))
-      if (!second || by_name_[i] < *second) second = by_name_[i];
+  auto second = earliest_second(by_name_, [&](std::size_t i) { return std::string_view(tensors[i].name); });
   if (!second) return std::nullopt;
   return std::string_view(tensors[*second].name);
 }

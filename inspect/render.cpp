@@ -391,23 +391,20 @@ bool append_json_string(std::string& out, std::string_view s) {
   if (!is_valid_utf8(s)) return false;
   out += '"';
   std::size_t plain = 0;  // start of the run not yet copied
-  std::size_t i = 0;
-  for (;;) {
-    while (i + 8 <= s.size()) {
+  for (std::size_t i = 0; i < s.size();) {
+    if (i + 8 <= s.size()) {
       std::uint64_t w;
       std::memcpy(&w, s.data() + i, 8);
-      if (!plain8(w)) break;
-      i += 8;
+      if (plain8(w)) {
+        i += 8;
+        continue;
+      }
     }
-    while (i < s.size()) {
-      const auto ch = static_cast<unsigned char>(s[i]);
-      if (ch < 0x20 || ch == '"' || ch == '\\') break;
-      ++i;
-      if ((i & 7) == 0 && i + 8 <= s.size()) break;  // back to 8 at a time
-    }
-    if (i >= s.size()) break;
     const auto ch = static_cast<unsigned char>(s[i]);
-    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+    if (ch >= 0x20 && ch != '"' && ch != '\\') {
+      ++i;
+      continue;
+    }
     out.append(s.data() + plain, i - plain);
     plain = ++i;
     switch (ch) {
