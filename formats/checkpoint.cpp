@@ -522,7 +522,7 @@ void Checkpoint::build_tensor_view() {
                                                    : nullptr) {
     auto d = types->begin();
     for (std::size_t i = 0; i < tensors_.size() && d != types->end(); ++i) {
-      const std::string& name = tensors_[i].info->name;
+      const std::string_view name = tensors_[i].info->name;
       while (d != types->end() && d->first < name) ++d;
       if (d != types->end() && d->first == name) tensor_tags_[i] = d->second;
     }
@@ -544,7 +544,7 @@ void Checkpoint::build_tensor_view() {
       if (layout_ != Layout::SafetensorsFile)
         note(Severity::Info, Error(Errc::ckpt_dtype_inferred, "config.json gives no torch_dtype; model dtype " +
                                                                std::string(dtype_name(*model_dtype_)) +
-                                                               " taken from " + probe->info->name));
+                                                               " taken from " + std::string(probe->info->name)));
     }
   }
 }
@@ -567,8 +567,8 @@ std::string_view Checkpoint::tag_of(std::string_view tensor) const {
 }
 
 std::string_view Checkpoint::tag_of(const TensorRef& t) const {
-  if (tensors_.empty() || &t < tensors_.data() || &t >= tensors_.data() + tensors_.size()) return tag_of(t.info->name);
-  return tensor_tags_[static_cast<std::size_t>(&t - tensors_.data())];
+  const std::size_t i = position_of(t);
+  return i < tensor_tags_.size() ? tensor_tags_[i] : tag_of(t.info->name);
 }
 
 bool Checkpoint::int4_marked(const TensorRef& t) const {
@@ -773,7 +773,7 @@ void Checkpoint::build_modules() {
   std::string_view last_prefix;
   std::uint32_t last_module = kNone;
   for (std::size_t i = 0; i < tensors_.size(); ++i) {
-    const std::string& name = tensors_[i].info->name;
+    const std::string_view name = tensors_[i].info->name;
     std::string_view tag = tensor_tags_[i];
     const auto& parsed = parse_type(tag);
     if (parsed && quant_type_info(parsed->type).scope == QuantScope::Attention) {

@@ -140,6 +140,12 @@ class Checkpoint {
   // Every tensor, sorted by name (per-rank layouts: rank 0's).
   const std::vector<TensorRef>& tensors() const { return tensors_; }
   const TensorRef* find(std::string_view name) const;
+  // Where t sits in tensors() (a module's tensors sit there too), found
+  // from its address; tensors().size() for a TensorRef from elsewhere.
+  std::size_t position_of(const TensorRef& t) const {
+    if (tensors_.empty() || &t < tensors_.data() || &t >= tensors_.data() + tensors_.size()) return tensors_.size();
+    return static_cast<std::size_t>(&t - tensors_.data());
+  }
   const ShardFile& shard_of(const TensorRef& t) const { return shards_[t.shard]; }
   std::span<const std::byte> data(const TensorRef& t) const;
 

@@ -122,7 +122,7 @@ struct Error {
 
   Error&& in_file(std::string f) && { file = std::move(f); return std::move(*this); }
   Error&& at(std::uint64_t off) && { offset = off; return std::move(*this); }
-  Error&& for_tensor(std::string t) && { tensor = std::move(t); return std::move(*this); }
+  Error&& for_tensor(std::string_view t) && { tensor.assign(t); return std::move(*this); }
 
   // "path: tensor 'name': at byte 123: detail [st-invalid-offset]"
   std::string to_string() const;

@@ -43,6 +43,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,13 +53,18 @@
 #include "formats/dtype.h"
 #include "formats/error.h"
 #include "formats/mapped_file.h"
+#include "formats/name_table.h"
 
 namespace qkit {
 
 inline constexpr std::uint64_t kMaxHeaderSize = 100'000'000;  // decimal, as upstream
 
 struct TensorInfo {
-  std::string name;
+  // The name is the header's key, interned in the header's NameTable (which
+  // the checkpoint shares with the index, the description and its modules):
+  // a view that lives as long as that table, and the name's id there.
+  std::string_view name;
+  NameId id = kNoName;
   Dtype dtype = Dtype::Unknown;
   std::string dtype_name;              // as written in the file (kept for Unknown)
   std::vector<std::uint64_t> shape;
@@ -76,8 +82,11 @@ struct SafetensorsHeader {
   std::uint64_t data_size = 0;         // bytes covered by tensors
   std::vector<TensorInfo> tensors;     // sorted by data_offsets
   bool has_metadata = false;           // "__metadata__" key present (even if null)
-  std::map<std::string, std::string> metadata;
+  std::map<std::string, std::string, std::less<>> metadata;  // transparent: found by views
   std::vector<Error> warnings;         // recoverable findings (lenient mode)
+  // Holds the text of every tensor name (shared with whoever else interned
+  // into the same table: copies of the header stay valid).
+  std::shared_ptr<NameTable> names;
 
   // Name lookup in O(log n). build_index() must run after `tensors` changes;
   // the parser does it.
@@ -100,6 +109,9 @@ struct ParseOptions {
   // warning) instead of rejecting the file. Their size cannot be checked, so
   // only contiguity is. For inspection of files from newer producers.
   bool allow_unknown_dtypes = false;
+  // Where tensor names are interned; a table of its own when null. A
+  // checkpoint passes one table to every shard, its index and description.
+  std::shared_ptr<NameTable> names;
 };
 
 // Parses and validates a whole safetensors file held in memory (or mapped).

@@ -188,7 +188,9 @@ class HeaderSax final : public JsonEvents {
         in_metadata_ = meta;
         if (!in_metadata_) {
           cur_ = TensorInfo{};
-          cur_.name = k;
+          const InternedName name = out_.names->intern(k);
+          cur_.name = name.text;
+          cur_.id = name.id;
           key_at_ = at;
         }
         state_ = State::TopValue;
@@ -464,6 +466,7 @@ Result<SafetensorsHeader> parse_safetensors(std::span<const std::byte> file, con
   // R5
   SafetensorsHeader hdr;
   hdr.header_size = n;
+  hdr.names = options.names ? options.names : std::make_shared<NameTable>();
   // An entry takes at least 47 bytes of text ("":{"dtype":"","shape":[],
   // "data_offsets":[0,0]}, counted by hand; an empty dtype passes in
   // lenient mode), so the table never grows by reallocation, and capacity

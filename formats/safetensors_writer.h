@@ -38,7 +38,7 @@ struct TensorSource {
   std::function<Status(ByteSink&)> produce;
 };
 
-using Metadata = std::map<std::string, std::string>;
+using Metadata = std::map<std::string, std::string, std::less<>>;
 
 // Where each tensor lands; computed before any byte is written.
 struct SafetensorsLayout {

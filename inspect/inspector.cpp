@@ -263,7 +263,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   // last doubling briefly held twice).
   if (o.rows && o.filter.empty()) r.tensors.reserve(c.tensors().size());
   for (const TensorRef& t : c.tensors()) {
-    const std::string& name = t.info->name;
+    const std::string& name = std::string(t.info->name);
     Totals& dt = r.by_dtype[t.info->dtype_name];
     ++dt.tensors;
     dt.elements += t.info->element_count();
@@ -307,7 +307,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   for (const Module& m : c.modules()) note_cell(parse_module_name(m.prefix), m.scope, m.tag);
   const std::string float_tag = "FLOAT";
   for (const TensorRef& t : c.tensors()) {  // float linears appear as "-"
-    const std::string& name = t.info->name;
+    const std::string& name = std::string(t.info->name);
     if (!std::string_view(name).ends_with(".weight") || module_of[pos(t)]) continue;
     const std::string prefix = name.substr(0, name.size() - 7);
     const ModuleName mn = parse_module_name(prefix);
@@ -380,11 +380,11 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
   for (const ShardFile& s : b.shards())
     if (!s.file) d.unreadable_b.push_back(s.name + (s.error ? ": " + s.error->to_string() : std::string()));
   for (const TensorRef& t : a.tensors())
-    if (!b.find(t.info->name)) d.only_a.push_back(t.info->name);
+    if (!b.find(t.info->name)) d.only_a.emplace_back(t.info->name);
   for (const TensorRef& t : b.tensors()) {
     const TensorRef* ta = a.find(t.info->name);
     if (!ta) {
-      d.only_b.push_back(t.info->name);
+      d.only_b.emplace_back(t.info->name);
       continue;
     }
     const TensorInfo &ia = *ta->info, &ib = *t.info;
@@ -434,7 +434,7 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
     }
     std::string joined;
     for (const std::string& w : what) joined += (joined.empty() ? "" : "; ") + w;
-    d.changed.push_back({ib.name, joined, max_diff, max_abs});
+    d.changed.push_back({std::string(ib.name), joined, max_diff, max_abs});
   }
   // Quantized linears present in both: compare the dequantized weights.
   std::map<std::string, const Module*> mb;

@@ -200,7 +200,7 @@ TEST(UnifiedView, ShardsMergeByNameAndDuplicatesNameBothShards) {
   ASSERT_TRUE(c.ok());
   std::vector<std::string> names, from;
   for (const TensorRef& t : c->tensors()) {
-    names.push_back(t.info->name);
+    names.emplace_back(t.info->name);
     from.push_back(c->shard_of(t).name);
   }
   EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "m", "x", "y", "z"}));

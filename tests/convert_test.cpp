@@ -580,7 +580,7 @@ TEST_P(RoundTripAll, PassesQvalidateAndNamesEveryChange) {
   const std::string notes = convert::render_plan(*p1) + convert::render_plan(*p2);
   for (const TensorRef& t : a.tensors()) {
     const TensorRef* u = a2.find(t.info->name);
-    const std::string& name = t.info->name;
+    const std::string& name = std::string(t.info->name);
     if (u == nullptr) {
       EXPECT_NE(notes.find("note: " + name + ": dropped"), std::string::npos) << tp.sample << " lost " << name << " silently";
       continue;
@@ -662,15 +662,15 @@ TEST(RoundTrip, BiasedW8A8IsExactBothWaysAndNamesTheReferenceBias) {
     auto x = a.data(t), y = back.data(*u);
     const bool same = u->info->dtype == t.info->dtype && x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size()) == 0;
     if (std::string_view(t.info->name).ends_with(".bias")) {
-      EXPECT_NE(plan_text.find("note: " + t.info->name + ": the Golden-Stick bias is zero"), std::string::npos) << t.info->name;
+      EXPECT_NE(plan_text.find("note: " + std::string(t.info->name) + ": the Golden-Stick bias is zero"), std::string::npos) << std::string(t.info->name);
       // round(b/deq)*deq is within deq/2 of b.
       auto b0 = vals(a, &t), b1 = vals(back, u);
-      auto deq = vals(a, a.find(t.info->name.substr(0, t.info->name.size() - 4) + "deq_scale"));
+      auto deq = vals(a, a.find(std::string(t.info->name).substr(0, std::string(t.info->name).size() - 4) + "deq_scale"));
       for (std::size_t i = 0; i < b0.size(); ++i) EXPECT_LE(std::fabs(b0[i] - b1[i]), deq[i] / 2 * 1.01 + 1e-6) << t.info->name;
     } else if (!same) {
       // Only what the plan there named: F32 scales narrowed to the model
       // dtype the Golden-Stick runtimes hold them in (same computation).
-      EXPECT_NE(plan_there.find("note: " + t.info->name + ": F32 -> BF16"), std::string::npos) << t.info->name;
+      EXPECT_NE(plan_there.find("note: " + std::string(t.info->name) + ": F32 -> BF16"), std::string::npos) << std::string(t.info->name);
     }
   }
 }
@@ -1250,7 +1250,7 @@ TEST_P(CtRoundTrip, ThroughMsModelSlimComputesTheSameAndReproducesTheSource) {
   }
   EXPECT_EQ(evaluated, 2 * a.modules().size());
   for (const TensorRef& t : a.tensors()) {
-    const std::string& name = t.info->name;
+    const std::string& name = std::string(t.info->name);
     const TensorRef* u = back.find(name);
     if (std::string_view(name).ends_with(".weight") && !u && t.info->dtype == Dtype::I8) {
       // naive/int-quantized int8 comes back pack-quantized.

@@ -230,13 +230,13 @@ TEST(ExpectedInventory, CatalogSamplesHaveExactlyTheWitnessedTensors) {
 
     std::map<std::string, ActualTensor> actual;
     for (const TensorRef& t : c->tensors()) {
-      if (!in_scope(t.info->name)) continue;
+      if (!in_scope(std::string(t.info->name))) continue;
       std::string tag = "-";
       if (types) {
         auto it = types->find(t.info->name);
         if (it != types->end()) tag = it->second;
       }
-      actual[t.info->name] = {std::string(dtype_name(t.info->dtype)), t.info->shape, tag};
+      actual[std::string(t.info->name)] = {std::string(dtype_name(t.info->dtype)), t.info->shape, tag};
     }
 
     std::set<std::string> expected_names;

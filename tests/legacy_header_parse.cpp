@@ -157,7 +157,9 @@ class HeaderSax : public nlohmann::json_sax<json> {
         in_metadata_ = (k == kMetadataKey);
         if (!in_metadata_) {
           cur_ = TensorInfo{};
-          cur_.name = k;
+          const InternedName name = out_.names->intern(k);
+          cur_.name = name.text;
+          cur_.id = name.id;
         }
         state_ = State::TopValue;
         return true;
@@ -391,6 +393,7 @@ Result<SafetensorsHeader> legacy_parse_safetensors(std::span<const std::byte> fi
   // R5
   SafetensorsHeader hdr;
   hdr.header_size = n;
+  hdr.names = options.names ? options.names : std::make_shared<NameTable>();
   {
     HeaderSax sax(hdr, options);
     bool ok = false;

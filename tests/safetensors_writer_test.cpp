@@ -219,7 +219,7 @@ TEST(RoundTrip, RandomTensorSetsOfEveryDtype) {
     // Writing what was read gives the same bytes (determinism).
     std::vector<TensorSource> again;
     for (const auto& t : r->tensors)
-      again.push_back(TensorSource{t.name, t.dtype, t.shape,
+      again.push_back(TensorSource{std::string(t.name), t.dtype, t.shape,
                                    as_bytes(*bytes).subspan(r->data_start() + t.begin, t.nbytes()), {}});
     auto bytes2 = write_to_string(again, r->has_metadata ? std::optional<Metadata>(r->metadata) : std::nullopt);
     ASSERT_TRUE(bytes2.ok());

@@ -127,7 +127,7 @@ void check_description(Context& ctx) {
   // speculative layers; vllm-ascend modelslim_config.py@182b75ea84ff
   // L167-169): undescribed, they fail only a deployment that loads it.
   const auto& cfg = c.config();
-  auto is_mtp = [&](const std::string& name) {
+  auto is_mtp = [&](std::string_view name) {
     const ModuleName mn = parse_module_name(name);
     if (mn.kind == LayerKind::Mtp) return true;
     return mn.kind == LayerKind::Decoder && mn.layer && cfg && cfg->num_hidden_layers && cfg->num_nextn_predict_layers &&

@@ -289,8 +289,8 @@ void check_numerics(Context& ctx) {
   auto fam = c.family();
 
   // Which modules need what from pass 1.
-  std::map<std::string, std::size_t> index_of;
-  for (std::size_t i = 0; i < tensors.size(); ++i) index_of[tensors[i].info->name] = i;
+  // Modules' tensors are tensors() entries: their positions are found from
+  // their addresses.
   std::vector<ScanJob> jobs(tensors.size());
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     jobs[i].tensor = i;
@@ -308,7 +308,7 @@ void check_numerics(Context& ctx) {
       if (!m.match || !m.match->scheme) continue;
       ModuleInfo mi{&m, *m.match};
       if (const TensorRef* ref = m.tensor(Role::Weight)) {
-        ScanJob& j = jobs[index_of[ref->info->name]];
+        ScanJob& j = jobs[c.position_of(*ref)];
         const Scheme& s = *mi.match.scheme;
         j.want_row_sums = s.rule(Role::QuantBias) != nullptr && ref->info->dtype == Dtype::I8 && ref->info->shape.size() == 2;
         j.int4_unpacked = quant_type_info(s.type).weight_bits == 4 && !s.int4_layout && ref->info->dtype == Dtype::I8 &&
@@ -388,7 +388,7 @@ void check_numerics(Context& ctx) {
     auto file_of = [&](const TensorRef* t) { return (c.root() / c.shard_of(*t).name).string(); };
     for (const auto& [suffix, ref] : m.tensors) {
       if (!c.shard_of(*ref).file) continue;
-      const std::string name = ref->info->name;
+      const std::string_view name = ref->info->name;
       const TensorRule* rule = scheme.rule(suffix);
       const Role role = role_of_suffix(suffix);
       const bool is_scale = is_scale_role(role);
@@ -474,7 +474,7 @@ void check_numerics(Context& ctx) {
     }
     // W4A8_DYNAMIC scale_bias (checked by the scanning worker).
     if (const TensorRef* sb_t = get(Role::ScaleBias); sb_t && w_t) {
-      const TensorStats& ws = stats[index_of[w_t->info->name]];
+      const TensorStats& ws = stats[c.position_of(*w_t)];
       if (ws.scale_bias_bad)
         ctx.out.add(Rule::NumericScaleBias, std::to_string(ws.scale_bias_bad) + " of " + std::to_string(ws.scale_bias_count) +
                         " scale_bias values differ from 8 x the sum of the dequantized weight " +
@@ -485,7 +485,7 @@ void check_numerics(Context& ctx) {
     }
     // quant_bias against the weights' row sums, input_offset and bias.
     if (qb_t && deq_t && off_t && w_t && c.shard_of(*qb_t).file && c.shard_of(*off_t).file && c.shard_of(*deq_t).file) {
-      const TensorStats& ws = stats[index_of[w_t->info->name]];
+      const TensorStats& ws = stats[c.position_of(*w_t)];
       auto qb = small_values(c, *qb_t, Role::QuantBias), off = small_values(c, *off_t, Role::InputOffset),
            deq = small_values(c, *deq_t, Role::DeqScale);
       std::vector<std::optional<double>> bias;

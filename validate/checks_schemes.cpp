@@ -137,7 +137,7 @@ void check_schemes(Context& ctx) {
         if (inferred_group_sizes.insert(gs).second)
           ctx.out.add(Rule::SchemeGroupSize, Severity::Info,
                       "no group_size in the description (legacy layout): group size " + std::to_string(gs) + " inferred from " +
-                          ws->info->name + " " + shape_text(ws->info->shape) + " and k = " + std::to_string(*sm.vars.k),
+                          std::string(ws->info->name) + " " + shape_text(ws->info->shape) + " and k = " + std::to_string(*sm.vars.k),
                       file, m.prefix);
       } else if (!sctx.group_size)
         ctx.out.add(Rule::SchemeGroupSize, "per-group " + m.tag + " tensors but the description has no positive group_size", file, m.prefix);
@@ -161,7 +161,7 @@ void check_schemes(Context& ctx) {
   }
   // Quantization tensors that belong to no quantized module.
   for (const TensorRef& t : c.tensors()) {
-    const std::string& name = t.info->name;
+    const std::string& name = std::string(t.info->name);
     const bool owned = in_module[static_cast<std::size_t>(&t - c.tensors().data())] != 0;
     // An integer weight described as FLOAT is loaded as a float layer.
     if (std::string_view(name).ends_with(".weight") && c.tag_of(t) == "FLOAT" && !owned &&
@@ -189,7 +189,7 @@ void check_groups(Context& ctx) {
   // Fused members must share one quant type (the tag of each <p>.weight).
   std::map<std::string, std::map<std::string, std::vector<std::string>>> groups;  // group -> tag -> members
   for (const TensorRef& t : c.tensors()) {
-    const std::string& name = t.info->name;
+    const std::string& name = std::string(t.info->name);
     if (!std::string_view(name).ends_with(".weight")) continue;
     std::string prefix = name.substr(0, name.size() - 7);
     std::string g = fused_group(prefix);

@@ -23,12 +23,12 @@ std::size_t family_rank(std::string_view rule) {
 
 }  // namespace
 
-std::size_t Sink::add(Rule rule, std::string message, std::string file, std::string tensor) {
-  return add(rule, rule_info(rule).severity, std::move(message), std::move(file), std::move(tensor));
+std::size_t Sink::add(Rule rule, std::string message, std::string file, std::string_view tensor) {
+  return add(rule, rule_info(rule).severity, std::move(message), std::move(file), tensor);
 }
 
-std::size_t Sink::add(Rule rule, Severity s, std::string message, std::string file, std::string tensor) {
-  Finding f{std::string(rule_info(rule).id), s, std::move(message), rel(file), std::move(tensor)};
+std::size_t Sink::add(Rule rule, Severity s, std::string message, std::string file, std::string_view tensor) {
+  Finding f{std::string(rule_info(rule).id), s, std::move(message), rel(file), std::string(tensor)};
   f.id = findings_.size() + 1;
   findings_.push_back(std::move(f));
   return findings_.back().id;

@@ -74,10 +74,10 @@ class Sink {
   explicit Sink(const Checkpoint& c) : c_(c) {}
   // A finding with the rule's default severity (validate/rules.cpp).
   // Returns its id (for set_cause).
-  std::size_t add(Rule rule, std::string message, std::string file = {}, std::string tensor = {});
+  std::size_t add(Rule rule, std::string message, std::string file = {}, std::string_view tensor = {});
   // The same where the check knows better (a runtime, a version, a
   // diagnostic that is only a warning).
-  std::size_t add(Rule rule, Severity s, std::string message, std::string file = {}, std::string tensor = {});
+  std::size_t add(Rule rule, Severity s, std::string message, std::string file = {}, std::string_view tensor = {});
   // Finding `id` follows from finding `cause`.
   void set_cause(std::size_t id, std::size_t cause);
   // The findings of `rule` so far, by the tensor they name (the first of

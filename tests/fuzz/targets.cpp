@@ -92,7 +92,7 @@ int run_safetensors(const std::uint8_t* data, std::size_t size) {
     if (lenient) continue;
     std::vector<qkit::TensorSource> ts;
     for (const auto& t : r->tensors)
-      ts.push_back({t.name, t.dtype, t.shape, bytes.subspan(r->data_start() + t.begin, t.nbytes()), {}});
+      ts.push_back({std::string(t.name), t.dtype, t.shape, bytes.subspan(r->data_start() + t.begin, t.nbytes()), {}});
     std::optional<qkit::Metadata> md;
     if (r->has_metadata) md = r->metadata;
     auto layout = qkit::plan_safetensors(ts, md);
