@@ -267,7 +267,7 @@ std::string sfx(Role r) { return std::string(suffix_of(r)); }
 
 // The preceding norm whose output a linear reads (for folding smoothing):
 // the naming table's fed_by_norm column.
-std::optional<std::string> feeding_norm(const std::string& prefix) { return feeding_norm_weight(prefix); }
+std::optional<std::string> feeding_norm(std::string_view prefix) { return feeding_norm_weight(prefix); }
 
 class Planner {
  public:
@@ -412,9 +412,11 @@ class Planner {
   // Planning scans a few weights (row sums, scale_bias, re-quantization):
   // their pages are given back at once, as streaming does.
   void release(const TensorRef& t) { give_back(t); }
-  void refuse(const std::string& prefix, std::string why) { p_.refused.push_back({prefix, std::move(why), false, ""}); }
-  void lossy(const std::string& prefix, std::string why, std::string bound) {
-    p_.lossy.push_back({prefix, std::move(why), true, std::move(bound)});
+  void refuse(std::string_view prefix, std::string why) {
+    p_.refused.push_back({std::string(prefix), std::move(why), false, ""});
+  }
+  void lossy(std::string_view prefix, std::string why, std::string bound) {
+    p_.lossy.push_back({std::string(prefix), std::move(why), true, std::move(bound)});
   }
 
   std::int64_t desc_group_size() const {
@@ -462,23 +464,23 @@ class Planner {
   void handle(const Module& m) {
     for (const auto& [s, r] : m.tensors) handled_[static_cast<std::size_t>(r - c_.tensors().data())] = 1;
   }
-  std::map<std::string, std::vector<double>> norm_fold_;  // norm weight -> per-channel multiplier
-  std::map<std::string, std::string> fold_owner_;         // norm -> the module whose vector defined it
-  std::map<std::string, std::vector<double>> fold_vector_;
-  std::map<std::string, std::set<std::string>> fold_members_;  // norm -> the smoothed modules folded into it
+  std::map<std::string, std::vector<double>, std::less<>> norm_fold_;  // norm weight -> per-channel multiplier
+  std::map<std::string, std::string, std::less<>> fold_owner_;         // norm -> the module whose vector defined it
+  std::map<std::string, std::vector<double>, std::less<>> fold_vector_;
+  std::map<std::string, std::set<std::string>, std::less<>> fold_members_;  // norm -> the smoothed modules folded into it
   std::set<std::uint64_t> group_sizes_;
   // Smoothing of a layer that reads no norm (o_proj, down_proj), folded into
   // the output channels of the layer that produces its input (v_proj,
   // up_proj): producer -> per-output-channel multiplier; consumer -> the
   // producer, or why it cannot be folded.
-  std::map<std::string, std::vector<double>> out_fold_;
-  std::map<std::string, std::string> in_fold_from_, in_fold_refusal_;
+  std::map<std::string, std::vector<double>, std::less<>> out_fold_;
+  std::map<std::string, std::string, std::less<>> in_fold_from_, in_fold_refusal_;
   // o_proj whose GQA heads disagree (--allow-lossy): the residual smoothing
   // rho_c = input_scale[head0 of c's group, d] / input_scale[c], folded into
   // its weight columns and re-quantized.
-  std::map<std::string, std::vector<double>> requant_;
+  std::map<std::string, std::vector<double>, std::less<>> requant_;
   void plan_output_folds();
-  std::map<std::string, int> type_count_;
+  std::map<std::string, int, std::less<>> type_count_;
 };
 
 // --- msModelSlim -> Golden-Stick ------------------------------------------
@@ -486,7 +488,7 @@ class Planner {
 void Planner::ms_to_gs(const ModuleParts& mp) {
   const Module& m = *mp.m;
   const std::string T = m.type->type == QuantType::W8A8_MIX ? std::string("W8A8") : m.tag;
-  const std::string P = m.prefix + ".";
+  const std::string P = std::string(m.prefix) + ".";
   const std::uint64_t n = mp.n, k = mp.k;
   const QuantType t = m.type->type;
   const TensorRef *w = mp.get(Role::Weight), *ws = mp.get(Role::WeightScale), *wo = mp.get(Role::WeightOffset),
@@ -621,7 +623,7 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
 void Planner::gs_to_ms(const ModuleParts& mp) {
   const Module& m = *mp.m;
   const std::string& T = m.tag;
-  const std::string P = m.prefix + ".";
+  const std::string P = std::string(m.prefix) + ".";
   const std::uint64_t n = mp.n, k = mp.k;
   const QuantType t = m.type->type;
   const TensorRef *w = mp.get(Role::Weight), *ws = mp.get(Role::WeightScale), *wo = mp.get(Role::WeightOffset),
@@ -665,14 +667,14 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         } else {
         if (auto it = fold_vector_.find(*norm); it != fold_vector_.end() && it->second != s)
           return refuse(m.prefix, "its smoothing differs from " + fold_owner_[*norm] + "'s, which reads the same norm");
-        fold_members_[*norm].insert(m.prefix);
+        fold_members_[*norm].insert(std::string(m.prefix));
         if (!fold_vector_.count(*norm)) {
           fold_vector_[*norm] = s;
           fold_owner_[*norm] = m.prefix;
           std::vector<double> mult(k);
           for (std::uint64_t j = 0; j < k; ++j) mult[j] = s[0] / s[j];
           norm_fold_[*norm] = mult;
-          p_.notes.push_back(*norm + ": smoothing of " + m.prefix + " folded in (gamma * input_scale[0] / input_scale[k])");
+          p_.notes.push_back(*norm + ": smoothing of " + std::string(m.prefix) + " folded in (gamma * input_scale[0] / input_scale[k])");
         }
         // One exactness policy (docs/conversion.md): the runtime now
         // quantizes round(cast(gamma*m)*x / s0) instead of round(cast(gamma*x)
@@ -865,7 +867,7 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
 void Planner::requantize_columns(const ModuleParts& mp, const std::vector<double>& rho, const std::vector<double>& deq,
                                  double input_offset, const std::string& tag) {
   const Module& m = *mp.m;
-  const std::string P = m.prefix + ".";
+  const std::string P = std::string(m.prefix) + ".";
   const std::uint64_t n = mp.n, k = mp.k;
   const TensorRef* w = mp.get(Role::Weight);
   const auto* q = reinterpret_cast<const std::int8_t*>(c_.data(*w).data());
@@ -921,7 +923,7 @@ void Planner::requantize_columns(const ModuleParts& mp, const std::vector<double
 // m_c = s_0 / s_c makes the consumer's single scale s_0 divide what it
 // divided by s_c before.
 void Planner::plan_output_folds() {
-  std::map<std::string, const Module*> by_prefix;
+  std::map<std::string_view, const Module*> by_prefix;
   for (const Module& m : c_.modules())
     if (m.scope == QuantScope::Linear) by_prefix[m.prefix] = &m;
   const SchemeContext sctx = c_.scheme_context();
@@ -936,18 +938,18 @@ void Planner::plan_output_folds() {
     if (std::all_of(s.begin(), s.end(), [&](double x) { return x == s[0]; })) continue;
     if (std::any_of(s.begin(), s.end(), [](double x) { return !std::isfinite(x) || x <= 0; })) continue;  // refused later
     const std::uint64_t k = *m.match->vars.k;
-    const std::string leaf = m.prefix.substr(m.prefix.rfind('.') + 1), parent = m.prefix.substr(0, m.prefix.rfind('.'));
+    const std::string leaf = std::string(m.prefix).substr(std::string(m.prefix).rfind('.') + 1), parent = std::string(m.prefix).substr(0, std::string(m.prefix).rfind('.'));
     std::string producer;
     if (leaf == "down_proj") producer = parent + ".up_proj";
     else if (leaf == "o_proj") producer = parent + ".v_proj";
     else {
-      in_fold_refusal_[m.prefix] = "no layer whose output channels are its input channels is known";
+      in_fold_refusal_[std::string(m.prefix)] = "no layer whose output channels are its input channels is known";
       continue;
     }
     auto it = by_prefix.find(producer);
     if (it == by_prefix.end() || !it->second->type || it->second->type->type != QuantType::W8A8 || !it->second->match ||
         !it->second->match->vars.n) {
-      in_fold_refusal_[m.prefix] = producer + " is not a static W8A8 layer whose output channels could take the smoothing";
+      in_fold_refusal_[std::string(m.prefix)] = producer + " is not a static W8A8 layer whose output channels could take the smoothing";
       continue;
     }
     const std::uint64_t pn = *it->second->match->vars.n;
@@ -987,7 +989,7 @@ void Planner::plan_output_folds() {
           }
         if (residual) {
           if (o_.allow_lossy && !m.tensor(Role::Bias)) {
-            requant_[m.prefix] = std::move(rho);  // the group's largest factor folds into v_proj, the rest into o_proj
+            requant_[std::string(m.prefix)] = std::move(rho);  // the group's largest factor folds into v_proj, the rest into o_proj
           } else {
             ok = false;
             why += o_.allow_lossy ? "; with a bias it is not re-quantized"
@@ -997,7 +999,7 @@ void Planner::plan_output_folds() {
       }
     }
     if (!ok) {
-      in_fold_refusal_[m.prefix] = why;
+      in_fold_refusal_[std::string(m.prefix)] = why;
       continue;
     }
     p_.output_multiplier[producer] = mult;
@@ -1005,9 +1007,9 @@ void Planner::plan_output_folds() {
     for (std::uint64_t c = 0; c < k; ++c) in_mult[c] = s[0] / s[c];
     if (auto rq = requant_.find(m.prefix); rq != requant_.end())
       for (std::uint64_t c = 0; c < k; ++c) in_mult[c] /= rq->second[c];  // s0 / (the group's input_scale at d)
-    p_.input_multiplier[m.prefix] = std::move(in_mult);
+    p_.input_multiplier[std::string(m.prefix)] = std::move(in_mult);
     out_fold_[producer] = std::move(mult);
-    in_fold_from_[m.prefix] = producer;
+    in_fold_from_[std::string(m.prefix)] = producer;
   }
 }
 
@@ -1113,7 +1115,7 @@ void Planner::decide_ct_symmetry() {
 
 void Planner::ms_to_ct(const ModuleParts& mp) {
   const Module& m = *mp.m;
-  const std::string P = m.prefix + ".";
+  const std::string P = std::string(m.prefix) + ".";
   const std::uint64_t n = mp.n, k = mp.k;
   const QuantType t = m.type->type;
   const TensorRef *w = mp.get(Role::Weight), *ws = mp.get(Role::WeightScale), *wo = mp.get(Role::WeightOffset),
@@ -1195,7 +1197,7 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
         out_values(P + "bias", md_, {n}, std::vector<double>(n, 0.0), "", std::string(bias->info->name),
                    "zeros: quant_bias holds no float bias beyond the zero-point term");
       }
-      ct_member(m.prefix, ct_args(8, "channel", std::nullopt, true, false), ct_args(8, "tensor", std::nullopt, !ct_asym_inputs_, false),
+      ct_member(std::string(m.prefix), ct_args(8, "channel", std::nullopt, true, false), ct_args(8, "tensor", std::nullopt, !ct_asym_inputs_, false),
                 "int-quantized");
       break;
     }
@@ -1206,7 +1208,7 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
       out_copy(P + "weight", *w, "");
       out_copy(P + "weight_scale", *ws, "");
       copy_bias();
-      ct_member(m.prefix, ct_args(8, "channel", std::nullopt, true, false), ct_args(8, "token", std::nullopt, true, true),
+      ct_member(std::string(m.prefix), ct_args(8, "channel", std::nullopt, true, false), ct_args(8, "token", std::nullopt, true, true),
                 "int-quantized");
       break;
     }
@@ -1251,7 +1253,7 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
                   std::string(wo->info->name), "integral offsets packed along n (value + " + std::to_string(1u << (bits - 1)) + ")");
       }
       copy_bias();
-      ct_member(m.prefix, ct_args(static_cast<int>(bits), G > 1 ? "group" : "channel", G > 1 ? std::optional<std::uint64_t>(k / G) : std::nullopt,
+      ct_member(std::string(m.prefix), ct_args(static_cast<int>(bits), G > 1 ? "group" : "channel", G > 1 ? std::optional<std::uint64_t>(k / G) : std::nullopt,
                                   symmetric, false),
                 nullptr, "pack-quantized");
       break;
@@ -1264,7 +1266,7 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
 void Planner::ct_to_ms(const ModuleParts& mp) {
   const Module& m = *mp.m;
   const std::string T = std::string(quant_type_name(m.type->type));
-  const std::string P = m.prefix + ".";
+  const std::string P = std::string(m.prefix) + ".";
   const std::uint64_t n = mp.n;
   const QuantType t = m.type->type;
   const TensorRef *w = mp.get(Role::Weight), *ws = mp.get(Role::WeightScale), *wo = mp.get(Role::WeightOffset),
@@ -1521,7 +1523,7 @@ Status Planner::run() {
     ++type_count_[std::string(quant_type_name(m.type->type))];
     if (m.scope == QuantScope::Attention) {
       if (o_.drop_kv_quant)
-        p_.notes.push_back(m.prefix + ": " + std::string(quant_type_name(m.type->type)) +
+        p_.notes.push_back(std::string(m.prefix) + ": " + std::string(quant_type_name(m.type->type)) +
                            " attention quantization dropped (--drop-kv-quant): the target computes this attention's "
                            "KV cache / FA in the model dtype");
       else

@@ -318,7 +318,7 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
                                                const std::vector<std::string>& lossy_prefixes, const VerifyOptions& o) {
   std::map<std::string, const Module*> dst_modules;
   for (const Module& m : dst.modules())
-    if (m.scope == QuantScope::Linear) dst_modules[m.prefix] = &m;
+    if (m.scope == QuantScope::Linear) dst_modules[std::string(m.prefix)] = &m;
   std::vector<const Module*> todo;
   for (const Module& m : src.modules())
     if (m.scope == QuantScope::Linear && m.type && m.type->type != QuantType::FLOAT) todo.push_back(&m);
@@ -332,7 +332,7 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
       row.prefix = m.prefix;
       row.kind = m.tag + " " + std::string(layer_map_column(parse_module_name(m.prefix)));
       row.exact_expected = std::find(lossy_prefixes.begin(), lossy_prefixes.end(), m.prefix) == lossy_prefixes.end();
-      auto it = dst_modules.find(m.prefix);
+      auto it = dst_modules.find(std::string(m.prefix));
       std::string why;
       const bool src_ok = can_evaluate(src, m, &why);
       if (it == dst_modules.end()) {
@@ -354,7 +354,7 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
       }
       const std::uint64_t k = module_k(src, m).value_or(*m.match->vars.k);
       // Inputs depend on the module and the seed only, not on thread order.
-      std::seed_seq seq{o.seed, static_cast<std::uint32_t>(std::hash<std::string>{}(m.prefix))};
+      std::seed_seq seq{o.seed, static_cast<std::uint32_t>(std::hash<std::string>{}(std::string(m.prefix)))};
       std::mt19937 rng(seq);
       // Inputs inside the range the layer was calibrated for where it has
       // static activation scales (|x / input_scale| up to 100 of 127, the
@@ -384,10 +384,10 @@ std::vector<LayerDifference> verify_conversion(const Checkpoint& src, const Chec
       const std::vector<double>* in_mult = nullptr;
       const std::vector<double>* out_mult = nullptr;
       if (o.input_multiplier)
-        if (auto f = o.input_multiplier->find(m.prefix); f != o.input_multiplier->end() && f->second.size() == k)
+        if (auto f = o.input_multiplier->find(std::string(m.prefix)); f != o.input_multiplier->end() && f->second.size() == k)
           in_mult = &f->second;
       if (o.output_multiplier)
-        if (auto f = o.output_multiplier->find(m.prefix); f != o.output_multiplier->end()) out_mult = &f->second;
+        if (auto f = o.output_multiplier->find(std::string(m.prefix)); f != o.output_multiplier->end()) out_mult = &f->second;
       if (in_mult)
         for (auto& h : hd)
           for (std::uint64_t j = 0; j < k; ++j) h[j] = cast_md(static_cast<double>(h[j]) * (*in_mult)[j], md);

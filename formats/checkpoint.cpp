@@ -94,6 +94,7 @@ Result<Checkpoint> Checkpoint::open(const fs::path& path, const OpenOptions& opt
   if (ec || st.type() == fs::file_type::not_found)
     return Error(Errc::io_open, "no such file or directory").in_file(path.string());
   Checkpoint c;
+  c.names_ = std::make_shared<NameTable>();
   c.options_ = options;
   c.root_ = path;
   if (fs::is_regular_file(st)) {
@@ -134,7 +135,7 @@ void Checkpoint::read_shards(const fs::path& dir, const std::vector<std::string>
     if (ahead) read[i] = std::move(*ahead);
     else todo.push_back(i);
   }
-  const ParseOptions parse{.allow_unknown_dtypes = options_.allow_unknown_dtypes};
+  const ParseOptions parse{.allow_unknown_dtypes = options_.allow_unknown_dtypes, .names = names_};
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t k; (k = next.fetch_add(1)) < todo.size();) read[todo[k]] = load_shard(dir, names[todo[k]], parse);
@@ -203,7 +204,8 @@ void Checkpoint::detect(const fs::path& dir) {
                              !std::string_view(indexes.front()).starts_with("quant_model_weight");
   if (indexes.size() <= 1 && !foreign_index)
     prefetch.start(dir, indexes.empty() ? std::string() : indexes.front(), indexes.empty() ? weights : std::vector<std::string>{},
-                   ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes}, std::thread::hardware_concurrency());
+                   ParseOptions{.allow_unknown_dtypes = options_.allow_unknown_dtypes, .names = names_},
+                   std::thread::hardware_concurrency());
   if (std::find(files.begin(), files.end(), "config.json") == files.end()) {
     note(Severity::Warning, Error(Errc::ckpt_config_missing, "no config.json (every runtime reads it)").in_file(dir.string()));
   } else {
@@ -248,7 +250,7 @@ void Checkpoint::detect(const fs::path& dir) {
   std::vector<std::string> shard_names;
   auto use_index = [&](const std::string& name) -> bool {
     std::optional<Result<ShardIndex>> ahead = prefetch.take_index(name);
-    auto idx = ahead ? std::move(*ahead) : read_shard_index(dir / name);
+    auto idx = ahead ? std::move(*ahead) : read_shard_index(dir / name, names_);
     if (!idx) {
       note(Severity::Error, std::move(idx).error(), DiagSubject::Index);
       return false;
@@ -280,7 +282,7 @@ void Checkpoint::detect(const fs::path& dir) {
       description_name_ = std::find(ms_descs.begin(), ms_descs.end(), kMsDescriptionName) != ms_descs.end()
                               ? std::string(kMsDescriptionName)
                               : ms_descs.front();
-      auto d = read_ms_description_typed(dir / description_name_);  // no DOM: see MsDescription::doc
+      auto d = read_ms_description_typed(dir / description_name_, names_);  // no DOM: see MsDescription::doc
       if (d) {
         ms_description_ = std::move(*d);
         for (const Error& w : ms_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
@@ -366,7 +368,7 @@ void Checkpoint::detect(const fs::path& dir) {
   } else if (family == Family::GoldenStick) {
     if (has_gs_desc) {
       description_name_ = std::string(kGsDescriptionName);
-      auto d = read_gs_description_typed(dir / description_name_);  // no DOM: see MsDescription::doc
+      auto d = read_gs_description_typed(dir / description_name_, names_);  // no DOM: see MsDescription::doc
       if (d) {
         gs_description_ = std::move(*d);
         for (const Error& w : gs_description_->warnings) note(Severity::Warning, w, DiagSubject::Description);
@@ -514,17 +516,23 @@ void Checkpoint::build_tensor_view() {
                                 .for_tensor(dropped->info->name)
                                 .in_file((root_ / shards_[dropped->shard].name).string()));
   }
-  // Both lists are sorted by name in byte order (tensors_ by the merge
-  // above, the description as a FlatStringMap).
+  // The description's keys and the tensors' names are interned in names_:
+  // each tensor's tag is found by its id, without comparing names.
   tensor_tags_.assign(tensors_.size(), std::string_view());
   if (const TensorTypes* types = ms_description_   ? &ms_description_->tensor_types
                                  : gs_description_ ? &gs_description_->tensor_types
                                                    : nullptr) {
-    auto d = types->begin();
-    for (std::size_t i = 0; i < tensors_.size() && d != types->end(); ++i) {
-      const std::string_view name = tensors_[i].info->name;
-      while (d != types->end() && d->first < name) ++d;
-      if (d != types->end() && d->first == name) tensor_tags_[i] = d->second;
+    if (types->key_table() == names_) {
+      constexpr std::uint32_t kUndescribed = 0;
+      std::vector<std::uint32_t> entry_by_id(names_->size(), kUndescribed);  // entry + 1
+      for (auto e = types->begin(); e != types->end(); ++e)
+        entry_by_id[NameTable::id_of(e->first)] = static_cast<std::uint32_t>(e - types->begin()) + 1;
+      for (std::size_t i = 0; i < tensors_.size(); ++i)
+        if (const std::uint32_t e = entry_by_id[tensors_[i].info->id]; e != kUndescribed)
+          tensor_tags_[i] = (types->begin() + (e - 1))->second;
+    } else {  // not parsed by this checkpoint (no such path today)
+      for (std::size_t i = 0; i < tensors_.size(); ++i)
+        if (auto e = types->find(tensors_[i].info->name); e != types->end()) tensor_tags_[i] = e->second;
     }
   }
 
@@ -595,9 +603,13 @@ SchemeContext Checkpoint::scheme_context() const {
 }
 
 namespace {
-Module new_module(std::string prefix, QuantScope scope, std::string_view tag, std::optional<ParsedQuantType> type) {
+// The prefix is interned in the checkpoint's name table (it is a name of
+// its own, not a view of one tensor's: a module outlives no tensor, but its
+// prefix is asked for by the thousand and compared whole).
+Module new_module(NameTable& names, std::string_view prefix, QuantScope scope, std::string_view tag,
+                  std::optional<ParsedQuantType> type) {
   Module m;
-  m.prefix = std::move(prefix);
+  m.prefix = names.intern(prefix).text;
   m.scope = scope;
   m.tag = std::string(tag);
   m.type = type;
@@ -635,7 +647,7 @@ void Checkpoint::build_ct_modules() {
     cov.overlapping += l.overlapping;
     if (!res.group || !res.group->weights) continue;
     const auto type = ct::quant_type_of(*res.group);
-    Module m = new_module(std::string(prefix), QuantScope::Linear,
+    Module m = new_module(*names_, prefix, QuantScope::Linear,
                           type ? std::string(quant_type_name(*type)) : ct::describe(*res.group->weights),
                           type ? std::optional<ParsedQuantType>(ParsedQuantType{*type}) : std::nullopt);
     m.ct_group = static_cast<std::size_t>(res.group - rec.groups.data());
@@ -646,7 +658,7 @@ void Checkpoint::build_ct_modules() {
     const std::size_t dot = name.rfind('.');
     if (dot == std::string_view::npos) continue;
     if (auto it = by_prefix.find(name.substr(0, dot)); it != by_prefix.end())
-      it->second.tensors.emplace_back(std::string(name.substr(dot + 1)), &t);
+      it->second.tensors.emplace_back(name.substr(dot + 1), &t);
   }
   modules_.reserve(by_prefix.size());
   for (auto& [k, m] : by_prefix) {
@@ -757,7 +769,7 @@ void Checkpoint::build_modules() {
   for (std::uint32_t k : order) {
     at[k] = static_cast<std::uint32_t>(modules_.size());
     const Pending& m = pending[k];
-    modules_.push_back(new_module(std::string(m.key.prefix), m.scope, m.tag, *m.type));
+    modules_.push_back(new_module(*names_, m.key.prefix, m.scope, m.tag, *m.type));
   }
   // Attach tensors: attention-scope tags by their own prefix, everything else
   // to the linear module of its prefix. Each tensor's module is found

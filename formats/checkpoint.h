@@ -67,11 +67,11 @@ struct TensorRef {
 // A quantized module: a linear layer (P.weight, P.weight_scale, ...) or an
 // attention module's FA / KV-cache tensors (A.fa_q.scale, ...).
 struct Module {
-  std::string prefix;
+  std::string_view prefix;                 // interned in the checkpoint's names()
   QuantScope scope = QuantScope::Linear;
   std::string tag;                         // the description's type for it ("W8A8")
   std::optional<ParsedQuantType> type;     // nullopt when the tag is not a known type
-  std::vector<std::pair<std::string, const TensorRef*>> tensors;  // suffix -> tensor, sorted by suffix
+  std::vector<std::pair<std::string_view, const TensorRef*>> tensors;  // suffix (a view into the tensor's name) -> tensor, sorted by suffix
   // compressed-tensors: the config group that quantizes it (an index into
   // Checkpoint::ct_recipe()->groups), resolved once at open.
   std::optional<std::size_t> ct_group;
@@ -166,6 +166,11 @@ class Checkpoint {
   // tensors: through the recipe's config groups), sorted by prefix.
   const std::vector<Module>& modules() const { return modules_; }
 
+  // The one table of every name the checkpoint's files mention, and ids for
+  // lookups across files (TensorInfo::id, NameTable::id_of of an index or
+  // description key).
+  const NameTable& names() const { return *names_; }
+
  private:
   Checkpoint() = default;
   void detect(const std::filesystem::path& dir);
@@ -182,6 +187,9 @@ class Checkpoint {
   }
 
   std::filesystem::path root_;
+  // Every tensor and module name, stored once: shard headers, the index,
+  // the description and modules_ hold views into it (formats/name_table.h).
+  std::shared_ptr<NameTable> names_;
 
   std::filesystem::path opened_;
   OpenOptions options_;

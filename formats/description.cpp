@@ -150,10 +150,11 @@ Result<GsDescription> parse_gs_description(std::string_view text, const std::str
   return d;
 }
 
-Result<MsDescription> parse_ms_description_typed(std::string_view text, const std::string& file) {
+Result<MsDescription> parse_ms_description_typed(std::string_view text, const std::string& file,
+                                                 std::shared_ptr<NameTable> names) {
   // The members ms_description_from_json puts in tensor_types: dotted keys
   // with a string value, except "<attention>.quant_type".
-  TensorTypes tags;
+  TensorTypes tags(names ? std::move(names) : std::make_shared<NameTable>());
   StringMembers tensors;
   tensors.wants = [](std::string_view k) { return k.find('.') != std::string_view::npos && !k.ends_with(".quant_type"); };
   tensors.take = [&](std::string_view k, std::string_view v) { tags.append(k, v); };
@@ -171,8 +172,9 @@ Result<MsDescription> parse_ms_description_typed(std::string_view text, const st
   return d;
 }
 
-Result<GsDescription> parse_gs_description_typed(std::string_view text, const std::string& file) {
-  TensorTypes tags;  // gs_description_from_json: every string member is a tensor's tag
+Result<GsDescription> parse_gs_description_typed(std::string_view text, const std::string& file,
+                                                 std::shared_ptr<NameTable> names) {
+  TensorTypes tags(names ? std::move(names) : std::make_shared<NameTable>());  // gs_description_from_json: every string member is a tensor's tag
   StringMembers tensors;
   tensors.wants = [](std::string_view) { return true; };
   tensors.take = [&](std::string_view k, std::string_view v) { tags.append(k, v); };
@@ -190,16 +192,18 @@ Result<GsDescription> parse_gs_description_typed(std::string_view text, const st
   return d;
 }
 
-Result<MsDescription> read_ms_description_typed(const std::filesystem::path& path) {
+Result<MsDescription> read_ms_description_typed(const std::filesystem::path& path,
+                                                std::shared_ptr<NameTable> names) {
   auto text = read_small_file(path, kMaxDescriptionBytes);
   if (!text) return std::move(text).error();
-  return parse_ms_description_typed(*text, path.string());
+  return parse_ms_description_typed(*text, path.string(), std::move(names));
 }
 
-Result<GsDescription> read_gs_description_typed(const std::filesystem::path& path) {
+Result<GsDescription> read_gs_description_typed(const std::filesystem::path& path,
+                                                std::shared_ptr<NameTable> names) {
   auto text = read_small_file(path, kMaxDescriptionBytes);
   if (!text) return std::move(text).error();
-  return parse_gs_description_typed(*text, path.string());
+  return parse_gs_description_typed(*text, path.string(), std::move(names));
 }
 
 Result<MsDescription> read_ms_description(const std::filesystem::path& path) {

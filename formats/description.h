@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,10 +94,16 @@ Result<GsDescription> read_gs_description(const std::filesystem::path& path);
 // The typed view only, with doc null: the tensor entries are parsed
 // straight into tensor_types, never into a DOM (what Checkpoint::open
 // reads). Every other field, warning and error is as above.
-Result<MsDescription> parse_ms_description_typed(std::string_view text, const std::string& file);
-Result<GsDescription> parse_gs_description_typed(std::string_view text, const std::string& file);
-Result<MsDescription> read_ms_description_typed(const std::filesystem::path& path);
-Result<GsDescription> read_gs_description_typed(const std::filesystem::path& path);
+// `names`: where the tensor names are interned (a checkpoint's table,
+// shared with its shard headers and index); a table of their own if null.
+Result<MsDescription> parse_ms_description_typed(std::string_view text, const std::string& file,
+                                                 std::shared_ptr<NameTable> names = nullptr);
+Result<GsDescription> parse_gs_description_typed(std::string_view text, const std::string& file,
+                                                 std::shared_ptr<NameTable> names = nullptr);
+Result<MsDescription> read_ms_description_typed(const std::filesystem::path& path,
+                                                std::shared_ptr<NameTable> names = nullptr);
+Result<GsDescription> read_gs_description_typed(const std::filesystem::path& path,
+                                                std::shared_ptr<NameTable> names = nullptr);
 
 // Writes doc in its style, atomically.
 Status write_description(const std::filesystem::path& path, const nlohmann::ordered_json& doc,

@@ -7,6 +7,10 @@
 // repeat a handful of strings (shard names, quant types) and are stored once
 // while they recur.
 //
+// Keys can live in a NameTable shared with other files instead
+// (formats/name_table.h): a checkpoint's index and description then hold
+// views of the very bytes its shard headers hold, and each key's id there.
+//
 // Lookups are binary searches by string_view in byte order, and iteration
 // is in key order, as with std::map<std::string, std::string>. Views handed
 // out stay valid while the table lives, also when it is moved (the blocks
@@ -26,6 +30,8 @@
 #include <utility>
 #include <vector>
 
+#include "formats/name_table.h"
+
 namespace qkit {
 
 class FlatStringMap {
@@ -36,6 +42,8 @@ class FlatStringMap {
   using size_type = std::size_t;
 
   FlatStringMap() = default;
+  // Keys interned in `keys` (null: in the table's own blocks).
+  explicit FlatStringMap(std::shared_ptr<NameTable> keys) : keys_(std::move(keys)) {}
   // Entries in any order; of equal keys the first is kept (as map::emplace).
   FlatStringMap(std::initializer_list<value_type> entries) {
     for (const auto& [k, v] : entries) append(k, v);
@@ -59,6 +67,10 @@ class FlatStringMap {
     if (this != &o) take(o);
     return *this;
   }
+
+  // The table the keys are interned in, if any: then
+  // NameTable::id_of(key) is each key's id there.
+  const std::shared_ptr<NameTable>& key_table() const { return keys_; }
 
   size_type size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
@@ -115,7 +127,7 @@ class FlatStringMap {
   // Lookups in between work, by a linear scan once the order broke.
   void append(std::string_view k, std::string_view v) {
     if (sorted_ && !entries_.empty() && !(entries_.back().first < k)) sorted_ = false;
-    const std::string_view key = keep(k);
+    const std::string_view key = keep_key(k);
     entries_.emplace_back(key, keep_value(v));
   }
   void sort(bool keep_last = false) {
@@ -142,7 +154,7 @@ class FlatStringMap {
                             [](const value_type& e, std::string_view key) { return e.first < key; });
   }
   void insert_at(std::vector<value_type>::iterator it, std::string_view k, std::string_view v) {
-    const std::string_view key = keep(k);
+    const std::string_view key = keep_key(k);
     const std::string_view value = keep_value(v);
     entries_.insert(it, value_type(key, value));
   }
@@ -157,10 +169,12 @@ class FlatStringMap {
     std::fill(std::begin(o.recent_), std::end(o.recent_), std::string_view());
     next_recent_ = std::exchange(o.next_recent_, 0);
     sorted_ = std::exchange(o.sorted_, true);
+    keys_ = std::move(o.keys_);
     o.entries_.clear();
     o.blocks_.clear();
   }
   void copy_from(const FlatStringMap& o) {
+    keys_ = o.keys_;  // interned keys are shared, not copied
     entries_.reserve(o.entries_.size());
     for (const auto& [k, v] : o.entries_) append(k, v);
     sorted_ = o.sorted_;
@@ -180,6 +194,7 @@ class FlatStringMap {
     left_ -= s.size();
     return out;
   }
+  std::string_view keep_key(std::string_view k) { return keys_ ? keys_->intern(k).text : keep(k); }
   // Values recur (a few shard names or quant types): the last few distinct
   // ones are looked at before a copy is made.
   std::string_view keep_value(std::string_view v) {
@@ -199,6 +214,7 @@ class FlatStringMap {
   std::size_t left_ = 0;
   std::string_view recent_[kRecent]{};
   std::size_t next_recent_ = 0;
+  std::shared_ptr<NameTable> keys_;  // where keys are interned; null: in blocks_
   bool sorted_ = true;  // false from an append() out of order to the next sort()
 };
 

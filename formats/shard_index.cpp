@@ -57,8 +57,10 @@ std::string index_prefix(std::string_view name) {
   return std::string(name.substr(0, name.size() - kIndexSuffix.size()));
 }
 
-Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& file) {
+Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& file,
+                                     std::shared_ptr<NameTable> names) {
   ShardIndex idx;
+  idx.weight_map = FlatStringMap(names ? std::move(names) : std::make_shared<NameTable>());
   // weight_map's string members go straight into idx.weight_map; the
   // document keeps what the checks below report (non-string values, in
   // order), so the results are those of the whole DOM.
@@ -117,10 +119,10 @@ Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& f
   return idx;
 }
 
-Result<ShardIndex> read_shard_index(const std::filesystem::path& path) {
+Result<ShardIndex> read_shard_index(const std::filesystem::path& path, std::shared_ptr<NameTable> names) {
   auto text = read_small_file(path, kMaxIndexBytes);
   if (!text) return std::move(text).error();
-  return parse_shard_index(*text, path.string());
+  return parse_shard_index(*text, path.string(), std::move(names));
 }
 
 std::string serialize_shard_index(const ShardIndex& index) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,8 +44,11 @@ bool is_index_file_name(std::string_view file_name);
 // "quant_model_weights" for "quant_model_weights.safetensors.index.json".
 std::string index_prefix(std::string_view file_name);
 
-Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& file);
-Result<ShardIndex> read_shard_index(const std::filesystem::path& path);
+// `names`: where weight_map's tensor names are interned (the checkpoint's
+// table, shared with its shard headers); a table of the index's own if null.
+Result<ShardIndex> parse_shard_index(std::string_view text, const std::string& file,
+                                     std::shared_ptr<NameTable> names = nullptr);
+Result<ShardIndex> read_shard_index(const std::filesystem::path& path, std::shared_ptr<NameTable> names = nullptr);
 
 // Deterministic: total_size, then other metadata in stored order; weight_map
 // sorted by tensor name; two-space indent, as transformers writes it.

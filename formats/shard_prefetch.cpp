@@ -52,7 +52,7 @@ void ShardPrefetch::run() {
   std::optional<Result<ShardIndex>> index;
   try {
     if (!index_name_.empty()) {
-      index.emplace(read_shard_index(dir_ / index_name_));
+      index.emplace(read_shard_index(dir_ / index_name_, options_.names));
       if (*index) names = (*index)->shards();
     } else {
       names = names_;

@@ -439,10 +439,10 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
   // Quantized linears present in both: compare the dequantized weights.
   std::map<std::string, const Module*> mb;
   for (const Module& m : b.modules())
-    if (m.scope == QuantScope::Linear) mb[m.prefix] = &m;
+    if (m.scope == QuantScope::Linear) mb[std::string(m.prefix)] = &m;
   for (const Module& m : a.modules()) {
     if (m.scope != QuantScope::Linear) continue;
-    auto it = mb.find(m.prefix);
+    auto it = mb.find(std::string(m.prefix));
     if (it == mb.end()) continue;
     ModuleDiff md;
     md.prefix = m.prefix;

@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "formats/checkpoint.h"
 #include "formats/safetensors_writer.h"
 #include "formats/shard_prefetch.h"
@@ -177,9 +179,55 @@ TEST(UnifiedView, EveryTensorResolvesAcrossShards) {
     if (m.prefix == "model.layers.0.self_attn.q_proj") q = &m;
   ASSERT_NE(q, nullptr);
   std::vector<std::string> suffixes;
-  for (const auto& [s, r] : q->tensors) suffixes.push_back(s);
+  for (const auto& [s, r] : q->tensors) suffixes.emplace_back(s);
   EXPECT_EQ(suffixes, (std::vector<std::string>{"bias", "deq_scale", "input_offset", "input_scale", "quant_bias", "weight"}));
   EXPECT_EQ(c->tag_of("model.layers.0.self_attn.q_proj.bias"), "FLOAT");
+}
+
+// Issue #15: one name table for shard headers, index, description and
+// modules. The index's and the description's keys are the very bytes the
+// shard header holds (same address), and ids found from either agree.
+TEST(UnifiedView, EveryNameIsStoredOnceForAllFiles) {
+  test::TempDir d;
+  for (const char* sample : {"tiny-qwen-w8a8-msmodelslim", "tiny-qwen-w8a8-golden-stick"}) {
+    SCOPED_TRACE(sample);
+    fs::path p = make(d, sample);
+    auto c = Checkpoint::open(p);
+    ASSERT_TRUE(c.ok());
+    const TensorTypes& types = c->ms_description() ? c->ms_description()->tensor_types : c->gs_description()->tensor_types;
+    std::size_t described = 0, indexed = 0;
+    for (const TensorRef& t : c->tensors()) {
+      const std::string_view name = t.info->name;
+      ASSERT_TRUE(c->names().owns(name)) << name;
+      EXPECT_EQ(c->names().find(name), t.info->id);
+      if (auto e = types.find(name); e != types.end()) {
+        EXPECT_EQ(e->first.data(), name.data()) << name;
+        EXPECT_EQ(NameTable::id_of(e->first), t.info->id);
+        ++described;
+      }
+      if (c->index()) {
+        auto e = c->index()->weight_map.find(name);
+        ASSERT_NE(e, c->index()->weight_map.end()) << name;
+        EXPECT_EQ(e->first.data(), name.data()) << name;
+        ++indexed;
+      }
+    }
+    EXPECT_EQ(described, types.size());  // every described tensor is stored
+    EXPECT_GT(described, 0u);
+    if (c->index()) { EXPECT_EQ(indexed, c->index()->weight_map.size()); }
+    ASSERT_FALSE(c->modules().empty());
+    for (const Module& m : c->modules()) {
+      EXPECT_TRUE(c->names().owns(m.prefix)) << m.prefix;
+      for (const auto& [suffix, ref] : m.tensors)  // a view into the tensor's own name
+        EXPECT_EQ(suffix.data() + suffix.size(), ref->info->name.data() + ref->info->name.size());
+    }
+    // Distinct names: tensors plus module prefixes (each module's prefix is
+    // no tensor's name), counted from the files.
+    std::set<std::string_view> distinct;
+    for (const TensorRef& t : c->tensors()) distinct.insert(t.info->name);
+    for (const Module& m : c->modules()) distinct.insert(m.prefix);
+    EXPECT_EQ(c->names().size(), distinct.size());
+  }
 }
 
 // Shards without an index: the unified view merges the shards' name orders;

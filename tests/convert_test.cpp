@@ -84,7 +84,7 @@ const TensorRef* part(const Module& m, std::string_view suffix) {
 // The module's integer weights q[n, k], whatever the packing.
 std::vector<int> weights(const Checkpoint& c, const Module& m, std::uint64_t& n, std::uint64_t& k) {
   std::vector<TensorFacts> facts;
-  for (const auto& [s, r] : m.tensors) facts.push_back({s, r->info->dtype, r->info->shape, "", c.int4_marked(*r)});
+  for (const auto& [s, r] : m.tensors) facts.push_back({std::string(s), r->info->dtype, r->info->shape, "", c.int4_marked(*r)});
   SchemeMatch sm = match_scheme(*c.family(), m.type->type, m.tag, facts, c.scheme_context());
   n = *sm.vars.n;
   k = *sm.vars.k;
@@ -277,12 +277,12 @@ TEST_P(Exact, ConvertedLayersComputeTheSameAndPassQvalidate) {
     std::uint64_t n, k;
     weights(src, m, n, k);
     // Inputs that pass through the norm whose gamma a fold may have changed.
-    std::string norm = feeding_norm(m.prefix).value_or("");
+    std::string norm = feeding_norm(std::string(m.prefix)).value_or("");
     if (!norm.empty() && !src.find(norm)) norm.clear();
     for (int trial = 0; trial < 4; ++trial) {
       std::vector<float> h(k);
       for (float& v : h) v = dist(rng);
-      auto a = run_linear(src, m.prefix, h, norm), b = run_linear(dst, m.prefix, h, norm);
+      auto a = run_linear(src, std::string(m.prefix), h, norm), b = run_linear(dst, std::string(m.prefix), h, norm);
       ASSERT_EQ(a.size(), b.size());
       auto deq = vals(src, part(m, "deq_scale"));
       double amax = 0;
@@ -293,7 +293,7 @@ TEST_P(Exact, ConvertedLayersComputeTheSameAndPassQvalidate) {
           ++identical;
           continue;
         }
-        ASSERT_TRUE(p.lossy) << p.sample << " " << m.prefix << " row " << r << ": " << a[r] << " vs " << b[r];
+        ASSERT_TRUE(p.lossy) << p.sample << " " << std::string(m.prefix) << " row " << r << ": " << a[r] << " vs " << b[r];
         EXPECT_LE(std::fabs(a[r] - b[r]), 0.02 * amax + (deq.empty() ? 0 : deq[r]))
             << p.sample << " " << m.prefix << " row " << r;
       }

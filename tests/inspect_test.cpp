@@ -259,7 +259,7 @@ TEST(Dequantizer, ReconstructsTheFloatWeightsOfEveryLayout) {
       if (m.scope != QuantScope::Linear) continue;
       auto dq = inspect::WeightDequantizer::create(c, m);
       ASSERT_TRUE(dq.ok()) << s.name << " " << m.prefix << ": " << dq.error().to_string();
-      const samples::FloatTensor* f = by_name.at(m.prefix + ".weight");
+      const samples::FloatTensor* f = by_name.at(std::string(m.prefix) + ".weight");
       ASSERT_EQ(dq->rows(), f->shape[0]) << s.name;
       ASSERT_EQ(dq->cols(), f->shape[1]) << s.name;
       std::vector<float> rows;

@@ -81,7 +81,7 @@ TEST_P(Catalog, DetectedCleanAndEveryModuleMatchesItsScheme) {
       ASSERT_TRUE(m.type.has_value()) << m.prefix << " tag " << m.tag;
       std::vector<TensorFacts> facts;
       for (const auto& [suffix, ref] : m.tensors)
-        facts.push_back({suffix, ref->info->dtype, ref->info->shape, std::string(c->tag_of(ref->info->name)),
+        facts.push_back({std::string(suffix), ref->info->dtype, ref->info->shape, std::string(c->tag_of(ref->info->name)),
                          c->int4_marked(*ref)});
       SchemeMatch sm = match_scheme(*fam, m.type->type, m.tag, facts, c->scheme_context());
       ASSERT_NE(sm.scheme, nullptr) << m.prefix;

@@ -88,7 +88,7 @@ void check_schemes(Context& ctx) {
     const SchemeMatch& sm = *m.match;  // bound when the checkpoint was opened
     if (!sm.scheme->validated) continue;
     for (const Mismatch& x : sm.mismatches) {
-      std::string name = m.prefix + "." + x.suffix;
+      std::string name = std::string(m.prefix) + "." + x.suffix;
       // The scheme's id names its row in docs/schemes.md.
       std::string where = " (scheme " + std::string(sm.scheme->id) + ", docs/schemes.md)";
       switch (x.kind) {
@@ -229,7 +229,7 @@ void check_groups(Context& ctx) {
     const ActQuant act = m.scheme() ? m.scheme()->traits.act : ActQuant::None;
     if (m.scope == QuantScope::Linear &&
         (act == ActQuant::StaticPerTensor || act == ActQuant::StaticPerChannel || act == ActQuant::MixedPD)) {
-      std::string g = fused_group(m.prefix);
+      std::string g = fused_group(std::string(m.prefix));
       if (!g.empty() && g.find(".experts.*") == std::string::npos) static_groups[g].push_back(&m);
     }
   }
@@ -259,10 +259,10 @@ void check_groups(Context& ctx) {
       }
       for (std::size_t i = 0; i < members.size(); ++i) {
         if (i == ref || !vals[i] || !vals[ref] || same(vals[i], vals[ref])) continue;
-        ctx.out.add(Rule::GroupFusedActivation, std::string(suffix_of(role)) + " of " + members[i]->prefix + " differs from " + members[ref]->prefix +
+        ctx.out.add(Rule::GroupFusedActivation, std::string(suffix_of(role)) + " of " + std::string(members[i]->prefix) + " differs from " + std::string(members[ref]->prefix) +
                         "'s: the runtime fuses them and keeps only one",
                     (c.root() / c.shard_of(*members[i]->tensors[0].second).name).string(),
-                    members[i]->prefix + "." + std::string(suffix_of(role)));
+                    std::string(members[i]->prefix) + "." + std::string(suffix_of(role)));
       }
     }
   }

@@ -123,7 +123,7 @@ void check_types_and_params(Context& ctx, const TargetSpec& t, Family fam) {
     if (sit == support_cache.end()) sit = support_cache.emplace(std::pair{std::string_view(m.tag), layer}, support_for(t, m.tag, layer)).first;
     if (const SupportRow* row = sit->second; row && !row->loads) {
       if (reported.emplace(m.tag, layer).second)
-        ctx.out.add(Rule::TargetUnsupportedType, m.tag + " " + std::string(loader_layer_name(layer)) + " (" + m.prefix + "): " +
+        ctx.out.add(Rule::TargetUnsupportedType, m.tag + " " + std::string(loader_layer_name(layer)) + " (" + std::string(m.prefix) + "): " +
                         std::string(row->why) + cite(row->cite),
                     desc, m.prefix);
       continue;
@@ -308,7 +308,7 @@ void check_attention_keys(Context& ctx, const TargetSpec& t) {
     has_c8 |= m.type->type == Q::C8;
     if (m.type->type == Q::FAQuant) {
       has_fa = true;
-      for (const auto& [s, r] : m.tensors) fa_suffixes.insert(s);
+      for (const auto& [s, r] : m.tensors) fa_suffixes.emplace(s);
     }
   }
   // KV-cache int8: the key each runtime reads must say "C8".
