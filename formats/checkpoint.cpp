@@ -603,13 +603,11 @@ SchemeContext Checkpoint::scheme_context() const {
 }
 
 namespace {
-// The prefix is interned in the checkpoint's name table (it is a name of
-// its own, not a view of one tensor's: a module outlives no tensor, but its
-// prefix is asked for by the thousand and compared whole).
-Module new_module(NameTable& names, std::string_view prefix, QuantScope scope, std::string_view tag,
-                  std::optional<ParsedQuantType> type) {
+// `prefix` is cut from a name in the checkpoint's table (a description key
+// or a tensor's name): the module keeps that view, no copy.
+Module new_module(std::string_view prefix, QuantScope scope, std::string_view tag, std::optional<ParsedQuantType> type) {
   Module m;
-  m.prefix = names.intern(prefix).text;
+  m.prefix = prefix;
   m.scope = scope;
   m.tag = std::string(tag);
   m.type = type;
@@ -647,7 +645,7 @@ void Checkpoint::build_ct_modules() {
     cov.overlapping += l.overlapping;
     if (!res.group || !res.group->weights) continue;
     const auto type = ct::quant_type_of(*res.group);
-    Module m = new_module(*names_, prefix, QuantScope::Linear,
+    Module m = new_module(prefix, QuantScope::Linear,
                           type ? std::string(quant_type_name(*type)) : ct::describe(*res.group->weights),
                           type ? std::optional<ParsedQuantType>(ParsedQuantType{*type}) : std::nullopt);
     m.ct_group = static_cast<std::size_t>(res.group - rec.groups.data());
@@ -769,7 +767,7 @@ void Checkpoint::build_modules() {
   for (std::uint32_t k : order) {
     at[k] = static_cast<std::uint32_t>(modules_.size());
     const Pending& m = pending[k];
-    modules_.push_back(new_module(*names_, m.key.prefix, m.scope, m.tag, *m.type));
+    modules_.push_back(new_module(m.key.prefix, m.scope, m.tag, *m.type));
   }
   // Attach tensors: attention-scope tags by their own prefix, everything else
   // to the linear module of its prefix. Each tensor's module is found

@@ -67,7 +67,7 @@ struct TensorRef {
 // A quantized module: a linear layer (P.weight, P.weight_scale, ...) or an
 // attention module's FA / KV-cache tensors (A.fa_q.scale, ...).
 struct Module {
-  std::string_view prefix;                 // interned in the checkpoint's names()
+  std::string_view prefix;                 // a view into a name in the checkpoint's names()
   QuantScope scope = QuantScope::Linear;
   std::string tag;                         // the description's type for it ("W8A8")
   std::optional<ParsedQuantType> type;     // nullopt when the tag is not a known type

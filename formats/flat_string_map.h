@@ -68,8 +68,8 @@ class FlatStringMap {
     return *this;
   }
 
-  // The table the keys are interned in, if any: then
-  // NameTable::id_of(key) is each key's id there.
+  // The table the keys are interned in, if any: then, once sort() has run
+  // after the last append(), NameTable::id_of(key) is each key's id there.
   const std::shared_ptr<NameTable>& key_table() const { return keys_; }
 
   size_type size() const { return entries_.size(); }
@@ -125,13 +125,22 @@ class FlatStringMap {
   // check; sort() then orders the table and keeps the first of equal keys
   // (as map::emplace would have), sort(true) the last (as map[k] = v).
   // Lookups in between work, by a linear scan once the order broke.
+  // With a NameTable, appended keys are staged (copied as they come) and
+  // interned a few thousand at a time (NameTable::intern_all), the rest by
+  // sort(), which a bulk load ends with.
   void append(std::string_view k, std::string_view v) {
     if (sorted_ && !entries_.empty() && !(entries_.back().first < k)) sorted_ = false;
-    const std::string_view key = keep_key(k);
+    const std::string_view key = keys_ ? stage(k) : text_.keep(k);
     entries_.emplace_back(key, keep_value(v));
+    if (staged_count_ == kStageBatch) intern_staged();
   }
   void sort(bool keep_last = false) {
-    if (sorted_) return;
+    if (staged_count_ != 0) intern_staged();
+    if (!sorted_) order(keep_last);
+  }
+
+ private:
+  void order(bool keep_last) {
     std::stable_sort(entries_.begin(), entries_.end(),
                      [](const value_type& a, const value_type& b) { return a.first < b.first; });
     auto out = entries_.begin();
@@ -144,7 +153,20 @@ class FlatStringMap {
     entries_.erase(out, entries_.end());
     sorted_ = true;
   }
+  // The staged keys are the last staged_count_ entries: nothing reorders
+  // entries before interning them (sort() and every insert do it first).
+  void intern_staged() {
+    std::vector<std::string_view> keys;
+    const std::size_t from = entries_.size() - staged_count_;
+    keys.reserve(staged_count_);
+    for (std::size_t i = from; i < entries_.size(); ++i) keys.push_back(entries_[i].first);
+    keys_->intern_all(keys);
+    for (std::size_t i = from; i < entries_.size(); ++i) entries_[i].first = keys[i - from];
+    staged_.clear();
+    staged_count_ = 0;
+  }
 
+ public:
   friend bool operator==(const FlatStringMap& a, const FlatStringMap& b) { return a.entries_ == b.entries_; }
 
  private:
@@ -162,45 +184,75 @@ class FlatStringMap {
   // now belongs to this table).
   void take(FlatStringMap& o) noexcept {
     entries_ = std::move(o.entries_);
-    blocks_ = std::move(o.blocks_);
-    free_ = std::exchange(o.free_, nullptr);
-    left_ = std::exchange(o.left_, 0);
+    text_ = std::move(o.text_);
+    staged_ = std::move(o.staged_);
+    staged_count_ = std::exchange(o.staged_count_, 0);
     std::copy(std::begin(o.recent_), std::end(o.recent_), std::begin(recent_));
     std::fill(std::begin(o.recent_), std::end(o.recent_), std::string_view());
     next_recent_ = std::exchange(o.next_recent_, 0);
     sorted_ = std::exchange(o.sorted_, true);
     keys_ = std::move(o.keys_);
     o.entries_.clear();
-    o.blocks_.clear();
   }
   void copy_from(const FlatStringMap& o) {
-    keys_ = o.keys_;  // interned keys are shared, not copied
+    keys_ = o.keys_;
     entries_.reserve(o.entries_.size());
-    for (const auto& [k, v] : o.entries_) append(k, v);
+    for (const auto& [k, v] : o.entries_) {
+      // Interned keys are shared, not copied; staged ones are staged again.
+      const bool interned = keys_ && o.staged_count_ == 0;
+      entries_.emplace_back(interned ? k : keys_ ? stage(k) : text_.keep(k), keep_value(v));
+    }
     sorted_ = o.sorted_;
   }
-  // A copy of s in the blocks.
-  std::string_view keep(std::string_view s) {
-    if (s.empty()) return std::string_view();
-    if (s.size() > left_) {
-      const std::size_t n = std::max<std::size_t>(s.size(), kBlock);
-      blocks_.push_back(std::make_unique<char[]>(n));
-      free_ = blocks_.back().get();
-      left_ = n;
+
+  // Text in a few large blocks that never move.
+  class Arena {
+   public:
+    std::string_view keep(std::string_view s) {
+      if (s.empty()) return std::string_view();
+      if (s.size() > left_) {
+        const std::size_t n = std::max<std::size_t>(s.size(), kBlock);
+        blocks_.push_back(std::make_unique<char[]>(n));
+        free_ = blocks_.back().get();
+        left_ = n;
+      }
+      std::memcpy(free_, s.data(), s.size());
+      const std::string_view out(free_, s.size());
+      free_ += s.size();
+      left_ -= s.size();
+      return out;
     }
-    std::memcpy(free_, s.data(), s.size());
-    const std::string_view out(free_, s.size());
-    free_ += s.size();
-    left_ -= s.size();
-    return out;
+    void clear() {
+      blocks_.clear();
+      free_ = nullptr;
+      left_ = 0;
+    }
+    Arena() = default;
+    Arena(Arena&& o) noexcept { *this = std::move(o); }
+    Arena& operator=(Arena&& o) noexcept {
+      blocks_ = std::move(o.blocks_);
+      free_ = std::exchange(o.free_, nullptr);
+      left_ = std::exchange(o.left_, 0);
+      o.blocks_.clear();
+      return *this;
+    }
+
+   private:
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    char* free_ = nullptr;
+    std::size_t left_ = 0;
+  };
+  std::string_view stage(std::string_view k) {
+    ++staged_count_;
+    return staged_.keep(k);
   }
-  std::string_view keep_key(std::string_view k) { return keys_ ? keys_->intern(k).text : keep(k); }
+  std::string_view keep_key(std::string_view k) { return keys_ ? keys_->intern(k).text : text_.keep(k); }
   // Values recur (a few shard names or quant types): the last few distinct
   // ones are looked at before a copy is made.
   std::string_view keep_value(std::string_view v) {
     for (std::string_view r : recent_)
       if (r.size() == v.size() && r == v && r.data() != nullptr) return r;
-    const std::string_view out = keep(v);
+    const std::string_view out = text_.keep(v);
     recent_[next_recent_] = out;
     next_recent_ = (next_recent_ + 1) % kRecent;
     return out;
@@ -208,10 +260,11 @@ class FlatStringMap {
 
   static constexpr std::size_t kBlock = 64 * 1024;
   static constexpr std::size_t kRecent = 8;
+  static constexpr std::size_t kStageBatch = 4096;  // keys staged before they are interned
   std::vector<value_type> entries_;
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  char* free_ = nullptr;
-  std::size_t left_ = 0;
+  Arena text_;    // values, and keys when there is no NameTable
+  Arena staged_;  // appended keys until sort() interns them
+  std::size_t staged_count_ = 0;
   std::string_view recent_[kRecent]{};
   std::size_t next_recent_ = 0;
   std::shared_ptr<NameTable> keys_;  // where keys are interned; null: in blocks_

@@ -100,6 +100,66 @@ InternedName NameTable::intern(std::string_view s) {
   return {std::string_view(text, s.size()), static_cast<NameId>(id)};
 }
 
+void NameTable::intern_all(std::span<std::string_view> texts, std::span<NameId> ids) {
+  if (!ids.empty() && ids.size() != texts.size()) throw std::invalid_argument("intern_all: ids and texts differ in size");
+  const std::size_t n = texts.size();
+  if (n == 0) return;
+  // Hashes, then positions grouped by stripe (a counting sort).
+  std::vector<std::size_t> hash(n);
+  std::size_t count[kStripes + 1] = {};
+  for (std::size_t i = 0; i < n; ++i) {
+    if (texts[i].size() > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("name longer than 4 GiB");
+    hash[i] = std::hash<std::string_view>{}(texts[i]);
+    ++count[stripe_of(hash[i]) + 1];
+  }
+  for (std::size_t s = 0; s < kStripes; ++s) count[s + 1] += count[s];
+  std::vector<std::uint32_t> order(n);
+  {
+    std::size_t next[kStripes];
+    std::copy(count, count + kStripes, next);
+    for (std::size_t i = 0; i < n; ++i) order[next[stripe_of(hash[i])]++] = static_cast<std::uint32_t>(i);
+  }
+  constexpr std::size_t kAhead = 8;  // probes in flight
+  for (std::size_t s = 0; s < kStripes; ++s) {
+    const std::size_t first = count[s], last = count[s + 1];
+    if (first == last) continue;
+    Stripe& st = stripes_[s];
+    std::lock_guard<std::mutex> g(st.lock);
+    // Room for the whole group first: no growth between a prefetch and
+    // its probe.
+    if (st.slots.empty()) st.grow();
+    while ((st.used + (last - first)) * 2 > st.slots.size()) st.grow();
+    const std::size_t mask = st.slots.size() - 1;
+    for (std::size_t k = first; k < last; ++k) {
+      // Two stages: the slot of the name kAhead on, and the text behind the
+      // slot of the name kAhead / 2 on (its slot came in meanwhile), which
+      // a hit compares against.
+      if (k + kAhead < last) __builtin_prefetch(&st.slots[hash[order[k + kAhead]] & mask]);
+      if (k + kAhead / 2 < last)
+        if (const char* t = st.slots[hash[order[k + kAhead / 2]] & mask].text) __builtin_prefetch(t - sizeof(NameId));
+      const std::size_t i = order[k];
+      const std::size_t h = hash[i];
+      Stripe::Slot& slot = st.probe(texts[i], h);
+      NameId id;
+      if (slot.text != nullptr) {
+        id = id_of({slot.text, slot.size});
+      } else {
+        const std::size_t fresh = next_id_.fetch_add(1, std::memory_order_acq_rel);
+        if (fresh >= kNoName) {
+          next_id_.fetch_sub(1, std::memory_order_acq_rel);
+          throw std::length_error("more than 2^32 - 1 distinct names");
+        }
+        id = static_cast<NameId>(fresh);
+        const char* text = st.store(texts[i], id);
+        slot = {text, static_cast<std::uint32_t>(texts[i].size()), static_cast<std::uint32_t>(h)};
+        ++st.used;
+      }
+      texts[i] = std::string_view(slot.text, slot.size);
+      if (!ids.empty()) ids[i] = id;
+    }
+  }
+}
+
 std::optional<NameId> NameTable::find(std::string_view s) const {
   if (s.size() > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
   const std::size_t h = std::hash<std::string_view>{}(s);

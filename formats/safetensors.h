@@ -86,7 +86,7 @@ struct SafetensorsHeader {
   std::vector<Error> warnings;         // recoverable findings (lenient mode)
   // Holds the text of every tensor name (shared with whoever else interned
   // into the same table: copies of the header stay valid).
-  std::shared_ptr<NameTable> names;
+  std::shared_ptr<NameTable> names = nullptr;
 
   // Name lookup in O(log n). build_index() must run after `tensors` changes;
   // the parser does it.
@@ -111,7 +111,7 @@ struct ParseOptions {
   bool allow_unknown_dtypes = false;
   // Where tensor names are interned; a table of its own when null. A
   // checkpoint passes one table to every shard, its index and description.
-  std::shared_ptr<NameTable> names;
+  std::shared_ptr<NameTable> names = nullptr;
 };
 
 // Parses and validates a whole safetensors file held in memory (or mapped).

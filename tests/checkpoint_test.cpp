@@ -216,17 +216,20 @@ TEST(UnifiedView, EveryNameIsStoredOnceForAllFiles) {
     EXPECT_GT(described, 0u);
     if (c->index()) { EXPECT_EQ(indexed, c->index()->weight_map.size()); }
     ASSERT_FALSE(c->modules().empty());
+    std::set<const char*> name_starts;  // where each described name's bytes start
+    for (const auto& e : types) name_starts.insert(e.first.data());
     for (const Module& m : c->modules()) {
-      EXPECT_TRUE(c->names().owns(m.prefix)) << m.prefix;
+      // The prefix is cut from a described name: it starts where one of
+      // their bytes in the table start, and is no copy.
+      EXPECT_TRUE(name_starts.count(m.prefix.data())) << m.prefix;
+      ASSERT_FALSE(m.tensors.empty()) << m.prefix;
+      EXPECT_TRUE(m.tensors.front().second->info->name.starts_with(m.prefix));
       for (const auto& [suffix, ref] : m.tensors)  // a view into the tensor's own name
         EXPECT_EQ(suffix.data() + suffix.size(), ref->info->name.data() + ref->info->name.size());
     }
-    // Distinct names: tensors plus module prefixes (each module's prefix is
-    // no tensor's name), counted from the files.
-    std::set<std::string_view> distinct;
-    for (const TensorRef& t : c->tensors()) distinct.insert(t.info->name);
-    for (const Module& m : c->modules()) distinct.insert(m.prefix);
-    EXPECT_EQ(c->names().size(), distinct.size());
+    // One entry per distinct name: here every described name is stored and
+    // the index lists exactly the stored ones, so the tensors alone.
+    EXPECT_EQ(c->names().size(), c->tensors().size());
   }
 }
 
