@@ -202,6 +202,7 @@ class FlatStringMap {
       const bool interned = keys_ && o.staged_count_ == 0;
       entries_.emplace_back(interned ? k : keys_ ? stage(k) : text_.keep(k), keep_value(v));
     }
+    if (staged_count_ != 0) intern_staged();  // a copy's keys are the table's at once
     sorted_ = o.sorted_;
   }
 

@@ -75,6 +75,47 @@ TEST(FlatStringMap, BehavesLikeASortedMapThatOwnsItsText) {
   EXPECT_EQ(last, (FlatStringMap{{"a", "2"}, {"b", "3"}}));
 }
 
+// With a NameTable, keys are staged as they are appended and interned in
+// batches (4096) and by sort(): afterwards every key is the table's (its
+// bytes and id), whichever path put it there.
+TEST(FlatStringMap, KeysInASharedNameTableAreTheTablesBytes) {
+  auto names = std::make_shared<NameTable>();
+  const InternedName pre = names->intern("t.5000");  // a name another file interned first
+  FlatStringMap m(names);
+  constexpr int kKeys = 10000;  // more than two staging batches
+  for (int i = kKeys - 1; i >= 0; --i) {  // out of order
+    std::string k = "t." + std::to_string(i);
+    m.append(k, i % 2 ? "odd" : "even");
+    k.assign("clobbered");  // the caller's buffer is reused
+  }
+  m.append("", "empty key");
+  m.append("t.7", "a duplicate: sort() keeps the first");
+  EXPECT_EQ(m.at("t.7"), "odd");  // found before sort(), by a scan
+  m.sort();
+  ASSERT_EQ(m.size(), static_cast<std::size_t>(kKeys) + 1);
+  EXPECT_EQ(names->size(), static_cast<std::size_t>(kKeys) + 1);
+  for (const auto& [k, v] : m) {
+    ASSERT_TRUE(names->owns(k)) << k;
+    EXPECT_EQ(names->find(k), NameTable::id_of(k));
+  }
+  EXPECT_EQ(m.find("t.5000")->first.data(), pre.text.data());  // the first file's bytes
+  EXPECT_EQ(m.at("t.9999"), "odd");
+  EXPECT_EQ(m.at(""), "empty key");
+  // Inserts and copies: the copy shares the key bytes, including one
+  // appended after the last sort().
+  EXPECT_TRUE(m.emplace("u.1", "x"));
+  m.append("u.0", "y");
+  FlatStringMap copy = m;
+  EXPECT_EQ(copy.key_table(), names);
+  EXPECT_TRUE(names->owns(copy.find("u.0")->first));
+  EXPECT_EQ(copy.find("u.1")->first.data(), m.find("u.1")->first.data());
+  EXPECT_EQ(copy.find("t.3")->first.data(), m.find("t.3")->first.data());
+  m.sort();
+  copy.sort();  // both in order: equal entry for entry
+  EXPECT_EQ(copy, m);
+  EXPECT_EQ(names->size(), static_cast<std::size_t>(kKeys) + 3);
+}
+
 TEST(IndexParse, ReadsTotalSizeWeightMapAndExtraMetadata) {
   auto r = parse_shard_index(
       R"({"metadata":{"total_size":24,"total_parameters":6},"weight_map":{"b":"s2","a":"s1"}})", "i.json");
