@@ -36,9 +36,16 @@ struct NameTable::Stripe {
         return slot;
     }
   }
-  void grow() {
+  // Room for `names` names at most half full, in one step.
+  void fit(std::size_t names) {
+    std::size_t n = slots.empty() ? 64 : slots.size();
+    while (names * 2 > n) n *= 2;
+    if (n != slots.size()) rehash(n);
+  }
+  void grow() { rehash(slots.empty() ? 64 : slots.size() * 2); }
+  void rehash(std::size_t n) {
     std::vector<Slot> old = std::move(slots);
-    slots.assign(old.empty() ? 64 : old.size() * 2, Slot{});
+    slots.assign(n, Slot{});
     const std::size_t mask = slots.size() - 1;
     for (const Slot& o : old) {
       if (o.text == nullptr) continue;
@@ -127,8 +134,7 @@ void NameTable::intern_all(std::span<std::string_view> texts, std::span<NameId> 
     std::lock_guard<std::mutex> g(st.lock);
     // Room for the whole group first: no growth between a prefetch and
     // its probe.
-    if (st.slots.empty()) st.grow();
-    while ((st.used + (last - first)) * 2 > st.slots.size()) st.grow();
+    st.fit(st.used + (last - first));
     const std::size_t mask = st.slots.size() - 1;
     for (std::size_t k = first; k < last; ++k) {
       // Two stages: the slot of the name kAhead on, and the text behind the
@@ -157,6 +163,16 @@ void NameTable::intern_all(std::span<std::string_view> texts, std::span<NameId> 
       texts[i] = std::string_view(slot.text, slot.size);
       if (!ids.empty()) ids[i] = id;
     }
+  }
+}
+
+void NameTable::reserve(std::size_t more) {
+  // Hashes spread names evenly over the stripes; an eighth more for the
+  // spread.
+  const std::size_t per_stripe = (size() + more) / kStripes * 9 / 8 + 1;
+  for (std::size_t s = 0; s < kStripes; ++s) {
+    std::lock_guard<std::mutex> g(stripes_[s].lock);
+    stripes_[s].fit(per_stripe);
   }
 }
 

@@ -63,6 +63,11 @@ class NameTable {
   // cache misses of a large table overlap instead of following each other
   // (they were three quarters of one-by-one interning at 138k tensors).
   void intern_all(std::span<std::string_view> texts, std::span<NameId> ids = {});
+  // Room for `more` names beyond size() without growing step by step (each
+  // step re-places every name: cache misses, and old and new slots at
+  // once). Thread-safe; a hint: fewer names than reserved cost nothing more
+  // than the slots.
+  void reserve(std::size_t more);
   // The id of s if it was interned. Thread-safe.
   std::optional<NameId> find(std::string_view s) const;
   // The id of a view intern() returned (or any view of a whole name it

@@ -381,6 +381,7 @@ class HeaderSax final : public JsonEvents {
 // made a 138k-tensor open 25% slower than copying the names).
 void intern_names(SafetensorsHeader& hdr) {
   constexpr std::size_t kBatch = 4096;
+  if (hdr.tensors.size() > kBatch) hdr.names->reserve(hdr.tensors.size());
   std::string_view texts[kBatch];
   NameId ids[kBatch];
   for (std::size_t from = 0; from < hdr.tensors.size(); from += kBatch) {

@@ -50,6 +50,34 @@ TEST(NameTable, IdsAreDenseAndFoundFromTheView) {
   EXPECT_FALSE(t.owns(copy));  // equal text, not the table's bytes
 }
 
+TEST(NameTable, BatchesAndReserveGiveTheSameAnswersAsSingleCalls) {
+  NameTable batched;
+  batched.reserve(3000);
+  batched.reserve(10);  // a smaller hint later changes nothing
+  std::vector<std::string> owned;
+  for (int i = 0; i < 6000; ++i) owned.push_back("m." + std::to_string(i % 4000));  // 2000 repeats
+  std::vector<std::string_view> texts(owned.begin(), owned.end());
+  std::vector<NameId> ids(texts.size());
+  batched.intern_all(texts, ids);
+  EXPECT_THROW(batched.intern_all(texts, std::span<NameId>(ids.data(), 3)), std::invalid_argument);
+  ASSERT_EQ(batched.size(), 4000u);
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(texts[i], owned[i]);
+    EXPECT_NE(texts[i].data(), owned[i].data());  // the table's bytes now
+    EXPECT_TRUE(batched.owns(texts[i]));
+    EXPECT_EQ(NameTable::id_of(texts[i]), ids[i]);
+    if (i >= 4000) {
+      EXPECT_EQ(ids[i], ids[i - 4000]);  // a repeat within the batch
+      EXPECT_EQ(texts[i].data(), texts[i - 4000].data());
+    }
+  }
+  // Ids are dense but given in stripe order, not input order: each of
+  // 0..3999 once.
+  std::set<NameId> distinct(ids.begin(), ids.end());
+  EXPECT_EQ(distinct.size(), 4000u);
+  EXPECT_EQ(*distinct.rbegin(), 3999u);
+}
+
 TEST(NameTable, EmptyAndBinaryNames) {
   NameTable t;
   const InternedName e = t.intern("");
