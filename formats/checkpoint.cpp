@@ -527,9 +527,11 @@ void Checkpoint::build_tensor_view() {
       std::vector<std::uint32_t> entry_by_id(names_->size(), kUndescribed);  // entry + 1
       for (auto e = types->begin(); e != types->end(); ++e)
         entry_by_id[NameTable::id_of(e->first)] = static_cast<std::uint32_t>(e - types->begin()) + 1;
-      for (std::size_t i = 0; i < tensors_.size(); ++i)
-        if (const std::uint32_t e = entry_by_id[tensors_[i].info->id]; e != kUndescribed)
-          tensor_tags_[i] = (types->begin() + (e - 1))->second;
+      for (std::size_t i = 0; i < tensors_.size(); ++i) {
+        const NameId id = tensors_[i].info->id;  // every name here is interned: id < size()
+        if (id >= entry_by_id.size()) continue;
+        if (const std::uint32_t e = entry_by_id[id]; e != kUndescribed) tensor_tags_[i] = (types->begin() + (e - 1))->second;
+      }
     } else {  // not parsed by this checkpoint (no such path today)
       for (std::size_t i = 0; i < tensors_.size(); ++i)
         if (auto e = types->find(tensors_[i].info->name); e != types->end()) tensor_tags_[i] = e->second;
@@ -622,7 +624,7 @@ Module new_module(std::string_view prefix, QuantScope scope, std::string_view ta
 // every "<prefix>.<leaf>".
 void Checkpoint::build_ct_modules() {
   const ct::Recipe& rec = *ct_recipe_;
-  std::map<std::string, Module, std::less<>> by_prefix;
+  std::map<std::string_view, Module> by_prefix;  // keys: views into tensor names
   std::unordered_set<std::string_view> seen;
   ct::Coverage cov;
   cov.modules.assign(rec.groups.size(), 0);
@@ -649,7 +651,7 @@ void Checkpoint::build_ct_modules() {
                           type ? std::string(quant_type_name(*type)) : ct::describe(*res.group->weights),
                           type ? std::optional<ParsedQuantType>(ParsedQuantType{*type}) : std::nullopt);
     m.ct_group = static_cast<std::size_t>(res.group - rec.groups.data());
-    by_prefix.emplace(std::string(prefix), std::move(m));
+    by_prefix.emplace(prefix, std::move(m));
   }
   for (const TensorRef& t : tensors_) {
     const std::string_view name = t.info->name;
@@ -678,7 +680,8 @@ void Checkpoint::build_modules() {
                                                                       : nullptr;
   if (types == nullptr) return;
   // Modules in a vector, found by hash of (prefix, tag) views into the
-  // description's own keys and values (its text stays put), so that no
+  // description's keys (interned in names_) and values (its text stays
+  // put), so that no
   // name is copied per tensor and no lookup compares long shared prefixes
   // in a tree (a name-keyed std::map here was a quarter of a quick
   // validation at 138k tensors). Linear modules are keyed with an empty tag.

@@ -14,7 +14,11 @@
 // Lookups are binary searches by string_view in byte order, and iteration
 // is in key order, as with std::map<std::string, std::string>. Views handed
 // out stay valid while the table lives, also when it is moved (the blocks
-// stay put); a copy owns its own text.
+// stay put); a copy owns its own values and shares the NameTable's keys.
+// One exception, with a NameTable: a key appended since the last sort() is
+// a staged copy, valid only until it is interned (at the next 4096th
+// append, sort(), emplace(), insert_or_assign() or erase()); bulk loads
+// end with sort() before anything looks at the keys.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -26,6 +30,7 @@
 #include <iterator>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -101,12 +106,16 @@ class FlatStringMap {
   // Like map::emplace: false, and nothing changes, when the key is present.
   // O(1) for a key after every other, else O(n): bulk loads use append().
   bool emplace(std::string_view k, std::string_view v) {
+    std::string hold;
+    k = settle(k, hold);
     auto it = lower(k);
     if (it != entries_.end() && it->first == k) return false;
     insert_at(it, k, v);
     return true;
   }
   void insert_or_assign(std::string_view k, std::string_view v) {
+    std::string hold;
+    k = settle(k, hold);
     auto it = lower(k);
     if (it != entries_.end() && it->first == k) {
       it->second = keep_value(v);
@@ -115,6 +124,8 @@ class FlatStringMap {
     insert_at(it, k, v);
   }
   size_type erase(std::string_view k) {
+    std::string hold;
+    k = settle(k, hold);
     auto it = lower(k);
     if (it == entries_.end() || it->first != k) return 0;
     entries_.erase(it);  // its text stays in the block until the table goes
@@ -170,6 +181,14 @@ class FlatStringMap {
   friend bool operator==(const FlatStringMap& a, const FlatStringMap& b) { return a.entries_ == b.entries_; }
 
  private:
+  // Interns what is staged first; k may be a view of a staged key, which
+  // that frees, so it is copied to `hold` then.
+  std::string_view settle(std::string_view k, std::string& hold) {
+    if (staged_count_ == 0) return k;
+    hold.assign(k);
+    intern_staged();
+    return hold;
+  }
   std::vector<value_type>::iterator lower(std::string_view k) {
     sort();
     return std::lower_bound(entries_.begin(), entries_.end(), k,
@@ -268,7 +287,7 @@ class FlatStringMap {
   std::size_t staged_count_ = 0;
   std::string_view recent_[kRecent]{};
   std::size_t next_recent_ = 0;
-  std::shared_ptr<NameTable> keys_;  // where keys are interned; null: in blocks_
+  std::shared_ptr<NameTable> keys_;  // where keys are interned; null: in text_
   bool sorted_ = true;  // false from an append() out of order to the next sort()
 };
 

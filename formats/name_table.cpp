@@ -10,7 +10,9 @@ namespace qkit {
 
 // One stripe: an open-addressing set of the names whose hash falls in it,
 // and the blocks holding their text (each name as [4-byte id][bytes]).
-struct NameTable::Stripe {
+// Aligned to a cache line each: stripes locked by different threads do not
+// share one.
+struct alignas(64) NameTable::Stripe {
   struct Slot {
     const char* text = nullptr;  // null: empty slot
     std::uint32_t size = 0;
@@ -32,7 +34,7 @@ struct NameTable::Stripe {
       Slot& slot = slots[i];
       if (slot.text == nullptr) return slot;
       if (slot.hash == static_cast<std::uint32_t>(h) && slot.size == s.size() &&
-          std::memcmp(slot.text, s.data(), s.size()) == 0)
+          (s.empty() || std::memcmp(slot.text, s.data(), s.size()) == 0))  // "" may have no data()
         return slot;
     }
   }
@@ -56,8 +58,10 @@ struct NameTable::Stripe {
       slots[i] = o;
     }
   }
-  const char* store(std::string_view s, NameId id) {
-    const std::size_t need = sizeof id + s.size();
+  // Room for s and its id; the only step of an insert that can fail
+  // (bad_alloc), so it comes before an id is taken.
+  void make_room(std::string_view s) {
+    const std::size_t need = sizeof(NameId) + s.size();
     if (need > left) {
       const std::size_t n = std::max(need, next_block);
       blocks.push_back(std::make_unique<char[]>(n));
@@ -65,6 +69,10 @@ struct NameTable::Stripe {
       left = n;
       next_block = std::min<std::size_t>(next_block * 2, 64 * 1024);
     }
+  }
+  // After make_room(s).
+  const char* store(std::string_view s, NameId id) {
+    const std::size_t need = sizeof id + s.size();
     std::memcpy(free, &id, sizeof id);
     if (!s.empty()) std::memcpy(free + sizeof id, s.data(), s.size());
     const char* text_at = free + sizeof id;
@@ -96,6 +104,7 @@ InternedName NameTable::intern(std::string_view s) {
     st.grow();
     slot = &st.probe(s, h);
   }
+  st.make_room(s);
   const std::size_t id = next_id_.fetch_add(1, std::memory_order_acq_rel);
   if (id >= kNoName) {
     next_id_.fetch_sub(1, std::memory_order_acq_rel);
@@ -150,6 +159,7 @@ void NameTable::intern_all(std::span<std::string_view> texts, std::span<NameId> 
       if (slot.text != nullptr) {
         id = id_of({slot.text, slot.size});
       } else {
+        st.make_room(texts[i]);
         const std::size_t fresh = next_id_.fetch_add(1, std::memory_order_acq_rel);
         if (fresh >= kNoName) {
           next_id_.fetch_sub(1, std::memory_order_acq_rel);
@@ -188,12 +198,13 @@ std::optional<NameId> NameTable::find(std::string_view s) const {
 }
 
 bool NameTable::owns(std::string_view text) const {
-  auto found = find(text);
-  if (!found) return false;
+  if (text.size() > std::numeric_limits<std::uint32_t>::max()) return false;
   const std::size_t h = std::hash<std::string_view>{}(text);
   Stripe& st = stripes_[stripe_of(h)];
   std::lock_guard<std::mutex> g(st.lock);
-  return st.probe(text, h).text == text.data();
+  if (st.slots.empty()) return false;
+  const Stripe::Slot& slot = st.probe(text, h);
+  return slot.text != nullptr && slot.text == text.data();
 }
 
 std::size_t NameTable::text_bytes() const {

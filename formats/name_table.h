@@ -17,8 +17,9 @@
 //     are parsed on several threads at once (formats/shard_prefetch.h,
 //     Checkpoint::read_shards). The table is split into stripes by hash,
 //     each with its own lock, so parsers rarely wait on each other.
-//   - Ids are given in the order names arrive, which differs between runs
-//     when threads race: they are for lookups, never for output.
+//   - Ids are dense (0 .. size() - 1) but their order is not the order of
+//     arrival (intern_all gives them stripe by stripe) and differs between
+//     runs when threads race: they are for lookups, never for output.
 //   - id_of(view) is O(1) for any view the table handed out: the id is
 //     stored in the 4 bytes before the text.
 //

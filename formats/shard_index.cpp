@@ -229,7 +229,8 @@ std::vector<Error> check_shard_index(const std::filesystem::path& dir, const std
       if (auto it = opened->find(shard); it != opened->end()) f = it->second;
     }
     if (f == nullptr) {
-      auto r = SafetensorsFile::open(p);
+      // Names interned where the index's are (the checkpoint's table).
+      auto r = SafetensorsFile::open(p, ParseOptions{.allow_unknown_dtypes = false, .names = index.weight_map.key_table()});
       if (!r) {
         Error e = std::move(r).error();
         out.push_back(Error(Errc::index_bad_shard, "shard cannot be read: " + e.to_string()).in_file(p.string()));

@@ -263,7 +263,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   // last doubling briefly held twice).
   if (o.rows && o.filter.empty()) r.tensors.reserve(c.tensors().size());
   for (const TensorRef& t : c.tensors()) {
-    const std::string& name = std::string(t.info->name);
+    const std::string_view name = t.info->name;
     Totals& dt = r.by_dtype[t.info->dtype_name];
     ++dt.tensors;
     dt.elements += t.info->element_count();
@@ -282,7 +282,7 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
       ft.bytes += t.info->nbytes();
       ft.weights += t.info->element_count();
     }
-    bool keep = o.rows && (o.filter.empty() || (re ? std::regex_search(name, *re) : glob_match(o.filter, name)));
+    bool keep = o.rows && (o.filter.empty() || (re ? std::regex_search(name.begin(), name.end(), *re) : glob_match(o.filter, name)));
     if (keep) r.tensors.push_back(TensorRow{&t, c.tag_of(t), std::nullopt, nullptr});
   }
   if (r.parameters) r.bits_per_weight = 8.0 * static_cast<double>(r.total_bytes) / static_cast<double>(r.parameters);
@@ -307,9 +307,9 @@ Result<InspectResult> inspect(const Checkpoint& c, const InspectOptions& o) {
   for (const Module& m : c.modules()) note_cell(parse_module_name(m.prefix), m.scope, m.tag);
   const std::string float_tag = "FLOAT";
   for (const TensorRef& t : c.tensors()) {  // float linears appear as "-"
-    const std::string& name = std::string(t.info->name);
+    const std::string_view name = t.info->name;
     if (!std::string_view(name).ends_with(".weight") || module_of[pos(t)]) continue;
-    const std::string prefix = name.substr(0, name.size() - 7);
+    const std::string prefix(name.substr(0, name.size() - 7));
     const ModuleName mn = parse_module_name(prefix);
     if (!mn.row || mn.row->parallel == Parallel::None) continue;  // norms, router, embeddings
     note_cell(mn, QuantScope::Linear, float_tag);

@@ -110,10 +110,20 @@ TEST(FlatStringMap, KeysInASharedNameTableAreTheTablesBytes) {
   EXPECT_TRUE(names->owns(copy.find("u.0")->first));
   EXPECT_EQ(copy.find("u.1")->first.data(), m.find("u.1")->first.data());
   EXPECT_EQ(copy.find("t.3")->first.data(), m.find("t.3")->first.data());
+  // A view of a staged key passed back in: emplace/erase intern what is
+  // staged first, which frees that copy; they keep their own.
+  m.append("v.staged", "z");
+  const std::string_view staged = m.find("v.staged")->first;
+  EXPECT_FALSE(m.emplace(staged, "ignored"));
+  m.append("w.staged", "z");
+  EXPECT_EQ(m.erase(m.find("w.staged")->first), 1u);
+  EXPECT_EQ(m.at("v.staged"), "z");
+  EXPECT_FALSE(m.contains("w.staged"));
+  EXPECT_EQ(m.erase("v.staged"), 1u);
   m.sort();
   copy.sort();  // both in order: equal entry for entry
   EXPECT_EQ(copy, m);
-  EXPECT_EQ(names->size(), static_cast<std::size_t>(kKeys) + 3);
+  EXPECT_EQ(names->size(), static_cast<std::size_t>(kKeys) + 5);  // v.staged and w.staged stay in the table
 }
 
 TEST(IndexParse, ReadsTotalSizeWeightMapAndExtraMetadata) {

@@ -161,7 +161,7 @@ void check_schemes(Context& ctx) {
   }
   // Quantization tensors that belong to no quantized module.
   for (const TensorRef& t : c.tensors()) {
-    const std::string& name = std::string(t.info->name);
+    const std::string_view name = t.info->name;
     const bool owned = in_module[static_cast<std::size_t>(&t - c.tensors().data())] != 0;
     // An integer weight described as FLOAT is loaded as a float layer.
     if (std::string_view(name).ends_with(".weight") && c.tag_of(t) == "FLOAT" && !owned &&
@@ -171,8 +171,8 @@ void check_schemes(Context& ctx) {
                   (c.root() / c.shard_of(t).name).string(), name);
     if (owned) continue;
     auto dot = name.rfind('.');
-    if (dot == std::string::npos || !quant_suffixes().count(std::string_view(name).substr(dot + 1))) continue;
-    std::string weight = name.substr(0, dot) + ".weight";
+    if (dot == std::string_view::npos || !quant_suffixes().count(std::string_view(name).substr(dot + 1))) continue;
+    std::string weight = std::string(name.substr(0, dot)) + ".weight";
     std::string_view wtag = c.tag_of(weight);
     ctx.out.add(Rule::SchemeOrphanTensor, c.find(weight) == nullptr ? "no " + weight + " beside it"
                                           : weight + " is described as " + std::string(wtag.empty() ? "nothing" : wtag) +
@@ -189,9 +189,9 @@ void check_groups(Context& ctx) {
   // Fused members must share one quant type (the tag of each <p>.weight).
   std::map<std::string, std::map<std::string, std::vector<std::string>>> groups;  // group -> tag -> members
   for (const TensorRef& t : c.tensors()) {
-    const std::string& name = std::string(t.info->name);
+    const std::string_view name = t.info->name;
     if (!std::string_view(name).ends_with(".weight")) continue;
-    std::string prefix = name.substr(0, name.size() - 7);
+    std::string prefix(name.substr(0, name.size() - 7));
     std::string g = fused_group(prefix);
     std::string_view tag = c.tag_of(t);
     if (g.empty() || tag.empty()) continue;
