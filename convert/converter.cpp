@@ -357,14 +357,15 @@ class Planner {
                      }},
         tag, false});
   }
-  void out_bytes(const std::string& name, Dtype d, Shape shape, Bytes b, const std::string& tag, std::string from,
+  // `from` names the source tensor(s): often a view of a tensor's name.
+  void out_bytes(const std::string& name, Dtype d, Shape shape, Bytes b, const std::string& tag, std::string_view from,
                  std::string transform) {
     std::span<const std::byte> bytes;
     if (!o_.plan_only) {
       p_.storage.push_back(std::move(b));
       bytes = p_.storage.back();
     }
-    p_.tensors.push_back({name, d, shape, tag, std::move(from), std::move(transform), false});
+    p_.tensors.push_back({name, d, shape, tag, std::string(from), std::move(transform), false});
     p_.content.tensors.push_back(OutputTensor{TensorSource{name, d, std::move(shape), bytes, {}}, tag, false});
   }
   // Integer outputs must hold integers in range: corrupt inputs are refused, not wrapped.
@@ -378,7 +379,7 @@ class Planner {
     return values(c_, t);
   }
   void out_values(const std::string& name, Dtype d, Shape shape, const std::vector<double>& v, const std::string& tag,
-                  std::string from, std::string transform) {
+                  std::string_view from, std::string transform) {
     if (range_checked(d)) {
       const double lo = d == Dtype::I8 ? -128.0 : INT32_MIN, hi = d == Dtype::I8 ? 127.0 : INT32_MAX;
       for (double x : v)
@@ -389,7 +390,7 @@ class Planner {
     }
     // A plan-only run decides the same (the range check above is the only
     // decision here) without encoding bytes nobody will write.
-    out_bytes(name, d, std::move(shape), o_.plan_only ? Bytes{} : encode(v, d), tag, std::move(from), std::move(transform));
+    out_bytes(name, d, std::move(shape), o_.plan_only ? Bytes{} : encode(v, d), tag, from, std::move(transform));
   }
   void out_int4(const std::string& name, const TensorRef& src, std::optional<Int4Layout> from_layout, Int4Layout to,
                 std::uint64_t n, std::uint64_t k, const std::string& tag, bool marker) {
@@ -528,15 +529,15 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       out_copy(P + sfx(Role::Weight), *w, T);
       out_values(P + sfx(Role::WeightScale), md_, {n}, scale, T, scale_from, ws ? "reshape [n,1]->[n], cast" : "deq_scale / input_scale");
       out_values(P + sfx(Role::WeightOffset), Dtype::I32, {n}, std::vector<double>(n, 0.0), T, wo ? std::string(wo->info->name) : "-", "zeros (I32)");
-      out_values(P + sfx(Role::InputScale), md_, {k}, std::vector<double>(k, s[0]), T, std::string(in_s->info->name), "scalar -> [k]");
-      out_values(P + sfx(Role::InputOffset), Dtype::I8, {k}, std::vector<double>(k, off[0]), T, std::string(in_o->info->name), "scalar -> [k] I8");
+      out_values(P + sfx(Role::InputScale), md_, {k}, std::vector<double>(k, s[0]), T, in_s->info->name, "scalar -> [k]");
+      out_values(P + sfx(Role::InputOffset), Dtype::I8, {k}, std::vector<double>(k, off[0]), T, in_o->info->name, "scalar -> [k] I8");
       narrow_note(in_s, Role::InputScale);
       // The MindSpore runtimes create deq_scale F32 whatever the model dtype
       // and cast what they load numerically, so msModelSlim's I64 bit
       // pattern (fp16 models) would load as garbage: always F32, the same
       // float32 values (validate/profiles.cpp, vllm-mindspore a8w8.py L56).
       if (deq->info->dtype == Dtype::F32) out_copy(P + sfx(Role::DeqScale), *deq, T);
-      else out_values(P + sfx(Role::DeqScale), Dtype::F32, {n}, dq, T, std::string(deq->info->name),
+      else out_values(P + sfx(Role::DeqScale), Dtype::F32, {n}, dq, T, deq->info->name,
                       "same float32 values as F32 (the MindSpore runtimes' parameter dtype)");
       out_copy(P + sfx(Role::QuantBias), *qb, T);
       if (bias) {
@@ -545,7 +546,7 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
         // mint.empty and skips absent tensors (layers/linear.py@a7b56a427666),
         // so it must be written. The float bias stays folded in quant_bias
         // as msModelSlim computed it, so the bias written is zero: exact.
-        out_values(P + sfx(Role::Bias), md_, {n}, std::vector<double>(n, 0.0), T, std::string(bias->info->name),
+        out_values(P + sfx(Role::Bias), md_, {n}, std::vector<double>(n, 0.0), T, bias->info->name,
                    "zeros: the float bias stays folded in quant_bias (exact)");
         p_.notes.push_back(P + "bias: written as zeros; the float bias stays folded in quant_bias as msModelSlim computed it "
                            "(converting back recovers it as round(bias/deq_scale)*deq_scale)");
@@ -566,15 +567,15 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       if (grouped) {
         std::uint64_t G = ws->info->shape[1];
         if (t == QuantType::W8A8_DYNAMIC) return refuse(m.prefix, "Golden-Stick has no per-group W8A8_DYNAMIC");
-        out_values(P + sfx(Role::WeightScale), md_, {G, n}, transpose(scale, n, G), T, std::string(ws->info->name), "transpose [n,G]->[G,n], cast");
-        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {G, n}, transpose(off, n, G), T, std::string(wo->info->name), "transpose, I32");
+        out_values(P + sfx(Role::WeightScale), md_, {G, n}, transpose(scale, n, G), T, ws->info->name, "transpose [n,G]->[G,n], cast");
+        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {G, n}, transpose(off, n, G), T, wo->info->name, "transpose, I32");
       } else {
-        out_values(P + sfx(Role::WeightScale), md_, {n}, scale, T, std::string(ws->info->name), "reshape [n,1]->[n], cast");
-        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {n}, off, T, std::string(wo->info->name), "reshape, I32");
+        out_values(P + sfx(Role::WeightScale), md_, {n}, scale, T, ws->info->name, "reshape [n,1]->[n], cast");
+        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {n}, off, T, wo->info->name, "reshape, I32");
       }
       narrow_note(ws, Role::WeightScale);
       if (bias) {
-        out_values(P + sfx(Role::Bias), md_, {n}, scales(*bias, md_), T, std::string(bias->info->name), "cast");
+        out_values(P + sfx(Role::Bias), md_, {n}, scales(*bias, md_), T, bias->info->name, "cast");
         narrow_note(bias, Role::Bias);
       }
       break;
@@ -603,14 +604,14 @@ void Planner::ms_to_gs(const ModuleParts& mp) {
       }
       const bool per_group = G > 1 || t == QuantType::W4A8_DYNAMIC || desc_group_size() > 0;
       if (per_group) {
-        out_values(P + sfx(Role::WeightScale), sd, {G, n}, transpose(scale, n, G), T, std::string(ws->info->name), "[n,G]->[G,n], cast");
-        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {G, n}, transpose(off, n, G), T, std::string(wo->info->name), "[n,G]->[G,n], I32");
+        out_values(P + sfx(Role::WeightScale), sd, {G, n}, transpose(scale, n, G), T, ws->info->name, "[n,G]->[G,n], cast");
+        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {G, n}, transpose(off, n, G), T, wo->info->name, "[n,G]->[G,n], I32");
       } else {
-        out_values(P + sfx(Role::WeightScale), sd, {n}, scale, T, std::string(ws->info->name), "[n,1]->[n], cast");
-        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {n}, off, T, std::string(wo->info->name), "[n,1]->[n], I32");
+        out_values(P + sfx(Role::WeightScale), sd, {n}, scale, T, ws->info->name, "[n,1]->[n], cast");
+        out_values(P + sfx(Role::WeightOffset), Dtype::I32, {n}, off, T, wo->info->name, "[n,1]->[n], I32");
       }
       if (mp.get(Role::ScaleBias)) p_.notes.push_back(P + "scale_bias: dropped (Golden-Stick runtimes recompute it)");
-      if (bias) out_values(P + sfx(Role::Bias), md_, {n}, values(c_, *bias), T, std::string(bias->info->name), "cast");
+      if (bias) out_values(P + sfx(Role::Bias), md_, {n}, values(c_, *bias), T, bias->info->name, "cast");
       break;
     }
     default:
@@ -726,8 +727,8 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
                            "it, and msModelSlim has no such tensor)");
       if (auto rq = requant_.find(m.prefix); rq != requant_.end()) {
         requantize_columns(mp, rq->second, dq, off[0], T);
-        out_values(P + sfx(Role::InputScale), sd, {1}, {scale}, T, std::string(in_s->info->name), "[k] -> scalar");
-        out_values(P + sfx(Role::InputOffset), sd, {1}, {off[0]}, T, std::string(in_o->info->name), "[k] -> scalar");
+        out_values(P + sfx(Role::InputScale), sd, {1}, {scale}, T, in_s->info->name, "[k] -> scalar");
+        out_values(P + sfx(Role::InputOffset), sd, {1}, {off[0]}, T, in_o->info->name, "[k] -> scalar");
         break;
       }
       out_copy(P + sfx(Role::Weight), *w, T);
@@ -741,12 +742,12 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       } else {
         out_copy(P + sfx(Role::QuantBias), *qb, T);
       }
-      out_values(P + sfx(Role::InputScale), sd, {1}, {scale}, T, std::string(in_s->info->name), plain ? "1 / input_scale" : "[k] -> scalar");
-      out_values(P + sfx(Role::InputOffset), sd, {1}, {off[0]}, T, std::string(in_o->info->name), "[k] -> scalar");
+      out_values(P + sfx(Role::InputScale), sd, {1}, {scale}, T, in_s->info->name, plain ? "1 / input_scale" : "[k] -> scalar");
+      out_values(P + sfx(Role::InputOffset), sd, {1}, {off[0]}, T, in_o->info->name, "[k] -> scalar");
       Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
-      if (om) out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, std::string(deq->info->name), "deq_scale * next layer's smoothing (float32)");
+      if (om) out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, deq->info->name, "deq_scale * next layer's smoothing (float32)");
       else if (deq->info->dtype == dd) out_copy(P + sfx(Role::DeqScale), *deq, T);
-      else out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, std::string(deq->info->name), "same float32 values, re-encoded");
+      else out_values(P + sfx(Role::DeqScale), dd, {n}, dq, T, deq->info->name, "same float32 values, re-encoded");
       if (bias && zero_bias) {
         // msModelSlim keeps the float bias beside quant_bias for reference
         // (vLLM-Ascend uses quant_bias only) and qvalidate checks the two
@@ -774,12 +775,12 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         }
         release(*w);
         if (!native) recovered = folded;
-        out_values(P + sfx(Role::Bias), sd, {n}, recovered, "FLOAT", std::string(qb->info->name),
+        out_values(P + sfx(Role::Bias), sd, {n}, recovered, "FLOAT", qb->info->name,
                    "reference bias recovered from quant_bias: (quant_bias - Golden-Stick's offset term) * deq_scale");
         p_.notes.push_back(P + "bias: the Golden-Stick bias is zero and quant_bias carries the folded one; msModelSlim's "
                            "reference bias is recovered as round(bias/deq_scale)*deq_scale (the runtime reads quant_bias only)");
       } else if (bias) {
-        out_values(P + sfx(Role::Bias), sd, {n}, bias_v, "FLOAT", std::string(bias->info->name), widen + " (kept for reference)");
+        out_values(P + sfx(Role::Bias), sd, {n}, bias_v, "FLOAT", bias->info->name, widen + " (kept for reference)");
       }
       break;
     }
@@ -791,13 +792,13 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       if (grouped) {
         std::uint64_t G = ws->info->shape[0];
         group_sizes_.insert(k / G);
-        out_values(P + sfx(Role::WeightScale), sd, {n, G}, transpose(scale, G, n), T, std::string(ws->info->name), "[G,n]->[n,G], " + widen);
-        out_values(P + sfx(Role::WeightOffset), sd, {n, G}, transpose(off, G, n), T, std::string(wo->info->name), "[G,n]->[n,G], F32");
+        out_values(P + sfx(Role::WeightScale), sd, {n, G}, transpose(scale, G, n), T, ws->info->name, "[G,n]->[n,G], " + widen);
+        out_values(P + sfx(Role::WeightOffset), sd, {n, G}, transpose(off, G, n), T, wo->info->name, "[G,n]->[n,G], F32");
       } else {
-        out_values(P + sfx(Role::WeightScale), sd, {n, 1}, scale, T, std::string(ws->info->name), "[n]->[n,1], " + widen);
-        out_values(P + sfx(Role::WeightOffset), sd, {n, 1}, off, T, std::string(wo->info->name), "[n]->[n,1], F32");
+        out_values(P + sfx(Role::WeightScale), sd, {n, 1}, scale, T, ws->info->name, "[n]->[n,1], " + widen);
+        out_values(P + sfx(Role::WeightOffset), sd, {n, 1}, off, T, wo->info->name, "[n]->[n,1], F32");
       }
-      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, scales(*bias, sd), "FLOAT", std::string(bias->info->name), widen);
+      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, scales(*bias, sd), "FLOAT", bias->info->name, widen);
       break;
     }
     case QuantType::W4A16: {
@@ -815,11 +816,11 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
         p_.notes.push_back(P + "weight: a single group is per-channel in msModelSlim: packed along k, scale [n,1], no group_size");
       out_int4(P + sfx(Role::Weight), *w, Int4Layout::TransposedPackedN, packed_n ? Int4Layout::PackedN : Int4Layout::PackedK, n, k,
                T, false);
-      out_values(P + sfx(Role::WeightScale), sd, {n, G}, grouped ? transpose(scale, G, n) : scale, T, std::string(ws->info->name),
+      out_values(P + sfx(Role::WeightScale), sd, {n, G}, grouped ? transpose(scale, G, n) : scale, T, ws->info->name,
                  grouped ? "[G,n]->[n,G], " + widen : "[n]->[n,1], " + widen);
-      out_values(P + sfx(Role::WeightOffset), sd, {n, G}, grouped ? transpose(off, G, n) : off, T, std::string(wo->info->name),
+      out_values(P + sfx(Role::WeightOffset), sd, {n, G}, grouped ? transpose(off, G, n) : off, T, wo->info->name,
                  grouped ? "[G,n]->[n,G]" : "[n]->[n,1]");
-      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", std::string(bias->info->name), widen);
+      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
       break;
     }
     case QuantType::W4A8_DYNAMIC: {
@@ -832,8 +833,8 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       if (!std::all_of(off.begin(), off.end(), [](double x) { return x == 0; }))
         return refuse(m.prefix, "asymmetric int4 weights: msModelSlim's W4A8_DYNAMIC is symmetric");
       out_int4(P + sfx(Role::Weight), *w, Int4Layout::TransposedPackedN, Int4Layout::PackedN, n, k, T, false);
-      out_values(P + sfx(Role::WeightScale), sd, {n, 1}, scale, T, std::string(ws->info->name), "[1,n]->[n,1], " + widen);
-      out_values(P + sfx(Role::WeightOffset), sd, {n, 1}, off, T, std::string(wo->info->name), "[1,n]->[n,1], F32");
+      out_values(P + sfx(Role::WeightScale), sd, {n, 1}, scale, T, ws->info->name, "[1,n]->[n,1], " + widen);
+      out_values(P + sfx(Role::WeightOffset), sd, {n, 1}, off, T, wo->info->name, "[1,n]->[n,1], F32");
       // scale_bias = 8 * sum_k(q * scale), in 16 chunks for row-parallel layers.
       bool row_parallel = std::string_view(m.prefix).ends_with("o_proj") || std::string_view(m.prefix).ends_with("down_proj");
       unsigned chunks = row_parallel ? 16 : 1;
@@ -847,9 +848,9 @@ void Planner::gs_to_ms(const ModuleParts& mp) {
       qw.scale.assign(scale.begin(), scale.end());
       release(*w);
       auto sb = ms_w4a8_scale_bias(qw, chunks);
-      out_values(P + sfx(Role::ScaleBias), Dtype::F32, {n, chunks}, std::vector<double>(sb.begin(), sb.end()), T, std::string(w->info->name),
+      out_values(P + sfx(Role::ScaleBias), Dtype::F32, {n, chunks}, std::vector<double>(sb.begin(), sb.end()), T, w->info->name,
                  "8 * sum_k(weight * scale)" + std::string(row_parallel ? " in 16 chunks" : ""));
-      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", std::string(bias->info->name), widen);
+      if (bias) out_values(P + sfx(Role::Bias), sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, widen);
       break;
     }
     default:
@@ -908,7 +909,7 @@ void Planner::requantize_columns(const ModuleParts& mp, const std::vector<double
                      });
                    }},
       tag, false});
-  out_values(P + sfx(Role::QuantBias), Dtype::I32, {n}, qb2, tag, std::string(w->info->name), "-input_offset * sum_k(re-quantized weight)");
+  out_values(P + sfx(Role::QuantBias), Dtype::I32, {n}, qb2, tag, w->info->name, "-input_offset * sum_k(re-quantized weight)");
   const Dtype dd = md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64;
   out_values(P + sfx(Role::DeqScale), dd, {n}, deq2, tag, std::string(mp.get(Role::DeqScale)->info->name), "deq_scale * t_row (float32)");
 }
@@ -1186,15 +1187,15 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
       out_copy(P + "weight", *w, "");
       out_values(P + "weight_scale", Dtype::F32, {n, 1}, sw, "", std::string(deq->info->name) + " / " + std::string(in_s->info->name),
                  "deq_scale / input_scale, the float32 whose product with input_scale is deq_scale");
-      out_values(P + "input_scale", Dtype::F32, {1}, s, "", std::string(in_s->info->name),
+      out_values(P + "input_scale", Dtype::F32, {1}, s, "", in_s->info->name,
                  "the " + std::string(dtype_name(md_)) + " value msModelSlim's runtimes hold, as float32");
-      if (ct_asym_inputs_) out_values(P + "input_zero_point", Dtype::I8, {1}, {z}, "", std::string(in_o->info->name), "I8");
+      if (ct_asym_inputs_) out_values(P + "input_zero_point", Dtype::I8, {1}, {z}, "", in_o->info->name, "I8");
       if (any_bias) {
         std::vector<double> b(n);
         for (std::uint64_t r = 0; r < n; ++r) b[r] = residual[r] * narrow_to_float(dq[r]);
-        out_values(P + "bias", md_, {n}, b, "", std::string(qb->info->name), "(quant_bias + input_offset * sum_k weight) * deq_scale");
+        out_values(P + "bias", md_, {n}, b, "", qb->info->name, "(quant_bias + input_offset * sum_k weight) * deq_scale");
       } else if (bias) {
-        out_values(P + "bias", md_, {n}, std::vector<double>(n, 0.0), "", std::string(bias->info->name),
+        out_values(P + "bias", md_, {n}, std::vector<double>(n, 0.0), "", bias->info->name,
                    "zeros: quant_bias holds no float bias beyond the zero-point term");
       }
       ct_member(std::string(m.prefix), ct_args(8, "channel", std::nullopt, true, false), ct_args(8, "tensor", std::nullopt, !ct_asym_inputs_, false),
@@ -1230,9 +1231,9 @@ void Planner::ms_to_ct(const ModuleParts& mp) {
         Bytes b(16);
         const std::int64_t dims[2] = {static_cast<std::int64_t>(n), static_cast<std::int64_t>(k)};
         std::memcpy(b.data(), dims, 16);
-        out_bytes(P + "weight_shape", Dtype::I64, {2}, std::move(b), "", std::string(w->info->name), "[n, k] as int64");
+        out_bytes(P + "weight_shape", Dtype::I64, {2}, std::move(b), "", w->info->name, "[n, k] as int64");
       }
-      out_values(P + "weight_scale", ws->info->dtype, {n, G}, scales(*ws, ws->info->dtype), "", std::string(ws->info->name),
+      out_values(P + "weight_scale", ws->info->dtype, {n, G}, scales(*ws, ws->info->dtype), "", ws->info->name,
                  sh.size() == 2 ? "copy" : "[n] -> [n,1]");
       if (!symmetric) {
         // msModelSlim and compressed-tensors both dequantize (q - zero point)
@@ -1328,11 +1329,11 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
       out_copy(P + "weight", *w, T);
       out_values(P + "quant_bias", Dtype::I32, {n}, qbv, T, std::string(w->info->name) + (bias ? " + " + std::string(bias->info->name) : std::string()),
                  "-input_zero_point * sum_k weight" + std::string(bias ? " + round(bias / deq_scale)" : ""));
-      out_values(P + "input_scale", sd, {1}, s, T, std::string(in_s->info->name), "copy");
+      out_values(P + "input_scale", sd, {1}, s, T, in_s->info->name, "copy");
       out_values(P + "input_offset", sd, {1}, z, T, in_o ? std::string(in_o->info->name) : "-", in_o ? "copy" : "0 (symmetric inputs)");
       out_values(P + "deq_scale", md_ == Dtype::BF16 ? Dtype::F32 : Dtype::I64, {n}, dq, T, std::string(in_s->info->name) + " * " + std::string(ws->info->name),
                  "input_scale * weight_scale in float32");
-      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", std::string(bias->info->name), "kept for reference");
+      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, "kept for reference");
       break;
     }
     case QuantType::W8A8_DYNAMIC: {
@@ -1368,7 +1369,7 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
         if ((to == Int4Layout::PackedK ? k : n) % 2 != 0) return refuse(m.prefix, "odd packed dimension");
         out_from_ct_packed(P + "weight", *w, 4, to, n, k, T);
       }
-      out_values(P + "weight_scale", sd, {n, G}, scales(*ws, sd), T, std::string(ws->info->name), "copy");
+      out_values(P + "weight_scale", sd, {n, G}, scales(*ws, sd), T, ws->info->name, "copy");
       std::vector<double> off(n * G, 0.0);
       if (wo) {
         // Packed along n (I32) or one int8 per value; either way integers.
@@ -1384,7 +1385,7 @@ void Planner::ct_to_ms(const ModuleParts& mp) {
       }
       out_values(P + "weight_offset", sd, {n, G}, off, T, wo ? std::string(wo->info->name) : "-",
                  wo ? (wo->info->dtype == Dtype::I32 ? "unpacked along n" : "copy") : "zeros (symmetric weights)");
-      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", std::string(bias->info->name), "copy");
+      if (bias) out_values(P + "bias", sd, {n}, values(c_, *bias), "FLOAT", bias->info->name, "copy");
       break;
     }
     default:

@@ -681,9 +681,8 @@ void Checkpoint::build_modules() {
   if (types == nullptr) return;
   // Modules in a vector, found by hash of (prefix, tag) views into the
   // description's keys (interned in names_) and values (its text stays
-  // put), so that no
-  // name is copied per tensor and no lookup compares long shared prefixes
-  // in a tree (a name-keyed std::map here was a quarter of a quick
+  // put), so that no name is copied per tensor and no lookup compares long
+  // shared prefixes in a tree (a name-keyed std::map here was a quarter of a quick
   // validation at 138k tensors). Linear modules are keyed with an empty tag.
   struct Key {
     std::string_view prefix, tag;

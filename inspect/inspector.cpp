@@ -437,12 +437,12 @@ DiffResult diff(const Checkpoint& a, const Checkpoint& b) {
     d.changed.push_back({std::string(ib.name), joined, max_diff, max_abs});
   }
   // Quantized linears present in both: compare the dequantized weights.
-  std::map<std::string, const Module*> mb;
+  std::map<std::string_view, const Module*> mb;  // views into b's names, which b outlives here
   for (const Module& m : b.modules())
-    if (m.scope == QuantScope::Linear) mb[std::string(m.prefix)] = &m;
+    if (m.scope == QuantScope::Linear) mb[m.prefix] = &m;
   for (const Module& m : a.modules()) {
     if (m.scope != QuantScope::Linear) continue;
-    auto it = mb.find(std::string(m.prefix));
+    auto it = mb.find(m.prefix);
     if (it == mb.end()) continue;
     ModuleDiff md;
     md.prefix = m.prefix;

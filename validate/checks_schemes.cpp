@@ -42,7 +42,7 @@ const std::set<std::string_view>& quant_suffixes() {
 
 // Fused groups (q/k/v, gate/up, MLA q_a/kv_a, linear-attention in_proj
 // pairs, all experts of one MoE layer) come from the naming table.
-std::string fused_group(const std::string& prefix) { return fused_group_key(prefix); }
+std::string fused_group(std::string_view prefix) { return fused_group_key(prefix); }
 
 // Where the target's profile says which dtype its loader creates for
 // deq_scale (F32 in the MindSpore runtimes), target.parameter judges it
@@ -229,7 +229,7 @@ void check_groups(Context& ctx) {
     const ActQuant act = m.scheme() ? m.scheme()->traits.act : ActQuant::None;
     if (m.scope == QuantScope::Linear &&
         (act == ActQuant::StaticPerTensor || act == ActQuant::StaticPerChannel || act == ActQuant::MixedPD)) {
-      std::string g = fused_group(std::string(m.prefix));
+      std::string g = fused_group(m.prefix);
       if (!g.empty() && g.find(".experts.*") == std::string::npos) static_groups[g].push_back(&m);
     }
   }
